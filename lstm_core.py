@@ -34,14 +34,14 @@ def tanh(z):
     return np.tanh(np.asarray(z, dtype=np.float64))
 
 def sigmoid_prime(z):
-    """σ'(z) = σ(z)(1 − σ(z)); at most 0.25, at z = 0."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    """σ'(z) = σ(z)(1 − σ(z)) = e^-|z| / (1 + e^-|z|)²; at most 0.25, at z = 0; tiny, not 0, when saturated."""
+    e = np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
+    return e / (1.0 + e) ** 2
 
 def tanh_prime(z):
-    """tanh'(z) = 1 − tanh²(z); at most 1, at z = 0."""
-    t = tanh(z)
-    return 1.0 - t * t
+    """tanh'(z) = 1 − tanh²(z) = 4e^-2|z| / (1 + e^-2|z|)²; at most 1, at z = 0."""
+    e = np.exp(-2.0 * np.abs(np.asarray(z, dtype=np.float64)))
+    return 4.0 * e / (1.0 + e) ** 2
 
 def relu(z):
     """max(0, z), elementwise (for comparison only; the LSTM does not use it)."""
