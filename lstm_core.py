@@ -453,3 +453,20 @@ def question_example(seed=0):
     p = LSTMParams.random(3, 3, seed=seed)
     p = p.replace(W_f=QUESTION_W_F, b_f=QUESTION_B_F, W_i=ANSWER_W_I, b_i=ANSWER_B_I)
     return np.array(QUESTION_X, float), np.array(QUESTION_H, float), np.zeros(3), p
+
+PRESETS = ("the question's example", "random (seed)", "forget bias = 1", "gates open", "gates closed")
+
+def preset(name, m=3, n=3, seed=0):
+    """(x_t, h_prev, c_prev, params) for a named starting point; the question's example is m = n = 3."""
+    if name == PRESETS[0]:
+        x, h, _, p = question_example(seed)
+        return x, h, np.array([1.0, -1.0, 0.5]), p  # C_{t-1} is not in the question: ours, to see f_t act
+    if name not in PRESETS:
+        raise ValueError(f"preset must be one of {PRESETS}, got {name!r}")
+    rng = np.random.default_rng(seed)
+    x, h, c = rng.normal(0, 1, m), rng.uniform(-0.5, 0.5, n), rng.normal(0, 1, n)  # (m,), (n,), (n,)
+    p = LSTMParams.random(m, n, seed=seed, forget_bias=1.0 if name == "forget bias = 1" else 0.0)
+    if name in ("gates open", "gates closed"):
+        shift = 6.0 if name == "gates open" else -6.0  # σ(±6) ≈ 0.998 / 0.002
+        p = p.replace(b_f=p.b_f + shift, b_i=p.b_i + shift, b_o=p.b_o + shift)
+    return x, h, c, p

@@ -54,11 +54,11 @@ class BlitFigure:
         self._backgrounds = {}
 
     def animate(self, *artists):
-        """Mark artists as changing: drawn on every render, never into the background."""
+        """Mark artists as changing (drawn on every render, never into the background); returns them as a list."""
         for a in artists:
             a.set_animated(True)
             self.animated.append(a)
-        return artists[0] if len(artists) == 1 else artists
+        return list(artists)
 
     def rgba(self):
         """Render and return the (H, W, 4) uint8 pixels (a view; copy to keep)."""
@@ -119,8 +119,8 @@ class ForgetGateView(BlitFigure):
         ax_f.set_ylim(0, 1.15)
         self.z_bars = self.animate(*ax_z.bar(units, np.zeros(n), color=BLUE).patches)
         self.f_bars = self.animate(*ax_f.bar(units, np.zeros(n), color=SKY).patches)
-        self.z_text = [self.animate(ax_z.text(k, 0, "", ha="center", va="bottom", fontsize=9)) for k in units]
-        self.f_text = [self.animate(ax_f.text(k, 0, "", ha="center", va="bottom", fontsize=9)) for k in units]
+        self.z_text = self.animate(*[ax_z.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units])
+        self.f_text = self.animate(*[ax_f.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units])
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
         for ax, f, title, top in ((ax_s, core.sigmoid, "σ(z) with z_f marked", 1.05),
                                   (ax_d, core.sigmoid_prime, "σ'(z) = σ(z)(1−σ(z)) ≤ 0.25: the gradient a gate passes", 0.27)):
@@ -129,10 +129,11 @@ class ForgetGateView(BlitFigure):
             ax.set_ylim(-0.02 if top > 1 else -0.005, top)
             ax.set_title(title, fontsize=10)
             ax.set_xlabel("z", fontsize=9)
-        self.s_marks = self.animate(ax_s.plot(np.zeros(n), np.zeros(n), "o", color=BLUE, ms=7)[0])
-        self.d_marks = self.animate(ax_d.plot(np.zeros(n), np.zeros(n), "o", color=VERMILION, ms=7)[0])
-        self.s_note = self.animate(ax_s.text(-Z_LIM, 0.9, "", fontsize=9, va="top"))
-        self.d_note = self.animate(ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"))
+        self.s_marks, self.d_marks, self.s_note, self.d_note = self.animate(
+            ax_s.plot(np.zeros(n), np.zeros(n), "o", color=BLUE, ms=7)[0],
+            ax_d.plot(np.zeros(n), np.zeros(n), "o", color=VERMILION, ms=7)[0],
+            ax_s.text(-Z_LIM, 0.9, "", fontsize=9, va="top"),
+            ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"))
 
     def update(self, gate):
         """Show a core.Gate (its z and value)."""
@@ -372,3 +373,38 @@ def stage_html(step, params, stage):
                  for k in range(n)]
     body = "<br>".join(f"<code>{line}</code>" for line in lines)
     return f"<h4>Stage {STAGES[stage]}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
+
+def forget_gate_html(gate, W_f, b_f, order="xh"):
+    """Lesson 1's readout: every shape, the row-by-row arithmetic, f_t, σ'(z_f), and what f_t does."""
+    v, z, f = gate.concat, gate.z, gate.value
+    n, m = len(z), len(v) - len(z)
+    x, h = core.split(v, m, order)
+    cat = "[x_t, h_(t-1)]" if order == "xh" else "[h_(t-1), x_t]"
+    rows = "".join(
+        f"<tr><td>unit {r}</td><td><code>{row_arithmetic(W_f, v, b_f, z, r)}</code></td>"
+        f"<td><code>σ({fmt(z[r])}) = {f[r]:.6g}</code></td><td>{_keep_words(f[r])}</td></tr>" for r in range(n))
+    exact = " (exactly 1.0 in float64: e^(−z) is below half the machine epsilon)" if np.any(f == 1.0) else ""
+    return (f"<p><b>Shapes</b>: m = {m}, n = {n}. x_t is ({m},), h_(t-1) is ({n},), {cat} is ({m + n},). "
+            f"W_f is ({n}, {m + n}) = (n, m+n): one row per cell unit, and each row sees the whole {cat}. "
+            f"b_f, z_f and f_t are ({n},): written as columns, {n}×1.</p>"
+            f"<p><code>x_t = {fmt_vec(x)}</code>, <code>h_(t-1) = {fmt_vec(h)}</code> → "
+            f"<code>{cat} = {fmt_vec(v)}</code></p>"
+            f"<table class='lstm-rows'><tr><th></th><th>z_f = W_f·{cat} + b_f, row by row</th><th>f_t = σ(z_f)</th>"
+            f"<th>what it does to C_(t-1)</th></tr>{rows}</table>"
+            f"<p><code>z_f = {fmt_vec(z)}</code>, <code>f_t = {fmt_vec(f, 4)}</code>{exact}.<br>"
+            f"<code>σ'(z_f) = {fmt_vec(core.sigmoid_prime(z), 3)}</code>: the gradient this gate can pass back "
+            "(at most 0.25, at z = 0).</p>")
+
+def _keep_words(f):
+    """What a forget-gate value does: near 1 keeps the old cell state, near 0 erases it."""
+    if f >= 0.9:
+        return f"keeps {f:.0%} of C_(t-1)"
+    if f <= 0.1:
+        return f"erases: keeps only {f:.0%}"
+    return f"keeps {f:.0%}, forgets {1 - f:.0%}"
+
+def shape_table_html(rows):
+    """core.shape_table rows as an HTML table."""
+    head = "<tr><th></th><th>ours</th><th>PyTorch nn.LSTM</th><th>Keras LSTM</th></tr>"
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table class='lstm-shapes'>{head}{body}</table>"

@@ -1,0 +1,260 @@
+"""Sliders and buttons wired to lstm_core (the numbers) and lstm_viz (the pictures). No math here."""
+from contextlib import contextmanager
+from html import escape
+
+import ipywidgets as W
+
+import lstm_core as core
+import lstm_viz as viz
+
+SLIDER = dict(min=-10.0, max=10.0, step=0.1, readout_format=".1f", continuous_update=True,
+              layout=W.Layout(width="300px"), style={"description_width": "70px"})
+
+
+class Vector:
+    """A column of sliders, one per entry of a vector; `.values` reads them all."""
+
+    def __init__(self, name, values, on_change, lo=-10.0, hi=10.0):
+        self.name = name
+        self.sliders = [W.FloatSlider(value=float(v), description=f"{name}[{k}]", **{**SLIDER, "min": lo, "max": hi})
+                        for k, v in enumerate(values)]
+        for s in self.sliders:
+            s.observe(on_change, "value")
+        self.box = W.VBox([W.HTML(f"<b>{escape(name)}</b> ({len(values)},)")] + self.sliders)
+
+    @property
+    def values(self):
+        return [s.value for s in self.sliders]
+
+    def set(self, values):
+        for s, v in zip(self.sliders, values):
+            s.value = float(min(max(v, s.min), s.max))
+
+
+class Matrix:
+    """An editable grid of numbers, one box per entry; `.values` reads the rows."""
+
+    def __init__(self, name, rows, on_change):
+        self.name = name
+        self.cells = [[W.FloatText(value=float(v), layout=W.Layout(width="62px")) for v in row] for row in rows]
+        for row in self.cells:
+            for c in row:
+                c.observe(on_change, "value")
+        cols = len(rows[0])
+        self.title = W.HTML(f"<b>{escape(name)}</b> ({len(rows)}, {cols}) = (n, m+n)")
+        self.box = W.VBox([self.title, W.GridBox([c for row in self.cells for c in row],
+                                                 layout=W.Layout(grid_template_columns=f"repeat({cols}, 66px)"))])
+
+    @property
+    def values(self):
+        return [[c.value for c in row] for row in self.cells]
+
+    def set(self, rows):
+        for row, vals in zip(self.cells, rows):
+            for c, v in zip(row, vals):
+                c.value = float(v)
+
+
+class Explorer:
+    """Shared plumbing: a quiet context for bulk edits, an error line, display as its widget."""
+
+    def __init__(self):
+        self._quiet = False
+        self.error = W.HTML()
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.updates = 0  # how many times the pictures were redrawn (tests read it)
+
+    @contextmanager
+    def quiet(self):
+        """Change many widgets, then update once."""
+        old, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = old
+        if not old:
+            self.refresh()
+
+    def _changed(self, change=None):
+        if not self._quiet:
+            self.refresh()
+
+    def refresh(self):
+        """Recompute from the widgets and redraw; bad input shows a message and keeps the last picture."""
+        try:
+            self._compute_and_show()
+            self.error.value = ""
+        except (ValueError, TypeError) as e:
+            self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+# ---------------------------------------------------------------- lesson 1
+
+class ForgetGateExplorer(Explorer):
+    """Lesson 1: x_t, h_(t-1), b_f sliders, an editable W_f, sizes m and n, and every number of f_t."""
+
+    def __init__(self):
+        super().__init__()
+        self.m_slider = W.IntSlider(value=3, min=1, max=6, description="m (input)", continuous_update=False)
+        self.n_slider = W.IntSlider(value=3, min=1, max=6, description="n (hidden)", continuous_update=False)
+        self.order = W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")], value="xh",
+                                     description="concat")
+        self.reset_button = W.Button(description="reset to the question's example", icon="undo",
+                                     layout=W.Layout(width="260px"))
+        self.readout = W.HTMLMath()
+        self.controls = W.VBox()
+        self.m_slider.observe(self._resize, "value")
+        self.n_slider.observe(self._resize, "value")
+        self.order.observe(self._changed, "value")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider, self.reset_button]), self.order,
+                              self.controls, self.error, self.readout, self.image])
+        self.reset()
+
+    def _build(self, x, h, b, Wf):
+        self.x = Vector("x_t", x, self._changed)
+        self.h = Vector("h_(t-1)", h, self._changed)
+        self.b = Vector("b_f", b, self._changed)
+        self.W = Matrix("W_f", Wf, self._changed)
+        self.view = viz.ForgetGateView(len(h))
+        self.controls.children = [W.HBox([self.x.box, self.h.box, self.b.box]), self.W.box]
+
+    def reset(self):
+        """Back to the question's numbers: x_t = [1, 2, 3], h_(t-1) = [4, 5, 6], its W_f and b_f."""
+        with self.quiet():
+            self.m_slider.value, self.n_slider.value, self.order.value = 3, 3, "xh"
+            self._build(core.QUESTION_X, core.QUESTION_H, core.QUESTION_B_F, core.QUESTION_W_F)
+
+    def _resize(self, change=None):
+        """New sizes: keep the entries that still fit, fill the rest with small values."""
+        if self._quiet:
+            return
+        m, n = self.m_slider.value, self.n_slider.value
+        old_x, old_h, old_b, old_W = self.x.values, self.h.values, self.b.values, self.W.values
+        keep = lambda vals, k, fill: [vals[j] if j < len(vals) else fill for j in range(k)]
+        old_m = len(old_x)
+        blocks = [core.split(row, old_m, "xh") for row in old_W]  # (x part, h part) of each row
+        Wf = [list(keep(list(bx), m, 0.1)) + list(keep(list(bh), n, 0.1))
+              for bx, bh in keep(blocks, n, ([0.1] * m, [0.1] * n))]
+        with self.quiet():
+            self._build(keep(old_x, m, 1.0), keep(old_h, n, 0.5), keep(old_b, n, 0.0), Wf)
+
+    def _compute_and_show(self):
+        self.gate = core.forget_gate(self.W.values, self.b.values, self.x.values, self.h.values, self.order.value)
+        self.view.update(self.gate)
+        self.image.value = self.view.png()
+        self.readout.value = viz.forget_gate_html(self.gate, self.W.values, self.b.values, self.order.value)
+        self.updates += 1
+
+
+# ---------------------------------------------------------------- lesson 2
+
+class StepExplorer(Explorer):
+    """Lesson 2: one LSTM step in seven stages on a live cell diagram."""
+
+    def __init__(self, preset=core.PRESETS[0], m=3, n=3, seed=0):
+        super().__init__()
+        self.stage = 0
+        self.m_slider = W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False)
+        self.n_slider = W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False)
+        self.preset = W.Dropdown(options=core.PRESETS, value=preset, description="preset")
+        self.seed = W.IntText(value=seed, description="seed", layout=W.Layout(width="160px"))
+        self.load_button = W.Button(description="load preset", icon="refresh")
+        self.gate = W.ToggleButtons(options=[("W_f, b_f", "f"), ("W_i, b_i", "i"), ("W_c, b_c", "c"),
+                                             ("W_o, b_o", "o")], value="f", description="edit")
+        self.prev_button = W.Button(description="◀ Prev", disabled=True)
+        self.next_button = W.Button(description="Next ▶")
+        self.stage_select = W.Dropdown(options=[(s, k) for k, s in enumerate(viz.STAGES)], value=0,
+                                       description="stage")
+        self.stage_panel = W.HTMLMath()
+        self.values = W.HTML()
+        self.state_box, self.weight_box = W.HBox(), W.VBox()
+        self.load_button.on_click(lambda _: self.load(self.preset.value, self.m_slider.value, self.n_slider.value,
+                                                      self.seed.value))
+        self.prev_button.on_click(lambda _: self.go(self.stage - 1))
+        self.next_button.on_click(lambda _: self.go(self.stage + 1))
+        self.stage_select.observe(lambda ch: self.go(ch["new"]), "value")
+        self.gate.observe(lambda ch: self._show_weights(), "value")
+        for s in (self.m_slider, self.n_slider):
+            s.observe(self._resize, "value")
+        stages = W.HBox([self.prev_button, self.stage_select, self.next_button])
+        self.widget = W.VBox([
+            W.HBox([self.preset, self.seed, self.load_button]), W.HBox([self.m_slider, self.n_slider]),
+            stages, self.error, self.image, self.stage_panel,
+            W.Accordion([W.VBox([self.state_box, self.gate, self.weight_box]), self.values],
+                        titles=("inputs and weights", "every quantity, its shape and numbers"), selected_index=0),
+        ])
+        self.load(preset, m, n, seed)
+
+    def load(self, name, m=3, n=3, seed=0):
+        """Load a preset (the question's example is m = n = 3)."""
+        x, h, c, self.params = core.preset(name, m, n, seed)
+        with self.quiet():
+            self.preset.value, self.m_slider.value, self.n_slider.value = name, self.params.m, self.params.n
+            self.x = Vector("x_t", x, self._changed)
+            self.h = Vector("h_(t-1)", h, self._changed)
+            self.c = Vector("C_(t-1)", c, self._changed)
+            self.state_box.children = [self.x.box, self.h.box, self.c.box]
+            self.view = viz.StepView(self.params.n)
+            self._show_weights()
+
+    def _resize(self, change=None):
+        if not self._quiet:
+            self.load(self.preset.value if self.preset.value != core.PRESETS[0] else core.PRESETS[1],
+                      self.m_slider.value, self.n_slider.value, self.seed.value)
+
+    def _show_weights(self):
+        g, p = self.gate.value, self.params
+        self.W = Matrix(f"W_{g}", getattr(p, f"W_{g}"), self._weights_changed)
+        self.b = Vector(f"b_{g}", getattr(p, f"b_{g}"), self._weights_changed)
+        self.weight_box.children = [W.HBox([self.W.box, self.b.box])]
+
+    def _weights_changed(self, change=None):
+        if not self._quiet:
+            try:
+                g = self.gate.value
+                self.params = self.params.replace(**{f"W_{g}": self.W.values, f"b_{g}": self.b.values})
+            except (ValueError, TypeError) as e:
+                self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
+                return
+            self.refresh()
+
+    def go(self, stage):
+        """Show stage 0..6 (clamped to the ends)."""
+        self.stage = min(max(int(stage), 0), len(viz.STAGES) - 1)
+        self.prev_button.disabled = self.stage == 0
+        self.next_button.disabled = self.stage == len(viz.STAGES) - 1
+        if self.stage_select.value != self.stage:
+            self.stage_select.value = self.stage  # its observer comes back here, and refreshes
+        else:
+            self.refresh()
+
+    def _compute_and_show(self):
+        self.step = core.lstm_step(self.x.values, self.h.values, self.c.values, self.params)
+        self.view.update(self.step, self.stage)
+        self.image.value = self.view.png()
+        self.stage_panel.value = viz.stage_html(self.step, self.params, self.stage)
+        self.values.value = viz.values_table_html(self.step)
+        self.updates += 1
+
+
+# ---------------------------------------------------------------- shapes in three notations
+
+class ShapeExplorer(Explorer):
+    """m and n sliders -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter count."""
+
+    def __init__(self, m=3, n=3):
+        super().__init__()
+        self.m_slider = W.IntSlider(value=m, min=1, max=64, description="m (input)")
+        self.n_slider = W.IntSlider(value=n, min=1, max=64, description="n (hidden)")
+        self.table = W.HTML()
+        for s in (self.m_slider, self.n_slider):
+            s.observe(self._changed, "value")
+        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider]), self.table])
+        self.refresh()
+
+    def _compute_and_show(self):
+        self.table.value = viz.shape_table_html(core.shape_table(self.m_slider.value, self.n_slider.value))

@@ -1,0 +1,181 @@
+"""The explorers, headless: set widget values from Python, check what they display against lstm_core."""
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import lstm_core as core
+import lstm_viz as viz
+from lstm_widgets import ForgetGateExplorer, ShapeExplorer, StepExplorer
+
+
+def numbers_in(html):
+    """Every number written in an HTML string, in order."""
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.sub(r"<[^>]+>", " ", html))]
+
+
+# ---------------------------------------------------------------- lesson 1
+
+def test_forget_explorer_starts_on_the_question():
+    e = ForgetGateExplorer()
+    assert e.gate.z.tolist() == [92, 177, 136] and e.error.value == ""
+    assert "1·1 + 2·2 + 3·3 + 4·4 + 5·5 + 6·6 + 1 = 92" in e.readout.value
+    assert "(3, 6)" in e.readout.value
+    assert [b.get_height() for b in e.view.f_bars] == [1.0, 1.0, 1.0]
+    assert e.image.value[:4] == b"\x89PNG"
+
+
+def test_moving_a_slider_updates_numbers_and_plots():
+    e = ForgetGateExplorer()
+    before = e.image.value
+    e.x.sliders[0].value = -2.5
+    e.b.sliders[2].value = -140.0 if e.b.sliders[2].min <= -140 else -10.0
+    expect = core.forget_gate(core.QUESTION_W_F, [1, 2, e.b.sliders[2].value], [-2.5, 2, 3], [4, 5, 6])
+    np.testing.assert_array_equal(e.gate.z, expect.z)
+    assert f"= {viz.fmt(expect.z[0])}" in e.readout.value
+    np.testing.assert_allclose([b.get_height() for b in e.view.f_bars], expect.value)
+    xs, ys = e.view.s_marks.get_data()
+    np.testing.assert_allclose(ys, expect.value)
+    np.testing.assert_allclose(e.view.d_marks.get_data()[1], core.sigmoid_prime(expect.z))
+    assert e.image.value != before
+
+
+def test_editing_W_f_and_small_z_unsaturates():
+    e = ForgetGateExplorer()
+    with e.quiet():
+        e.W.set(np.zeros((3, 6)))
+        e.b.set([0.0, 1.0, -1.0])
+    np.testing.assert_allclose(e.gate.value, core.sigmoid([0.0, 1.0, -1.0]))
+    assert e.gate.value[0] == 0.5
+    assert "keeps 50%, forgets 50%" in e.readout.value
+
+
+def test_reset_button_restores_the_example():
+    e = ForgetGateExplorer()
+    e.n_slider.value = 5
+    e.x.sliders[1].value = 7.0
+    e.order.value = "hx"
+    e.reset_button.click()
+    assert e.gate.z.tolist() == [92, 177, 136] and e.view.n == 3
+    assert len(e.W.cells) == 3 and len(e.W.cells[0]) == 6
+
+
+@pytest.mark.parametrize("m,n", [(1, 1), (2, 5), (6, 6), (6, 1)])
+def test_sizes_rebuild_every_shape(m, n):
+    e = ForgetGateExplorer()
+    e.m_slider.value, e.n_slider.value = m, n
+    assert len(e.x.sliders) == m and len(e.h.sliders) == n and len(e.b.sliders) == n
+    assert len(e.W.cells) == n and all(len(r) == m + n for r in e.W.cells)
+    assert e.gate.z.shape == (n,) and e.view.n == n and len(e.view.f_bars) == n
+    assert f"W_f is ({n}, {m + n})" in e.readout.value
+    np.testing.assert_array_equal(e.gate.z, core.forget_gate(e.W.values, e.b.values, e.x.values, e.h.values).z)
+
+
+def test_order_toggle():
+    e = ForgetGateExplorer()
+    e.order.value = "hx"
+    assert e.gate.z.tolist() == [65, 150, 109]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e308])
+def test_bad_grid_entry_shows_a_message_and_breaks_nothing(bad):
+    e = ForgetGateExplorer()
+    picture = e.image.value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        e.W.cells[1][2].value = bad
+    assert "W_f" in e.error.value or "overflow" in e.error.value
+    assert "Traceback" not in e.error.value and e.image.value == picture
+    e.W.cells[1][2].value = 7.0  # and it recovers
+    assert e.error.value == "" and e.gate.z.tolist() == [92, 177, 136]
+
+
+# ---------------------------------------------------------------- lesson 2
+
+def test_step_explorer_walks_seven_stages_and_stops_at_the_ends():
+    e = StepExplorer()
+    assert e.stage == 0 and e.prev_button.disabled
+    seen = [e.stage]
+    for _ in range(10):
+        e.next_button.click()
+        seen.append(e.stage)
+    assert seen[:7] == list(range(7)) and seen[-1] == 6 and e.next_button.disabled
+    assert e.view.diagram.lit_parts == viz.STAGE_PARTS[6]
+    assert "h_t = o_t" in e.stage_panel.value
+    for _ in range(10):
+        e.prev_button.click()
+    assert e.stage == 0 and e.prev_button.disabled and e.stage_select.value == 0
+    e.stage_select.value = 4
+    assert e.stage == 4 and "C_t[0] =" in e.stage_panel.value
+
+
+@pytest.mark.parametrize("name", core.PRESETS)
+def test_every_preset_gives_what_the_core_gives(name):
+    e = StepExplorer()
+    e.load(name, 4, 5, seed=3)
+    x, h, c, p = core.preset(name, 4, 5, seed=3)
+    want = core.lstm_step(x, h, c, p)
+    got = e.step
+    assert got.h.shape == want.h.shape
+    np.testing.assert_array_equal(got.h, want.h)
+    np.testing.assert_array_equal(got.c, want.c)
+    assert e.params == p
+
+
+def test_question_preset_numbers():
+    e = StepExplorer()
+    assert e.step.z_f.tolist() == [92, 177, 136] and e.step.z_i.tolist() == [22, 43, 64]
+    e.go(2)
+    assert "22" in e.stage_panel.value and "43" in e.stage_panel.value and "64" in e.stage_panel.value
+
+
+def test_stage_panel_arithmetic_matches_the_core():
+    e = StepExplorer()
+    e.go(4)
+    s = e.step
+    line = re.search(r"C_t\[0\] = ([^<]*)</code>", e.stage_panel.value).group(1)
+    f, c_prev, i, c_tilde, c = numbers_in(line)
+    assert (f, c_prev, i, c_tilde) == tuple(float(viz.fmt(v)) for v in (s.f[0], s.c_prev[0], s.i[0], s.c_tilde[0]))
+    assert c == float(viz.fmt(s.c[0]))
+
+
+def test_resizing_and_editing_weights():
+    e = StepExplorer()
+    e.n_slider.value = 7
+    assert e.params.n == 7 and e.step.h.shape == (7,) and e.view.n == 7 and len(e.c.sliders) == 7
+    e.m_slider.value = 2
+    assert e.params.m == 2 and len(e.x.sliders) == 2 and len(e.W.cells[0]) == 9
+    e.gate.value = "o"
+    e.W.cells[1][0].value = 2.5
+    assert e.params.W_o[1, 0] == 2.5
+    np.testing.assert_array_equal(e.step.h, core.lstm_step(e.x.values, e.h.values, e.c.values, e.params).h)
+    e.W.cells[1][0].value = float("nan")
+    assert "W_o" in e.error.value and e.params.W_o[1, 0] == 2.5
+
+
+def test_a_thousand_random_settings_raise_and_warn_nothing():
+    rng = np.random.default_rng(2026)
+    e = StepExplorer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in range(1000):
+            if k % 100 == 0:
+                e.load(core.PRESETS[rng.integers(1, len(core.PRESETS))], int(rng.integers(1, 9)),
+                       int(rng.integers(1, 9)), int(rng.integers(0, 1000)))
+            group = [e.x, e.h, e.c, e.b][rng.integers(0, 4)]
+            s = group.sliders[rng.integers(0, len(group.sliders))]
+            s.value = float(rng.choice([s.min, s.max, rng.uniform(s.min, s.max)]))
+            if k % 50 == 0:
+                e.go(int(rng.integers(0, 7)))
+            assert e.error.value == "", e.error.value
+            assert all(np.all(np.isfinite(getattr(e.step, f))) for f in ("f", "i", "c_tilde", "c", "o", "h"))
+            assert not re.search(r"nan|inf", e.stage_panel.value + e.values.value, re.I)
+
+
+def test_shape_explorer():
+    e = ShapeExplorer()
+    e.m_slider.value, e.n_slider.value = 10, 20
+    assert "weight_ih_l0 (80, 10)" in e.table.value and "recurrent_kernel (20, 320)" not in e.table.value
+    assert "recurrent_kernel (20, 80)" in e.table.value
+    assert str(4 * 20 * 30 + 4 * 20) in e.table.value and str(4 * 20 * 30 + 8 * 20) in e.table.value
