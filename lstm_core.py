@@ -40,7 +40,8 @@ def sigmoid_prime(z):
 
 def tanh_prime(z):
     """tanh'(z) = 1 − tanh²(z) = 4e^-2|z| / (1 + e^-2|z|)²; at most 1, at z = 0."""
-    e = np.exp(-2.0 * np.abs(np.asarray(z, dtype=np.float64)))
+    e = np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
+    e = e * e  # e^-2|z|, without overflowing 2|z|
     return 4.0 * e / (1.0 + e) ** 2
 
 def relu(z):

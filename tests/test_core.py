@@ -47,6 +47,11 @@ def test_derivatives_match_finite_differences(z):
         assert abs(fd - fp(z)) < 1e-8
 
 
+def test_saturated_derivatives_are_tiny_not_zero():
+    assert math.isclose(L.sigmoid_prime(92), math.exp(-92), rel_tol=1e-12)  # σ'(z) ≈ e^-z for large z
+    assert math.isclose(L.tanh_prime(30), 4 * math.exp(-60), rel_tol=1e-12)
+
+
 def test_derivative_maxima_are_at_zero():
     z = np.linspace(-10, 10, 20001)
     assert L.sigmoid_prime(z).max() == 0.25 and z[L.sigmoid_prime(z).argmax()] == 0
