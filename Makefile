@@ -18,10 +18,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
+# optional: `make test WITH_TORCH=1` also installs PyTorch, so the tests compare against nn.LSTMCell live
+$(VENV)/.interop: requirements-interop.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-interop.txt
+	touch $@
+
 lab: $(VENV)/.runtime
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) notebooks/01_forget_gate.ipynb
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest
 
 benchmark: $(VENV)/.dev
