@@ -13,6 +13,7 @@ With v = [x_t, h_{t-1}] (order "xh", the question's) or [h_{t-1}, x_t] (order "h
 Each W is (n, m+n): one row per cell unit, and each row sees the whole v of length m+n.
 """
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -471,3 +472,9 @@ def preset(name, m=3, n=3, seed=0):
         shift = 6.0 if name == "gates open" else -6.0  # σ(±6) ≈ 0.998 / 0.002
         p = p.replace(b_f=p.b_f + shift, b_i=p.b_i + shift, b_o=p.b_o + shift)
     return x, h, c, p
+
+def torch_example():
+    """PyTorch's own numbers, committed: an nn.LSTMCell(3, 4) and an nn.LSTM(3, 4) in float64, their inputs and
+    outputs (keys cell_weight_ih, ..., x, h0, c0, h1, c1, xs, hs, cT); written by tests/make_golden.py."""
+    with np.load(Path(__file__).parent / "data" / "torch_lstm_example.npz") as f:
+        return dict(f)

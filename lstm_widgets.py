@@ -191,9 +191,23 @@ class StepExplorer(Explorer):
 
     def load(self, name, m=3, n=3, seed=0):
         """Load a preset (the question's example is m = n = 3)."""
-        x, h, c, self.params = core.preset(name, m, n, seed)
+        self.show(*core.preset(name, m, n, seed))
         with self.quiet():
-            self.preset.value, self.m_slider.value, self.n_slider.value = name, self.params.m, self.params.n
+            self.preset.value = name
+
+    @classmethod
+    def of(cls, x_t, h_prev, c_prev, params):
+        """An explorer on given state and weights (for example converted from PyTorch)."""
+        e = cls()
+        e.show(x_t, h_prev, c_prev, params)
+        return e
+
+    def show(self, x, h, c, params):
+        """Step through these x_t, h_(t-1), C_(t-1) and LSTMParams."""
+        x, h, c = core.check_state(x, h, c, params)
+        self.params = params
+        with self.quiet():
+            self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
             self.x = Vector("x_t", x, self._changed)
             self.h = Vector("h_(t-1)", h, self._changed)
             self.c = Vector("C_(t-1)", c, self._changed)

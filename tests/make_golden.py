@@ -1,4 +1,4 @@
-"""Writes tests/golden_torch.npz: a PyTorch nn.LSTMCell step and an nn.LSTM sequence, in float64.
+"""Writes data/torch_lstm_example.npz: a PyTorch nn.LSTMCell step and an nn.LSTM sequence, in float64.
 
 Run once where torch is installed (`python tests/make_golden.py`); the test suite then checks our layout
 converters against these numbers even on machines without torch.
@@ -21,5 +21,5 @@ arrays = {f"cell_{k}": v.detach().numpy() for k, v in cell.state_dict().items()}
 arrays |= {f"lstm_{k}": v.detach().numpy() for k, v in lstm.state_dict().items()}
 arrays |= dict(x=x[0].numpy(), h0=h0[0].numpy(), c0=c0[0].numpy(), h1=h1[0].numpy(), c1=c1[0].numpy(),
                xs=xs[:, 0].numpy(), hs=hs[:, 0].numpy(), cT=cT[0, 0].numpy(), torch_version=np.array(torch.__version__))
-np.savez(pathlib.Path(__file__).with_name("golden_torch.npz"), **arrays)
+np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_example.npz", **arrays)
 print({k: v.shape for k, v in arrays.items()})

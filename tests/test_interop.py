@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 import lstm_core as L
 
-GOLDEN = np.load(pathlib.Path(__file__).with_name("golden_torch.npz"))
+GOLDEN = L.torch_example()
 
 
 @pytest.mark.parametrize("order", L.ORDERS)
