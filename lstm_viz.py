@@ -408,3 +408,128 @@ def shape_table_html(rows):
     head = "<tr><th></th><th>ours</th><th>PyTorch nn.LSTM</th><th>Keras LSTM</th></tr>"
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table class='lstm-shapes'>{head}{body}</table>"
+
+# ---------------------------------------------------------------- lesson 3: derivatives and gradient flow
+
+class Picture:
+    """PNG bytes that Jupyter shows as an image."""
+
+    def __init__(self, png):
+        self.png = png
+
+    def _repr_png_(self):
+        return self.png
+
+ACTIVATIONS = (("σ", core.sigmoid, core.sigmoid_prime, "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
+               ("tanh", core.tanh, core.tanh_prime, "max tanh' = 1, at z = 0", (-1.05, 1.05)),
+               ("ReLU", core.relu, core.relu_prime, "ReLU' = 1 for every z > 0", (-0.5, 5)))
+
+
+class ActivationView(BlitFigure):
+    """σ, tanh and ReLU with their derivatives (dashed); a step's pre-activations marked on each."""
+
+    def __init__(self):
+        super().__init__((11, 3.4))
+        axes = self.fig.subplots(1, 3)
+        self.fig.subplots_adjust(left=0.05, right=0.99, bottom=0.16, top=0.88, wspace=0.22)
+        zs = np.linspace(-Z_LIM, Z_LIM, 801)
+        self.marks = []
+        for ax, (name, f, fp, note, ylim) in zip(axes, ACTIVATIONS):
+            ax.plot(zs, f(zs), color=GREY, lw=1.5, label=f"{name}(z)")
+            ax.plot(zs, fp(zs), color="k", lw=1.2, ls="--", label=f"{name}'(z)")
+            ax.set_title(f"{name}:  {note}", fontsize=9)
+            ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
+            ax.set_ylim(*ylim)
+            ax.set_xlabel("z (|z| > 10 pinned to the edge)", fontsize=8)
+            ax.tick_params(labelsize=8)
+            gates = "fio" if name == "σ" else ("c" if name == "tanh" else "fico")
+            for g in gates:
+                dot, diamond = self.animate(ax.plot([], [], "o", color=GATE_COLOURS[g], ms=6, label=f"z_{g}")[0],
+                                            ax.plot([], [], "D", color=GATE_COLOURS[g], ms=5, mfc="white")[0])
+                self.marks.append((g, f, fp, dot, diamond))
+            ax.legend(fontsize=7, loc="upper left", frameon=False, ncol=2)
+
+    def update(self, step):
+        """Mark a core.Step's z_f, z_i, z_c, z_o: dots on the function, diamonds on its derivative."""
+        for g, f, fp, dot, diamond in self.marks:
+            z = getattr(step, f"z_{g}")
+            dot.set_data(_marker_x(z), np.clip(f(z), -1, 5))
+            diamond.set_data(_marker_x(z), fp(z))
+
+
+def derivatives_html(step):
+    """Each gate's z, activation and derivative, unit by unit."""
+    rows = ""
+    for g, name, act, d in (("f", "f_t", core.sigmoid, core.sigmoid_prime), ("i", "i_t", core.sigmoid, core.sigmoid_prime),
+                            ("c", "C̃_t", core.tanh, core.tanh_prime), ("o", "o_t", core.sigmoid, core.sigmoid_prime)):
+        z = getattr(step, f"z_{g}")
+        what = "tanh" if g == "c" else "σ"
+        rows += (f"<tr><td><b>{name}</b></td><td><code>{fmt_vec(z, 3)}</code></td><td><code>{fmt_vec(act(z), 4)}</code></td>"
+                 f"<td><code>{fmt_vec(d(z), 3)}</code></td><td>{what}'</td></tr>")
+    return ("<table class='lstm-derivs'><tr><th></th><th>z</th><th>activation</th><th>derivative at z</th><th></th></tr>"
+            + rows + "</table>")
+
+
+class GradientFlowView(BlitFigure):
+    """Gradient norm reaching each earlier step (log scale), LSTM vs RNN, ∏ f beside it; heatmaps of f, i, o, C."""
+    FLOOR = 1e-30
+
+    def __init__(self, T, n):
+        super().__init__((11, 4.6))
+        self.T, self.n = T, n
+        gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12, top=0.93,
+                                   hspace=0.5, wspace=0.12)
+        ax = self.fig.add_subplot(gs[:, 0])
+        ax.set_yscale("log")
+        ax.set_xlim(0, T)
+        ax.set_ylim(self.FLOOR, 1e2)
+        ax.set_xlabel("steps back from the last step T", fontsize=9)
+        ax.set_title("gradient of sum(h_T) reaching each earlier step", fontsize=10)
+        ax.tick_params(labelsize=8)
+        ks = np.arange(T + 1)
+        self.lines = dict(zip(("lstm", "rnn", "f_path"), self.animate(
+            ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label="LSTM ‖∂L/∂(h, C)‖")[0],
+            ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[0],
+            ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label="mean ∏ f_t along the cell path")[0])))
+        ax.legend(fontsize=8, loc="lower left")
+        self.maps = {}
+        for r, (key, name, lim) in enumerate((("f", "f_t", (0, 1)), ("i", "i_t", (0, 1)), ("o", "o_t", (0, 1)),
+                                             ("c", "C_t", (-3, 3)))):
+            a = self.fig.add_subplot(gs[r, 1])
+            self.maps[key] = self.animate(a.imshow(np.zeros((n, T)), aspect="auto", vmin=lim[0], vmax=lim[1],
+                                                   cmap="viridis" if key != "c" else "PuOr_r",
+                                                   extent=(-0.5, T - 0.5, n - 0.5, -0.5), interpolation="nearest"))[0]
+            a.set_ylabel(name, fontsize=9, rotation=0, labelpad=14)
+            a.set_yticks([])
+            a.tick_params(labelsize=7)
+            if r < 3:
+                a.set_xticklabels([])
+            self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=6)
+        a.set_xlabel("time step t", fontsize=8)
+
+    def update(self, flow):
+        """Show core.gradient_flow's result."""
+        for key, line in self.lines.items():
+            line.set_ydata(np.maximum(flow[key], self.FLOOR))
+        for key, im in self.maps.items():
+            im.set_data(flow[key])
+
+
+def training_picture(result):
+    """Loss over training, and the memory unit's f_t through the probe sequence before and after."""
+    fig = Figure(figsize=(11, 3.2), dpi=90)
+    FigureCanvasAgg(fig)
+    a, b = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
+    a.plot(result["losses"], color=BLUE)
+    a.set_title(f"loss (binary cross-entropy); accuracy after: {result['accuracy']:.0%}", fontsize=10)
+    a.set_xlabel("training iteration", fontsize=9)
+    u = result["memory_unit"]
+    for key, colour, name in (("f_before", GREY, "before training"), ("f_after", BLUE, "after training")):
+        b.plot(result[key][u], "o-", color=colour, label=name)
+    b.set_ylim(0, 1.05)
+    b.set_title(f"forget gate f_t of the memory unit ({u}) through a sequence", fontsize=10)
+    b.set_xlabel("time step t", fontsize=9)
+    b.legend(fontsize=8, loc="lower right")
+    fig.canvas.draw()
+    return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]))

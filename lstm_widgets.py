@@ -272,3 +272,62 @@ class ShapeExplorer(Explorer):
 
     def _compute_and_show(self):
         self.table.value = viz.shape_table_html(core.shape_table(self.m_slider.value, self.n_slider.value))
+
+
+# ---------------------------------------------------------------- lesson 3
+
+class DerivativeExplorer(Explorer):
+    """The question's cell with x_t, h_(t-1) sliders and a weight scale: where every z sits on σ, tanh, ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        x, h, c, self.params = core.question_example()
+        self.c_prev = c
+        self.x = Vector("x_t", x, self._changed)
+        self.h = Vector("h_(t-1)", h, self._changed)
+        self.scale = W.FloatLogSlider(value=1.0, base=10, min=-3, max=0.5, step=0.05, description="W scale",
+                                      readout_format=".3f", style={"description_width": "70px"})
+        self.scale.observe(self._changed, "value")
+        self.table = W.HTML()
+        self.view = viz.ActivationView()
+        self.widget = W.VBox([W.HBox([self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])]),
+                              self.error, self.image, self.table])
+        self.refresh()
+
+    def _compute_and_show(self):
+        self.step = core.lstm_step(self.x.values, self.h.values, self.c_prev, self.params.scaled(self.scale.value))
+        self.view.update(self.step)
+        self.image.value = self.view.png()
+        self.table.value = viz.derivatives_html(self.step)
+        self.updates += 1
+
+
+class GradientFlowExplorer(Explorer):
+    """T, forget bias, weight scale and seed -> how much gradient reaches each earlier step, LSTM vs RNN."""
+
+    def __init__(self, T=50, n=8):
+        super().__init__()
+        self.n = n
+        self.T = W.IntSlider(value=T, min=2, max=100, description="T (steps)", continuous_update=False)
+        self.forget_bias = W.FloatSlider(value=0.0, min=-3, max=6, step=0.25, description="forget bias")
+        self.scale = W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="W scale")
+        self.seed = W.IntSlider(value=0, min=0, max=20, description="seed")
+        self.readout = W.HTML()
+        for s in (self.T, self.forget_bias, self.scale, self.seed):
+            s.observe(self._changed, "value")
+        self.view = None
+        self.widget = W.VBox([W.HBox([self.T, self.forget_bias]), W.HBox([self.scale, self.seed]), self.error,
+                              self.readout, self.image])
+        self.refresh()
+
+    def _compute_and_show(self):
+        T = self.T.value
+        self.flow = core.gradient_flow(T, n=self.n, forget_bias=self.forget_bias.value, scale=self.scale.value,
+                                       seed=self.seed.value)
+        if self.view is None or self.view.T != T:
+            self.view = viz.GradientFlowView(T, self.n)
+        self.view.update(self.flow)
+        self.image.value = self.view.png()
+        self.readout.value = (f"<p>Gradient reaching {T} steps back: LSTM <b>{self.flow['lstm'][-1]:.3g}</b>, "
+                              f"vanilla RNN <b>{self.flow['rnn'][-1]:.3g}</b>; mean ∏ f_t = {self.flow['f_path'][-1]:.3g}</p>")
+        self.updates += 1

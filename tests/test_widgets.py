@@ -179,3 +179,34 @@ def test_shape_explorer():
     assert "weight_ih_l0 (80, 10)" in e.table.value and "recurrent_kernel (20, 320)" not in e.table.value
     assert "recurrent_kernel (20, 80)" in e.table.value
     assert str(4 * 20 * 30 + 4 * 20) in e.table.value and str(4 * 20 * 30 + 8 * 20) in e.table.value
+
+
+# ---------------------------------------------------------------- lesson 3
+
+def test_derivative_explorer_marks_the_current_z():
+    from lstm_widgets import DerivativeExplorer
+    e = DerivativeExplorer()
+    assert e.step.z_f.tolist() == [92, 177, 136]
+    dots = {}
+    for g, f, fp, dot, diamond in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU comes last)
+        dots.setdefault(g, (dot, diamond))
+    assert list(dots["f"][1].get_data()[1]) == list(core.sigmoid_prime(e.step.z_f))
+    before = e.image.value
+    e.scale.value = 0.01
+    x, h, c, p = core.question_example()
+    want = core.lstm_step(x, h, c, p.scaled(e.scale.value))
+    np.testing.assert_array_equal(e.step.z_f, want.z_f)
+    np.testing.assert_array_equal(dots["c"][1].get_data()[1], core.tanh_prime(want.z_c))
+    assert e.image.value != before and viz.fmt_vec(want.z_f, 3) in e.table.value
+
+
+def test_gradient_flow_explorer_follows_its_sliders():
+    from lstm_widgets import GradientFlowExplorer
+    e = GradientFlowExplorer(T=30)
+    e.forget_bias.value = 4.0
+    want = core.gradient_flow(30, n=8, forget_bias=4.0, scale=1.0, seed=0)
+    np.testing.assert_array_equal(e.view.lines["lstm"].get_ydata(), np.maximum(want["lstm"], e.view.FLOOR))
+    np.testing.assert_array_equal(e.view.maps["f"].get_array(), want["f"])
+    assert f"{want['lstm'][-1]:.3g}" in e.readout.value
+    e.T.value = 70
+    assert e.view.T == 70 and len(e.view.lines["rnn"].get_ydata()) == 71
