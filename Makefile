@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PORT   ?= 8888
+APP_PORT ?= 8866
 
 .PHONY: lab app test benchmark screenshots clean
 
@@ -26,11 +27,17 @@ $(VENV)/.interop: requirements-interop.txt | $(PY)
 lab: $(VENV)/.runtime
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) notebooks/01_forget_gate.ipynb
 
+app: $(VENV)/.runtime
+	$(VENV)/bin/voila notebooks --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
+
 test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest
 
 benchmark: $(VENV)/.dev
 	$(PY) benchmarks/latency.py
+
+screenshots: $(VENV)/.dev
+	$(PY) tests/browser.py screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

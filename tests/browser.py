@@ -1,0 +1,121 @@
+"""Real-browser helpers shared by tests/test_browser.py, benchmarks/latency.py and `make screenshots`.
+
+Debian's Chromium, driven headless by Playwright for Python (never `playwright install`), against Voilà or
+JupyterLab started on a free loopback port. Every server and browser started here is stopped by process id.
+"""
+import contextlib
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BIN = pathlib.Path(sys.executable).parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(kind, path, timeout=90):
+    """Start Voilà on a notebook or folder, or JupyterLab on a folder; yield its base URL; stop it by pid."""
+    port = free_port()
+    if kind == "voila":
+        cmd = [str(BIN / "voila"), str(path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    else:
+        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+               "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={path}",
+               "--LabApp.news_url=", "--LabServerApp.extensions_in_dev_mode=False"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+    log = open(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"lstm-{kind}-{port}.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{kind} exited with {proc.returncode}; see {log.name}")
+            try:
+                urllib.request.urlopen(url + ("/api/status" if kind == "lab" else "/"), timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} did not answer on {url} within {timeout} s; see {log.name}")
+                time.sleep(0.25)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@contextlib.contextmanager
+def browser(profile_dir):
+    """Headless Debian Chromium through Playwright, with a fresh profile; closed (and its pid gone) after."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(str(profile_dir), executable_path=CHROMIUM, headless=True,
+                                                    args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1000})
+        external = []
+
+        def offline(route):  # the app must work offline: nothing outside this machine is fetched
+            host = route.request.url.split("/")[2] if "://" in route.request.url else ""
+            if host.split(":")[0] in ("127.0.0.1", "localhost", "") or route.request.url.startswith("data:"):
+                return route.continue_()
+            external.append(route.request.url)
+            return route.abort()
+
+        ctx.route("**/*", offline)
+        ctx.external_requests = external
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+def slider_handle(page, description):
+    """The keyboard-focusable handle of the ipywidgets slider with this description."""
+    widget = page.locator(".widget-slider", has=page.locator(f".widget-label:text-is('{description}')")).first
+    return widget.locator(".noUi-handle").first
+
+
+def readout_text(page, selector):
+    return page.locator(selector).first.inner_text()
+
+
+def screenshots(out=ROOT / "docs"):
+    """Regenerate docs/*.png: the step-through and forget-gate lessons as a learner sees them in Voilà."""
+    import tempfile
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, nb in (("step_through", "02_lstm_cell_step_through.ipynb"), ("forget_gate", "01_forget_gate.ipynb")):
+            with server("voila", ROOT / "notebooks" / nb) as url, browser(pathlib.Path(tmp) / name) as ctx:
+                page = ctx.new_page()
+                page.goto(url, wait_until="domcontentloaded")
+                page.locator(".widget-image img, img.widget-image").first.wait_for(timeout=60000)
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+                print("wrote", out / f"{name}.png")
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["screenshots"]:
+    if not shutil.which(CHROMIUM):
+        sys.exit(f"{CHROMIUM} not found: apt-get install chromium")
+    screenshots()
