@@ -254,7 +254,7 @@ class CellDiagram:
         lit = STAGE_PARTS[stage]
         for part, arts in self.parts.items():
             for a in arts:
-                a.set_alpha(1.0 if part in lit else 0.22)
+                a.set_alpha(1.0 if part in lit else 0.3)
         self.stage_title.set_text(f"Stage {STAGES[stage]}")
         self.blit.key = stage  # the lit parts are static between stage changes: cached per stage
 
@@ -266,7 +266,7 @@ class CellDiagram:
 
 class StepView(BlitFigure):
     """Lesson 2's figure: the cell diagram, bars of every per-unit value, σ and tanh with z marked."""
-    BARS = (("f", "f_t", BLUE), ("i", "i_t", ORANGE), ("c_tilde", "C̃_t", GREEN),
+    BARS = (("f", "f_t", BLUE), ("i", "i_t", ORANGE), ("c_tilde", r"$\tilde{C}_t$", GREEN),
             ("c", "C_t", VERMILION), ("o", "o_t", PURPLE), ("h", "h_t", "k"))
 
     def __init__(self, n):

@@ -109,9 +109,17 @@ def screenshots(out=ROOT / "docs"):
             with server("voila", ROOT / "notebooks" / nb) as url, browser(pathlib.Path(tmp) / name) as ctx:
                 page = ctx.new_page()
                 page.goto(url, wait_until="domcontentloaded")
-                page.locator(".widget-image img, img.widget-image").first.wait_for(timeout=60000)
-                page.wait_for_timeout(1500)
-                page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+                page.locator("img.widget-image").first.wait_for(timeout=60000)
+                if name == "step_through":
+                    for _ in range(4):  # to stage 5, the cell update
+                        page.get_by_role("button", name="Next ▶").click()
+                    page.locator(".widget-htmlmath", has_text="Stage 5").first.wait_for(timeout=15000)
+                page.wait_for_timeout(3000)  # MathJax typesets the stage panel
+                page.set_viewport_size({"width": 1100, "height": 1250})
+                page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image")).first.evaluate(
+                    "e => e.scrollIntoView()")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(out / f"{name}.png"))
                 print("wrote", out / f"{name}.png")
 
 
