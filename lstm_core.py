@@ -318,19 +318,27 @@ def lstm_forward(xs, h0, c0, params):
 # ---------------------------------------------------------------- backward
 
 @dataclass(frozen=True)
-class StepGrads:
-    """Gradients of one step: dx (m,), dh_prev (n,), dc_prev (n,), dW_g (n, m+n), db_g (n,)."""
+class Grads:
+    """Weight gradients, named like LSTMParams with a d in front: dW_g (n, m+n), db_g (n,)."""
+    dW_f: np.ndarray
+    db_f: np.ndarray
+    dW_i: np.ndarray
+    db_i: np.ndarray
+    dW_c: np.ndarray
+    db_c: np.ndarray
+    dW_o: np.ndarray
+    db_o: np.ndarray
+
+    def as_params(self, order="xh"):
+        """The gradients laid out as LSTMParams (e.g. to compare with PyTorch through to_torch)."""
+        return LSTMParams(**{k: getattr(self, "d" + k) for k in LSTMParams.names()}, order=order)
+
+@dataclass(frozen=True)
+class StepGrads(Grads):
+    """Gradients of one step: the weights', and dx (m,), dh_prev (n,), dc_prev (n,)."""
     dx: np.ndarray
     dh_prev: np.ndarray
     dc_prev: np.ndarray
-    dW_f: np.ndarray
-    dW_i: np.ndarray
-    dW_c: np.ndarray
-    dW_o: np.ndarray
-    db_f: np.ndarray
-    db_i: np.ndarray
-    db_c: np.ndarray
-    db_o: np.ndarray
 
 def lstm_step_backward(step, params, dh, dc):
     """Gradients of one step, given dh = ∂L/∂h_t and dc = ∂L/∂C_t arriving from later."""
@@ -345,21 +353,13 @@ def lstm_step_backward(step, params, dh, dc):
           "o": do * s.o * (1 - s.o)}
     dv = sum(getattr(p, f"W_{g}").T @ dz[g] for g in GATES)  # (m+n,)
     dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
-    return StepGrads(dx, dh_prev, dc * s.f,  # ∂C_t/∂C_{t-1} = diag(f_t) on the cell path
-                     *(np.outer(dz[g], s.concat) for g in GATES), *(dz[g] for g in GATES))
+    weights = {f"d{k}_{g}": np.outer(dz[g], s.concat) if k == "W" else dz[g] for g in GATES for k in "Wb"}
+    return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc * s.f)  # ∂C_t/∂C_{t-1} = diag(f_t)
 
 @dataclass(frozen=True)
-class SeqGrads:
-    """BPTT result: per-step grads (in time order), summed weight grads, dxs (T, m), dh0, dc0 (n,)."""
+class SeqGrads(Grads):
+    """BPTT result: the weights' gradients summed over time, per-step grads, dxs (T, m), dh0, dc0 (n,)."""
     steps: list
-    dW_f: np.ndarray
-    dW_i: np.ndarray
-    dW_c: np.ndarray
-    dW_o: np.ndarray
-    db_f: np.ndarray
-    db_i: np.ndarray
-    db_c: np.ndarray
-    db_o: np.ndarray
     dxs: np.ndarray
     dh0: np.ndarray
     dc0: np.ndarray
@@ -377,8 +377,8 @@ def lstm_backward(steps, params, dhs, dc_T=None):
         grads.append(g)
         dh, dc = g.dh_prev, g.dc_prev
     grads.reverse()
-    total = {k: sum(getattr(g, k) for g in grads) for k in StepGrads.__dataclass_fields__ if k[:2] in ("dW", "db")}
-    return SeqGrads(grads, **total, dxs=np.array([g.dx for g in grads]), dh0=dh, dc0=dc)
+    total = {k: sum(getattr(g, k) for g in grads) for k in Grads.__dataclass_fields__}
+    return SeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh, dc0=dc)
 
 # ---------------------------------------------------------------- a vanilla RNN, for comparison
 

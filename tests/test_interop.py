@@ -143,7 +143,7 @@ def test_backward_equals_torch_autograd():
     p = L.LSTMParams.from_torch(sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"])
     g = L.lstm_backward(L.lstm_forward(xs.detach()[:, 0].numpy(), np.zeros(n), np.zeros(n), p), p, w[:, 0].numpy())
     np.testing.assert_allclose(g.dxs, xs.grad[:, 0].numpy(), rtol=0, atol=1e-12)
-    ours = L.LSTMParams(g.dW_f, g.db_f, g.dW_i, g.db_i, g.dW_c, g.db_c, g.dW_o, g.db_o).to_torch()
+    ours = g.as_params().to_torch()
     np.testing.assert_allclose(ours["weight_ih"], lstm.weight_ih_l0.grad.numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(ours["weight_hh"], lstm.weight_hh_l0.grad.numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(ours["bias_ih"], lstm.bias_ih_l0.grad.numpy(), rtol=0, atol=1e-12)
