@@ -64,9 +64,8 @@ def as_array(name, value, ndim=1):
     except ValueError:
         raise ValueError(f"{name} has rows of different lengths; it must be a rectangular array") from None
     if raw.dtype.kind not in "iuf":
-        bad = next((e for e in raw.ravel() if not isinstance(e, (int, float, np.integer, np.floating)) or isinstance(e, (bool, np.bool_))), raw.ravel()[0])
-        bad = bad.item() if isinstance(bad, np.generic) else bad
-        raise TypeError(f"{name} must contain only numbers, got {type(bad).__name__} {bad!r:.40}")
+        what = {"U": "text", "S": "text", "b": "True/False"}.get(raw.dtype.kind, "entries that are not numbers")
+        raise TypeError(f"{name} must contain only numbers, got {what}: {value!r:.60}")
     a = raw.astype(np.float64)
     if ndim == 1 and a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]  # the question writes vectors as columns
@@ -154,6 +153,7 @@ class LSTMParams:
             W = _check_W(f"W_{g}", as_array(f"W_{g}", getattr(self, f"W_{g}"), 2), m, n)
             b = _check_len(f"b_{g}", as_array(f"b_{g}", getattr(self, f"b_{g}")), n,
                            f"one bias per cell unit; {_CELL_RULE}")
+            W.flags.writeable = b.flags.writeable = False  # our own copies, never changed in place
             object.__setattr__(self, f"W_{g}", W)
             object.__setattr__(self, f"b_{g}", b)
 

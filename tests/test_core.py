@@ -342,3 +342,14 @@ def test_training_demo_learns_and_opens_the_forget_gate():
     assert r["accuracy"] > 0.95
     u = r["memory_unit"]
     assert r["f_after"][u, 1:].min() > 0.95 > r["f_before"][u, 1:].max()
+
+
+def test_params_own_read_only_copies():
+    W = np.ones((2, 5))
+    p = L.LSTMParams(*[W, np.zeros(2)] * 4)
+    W[0, 0] = 9.0  # the caller's array changes; the cell does not
+    assert p.W_f[0, 0] == 1.0
+    with pytest.raises(ValueError):
+        p.W_f[0, 0] = 3.0
+    q = p.replace(b_f=[1.0, 2.0])
+    assert p.b_f.tolist() == [0.0, 0.0] and q.b_f.tolist() == [1.0, 2.0]
