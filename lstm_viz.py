@@ -174,8 +174,9 @@ LINE_Y, BUS_Y, BOX_Y = 6.2, 1.6, 3.0
 class CellDiagram:
     """A Colah-style LSTM cell drawn on an axes; every wire labelled with live values."""
 
-    def __init__(self, ax, n, blit):
+    def __init__(self, ax, m, n, blit):
         self.ax, self.n, self.parts, self.labels, self.strips = ax, n, {}, {}, {}
+        length = {"x_t": m, "concat": m + n}  # every other labelled quantity has n entries
         ax.set_xlim(0, 12.4)
         ax.set_ylim(0, 7.6)
         ax.set_axis_off()
@@ -226,9 +227,9 @@ class CellDiagram:
                         bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.6))
             self.labels[key] = self._add(part, t)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
-                w = 0.16
-                x0 = x if ha == "left" else x - n * w
-                cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(n)]
+                w, k_max = 0.16, length.get(key, n)
+                x0 = x if ha == "left" else x - k_max * w
+                cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(k_max)]
                 strip = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5)
                 self.strips[key] = self._add(part, ax.add_collection(strip))
         self.stage_title = ax.text(6.2, 7.45, "", ha="center", va="center", fontsize=11, weight="bold")
@@ -248,7 +249,7 @@ class CellDiagram:
             v = values[key]
             if key in self.strips:
                 self.labels[key].set_text(f"{name} ({len(v)})")
-                self.strips[key].set_array(np.clip(v, -1, 1) if len(v) == self.n else np.zeros(self.n))
+                self.strips[key].set_array(np.clip(v, -1, 1))
             else:
                 self.labels[key].set_text(f"{name} = {fmt_vec(v, most=6)}")
         lit = STAGE_PARTS[stage]
@@ -269,12 +270,12 @@ class StepView(BlitFigure):
     BARS = (("f", "f_t", BLUE), ("i", "i_t", ORANGE), ("c_tilde", r"$\tilde{C}_t$", GREEN),
             ("c", "C_t", VERMILION), ("o", "o_t", PURPLE), ("h", "h_t", "k"))
 
-    def __init__(self, n):
+    def __init__(self, m, n):
         super().__init__((11, 7.4))
-        self.n = n
+        self.m, self.n = m, n
         gs = self.fig.add_gridspec(2, 3, height_ratios=(1.7, 1), left=0.05, right=0.99, bottom=0.07, top=0.99,
                                    hspace=0.12, wspace=0.22)
-        self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), n, self)
+        self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), m, n, self)
         ax_b = self.fig.add_subplot(gs[1, 0])
         w = 0.8 / len(self.BARS)
         self.bars = {}

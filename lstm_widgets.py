@@ -212,7 +212,7 @@ class StepExplorer(Explorer):
             self.h = Vector("h_(t-1)", h, self._changed)
             self.c = Vector("C_(t-1)", c, self._changed)
             self.state_box.children = [self.x.box, self.h.box, self.c.box]
-            self.view = viz.StepView(self.params.n)
+            self.view = viz.StepView(self.params.m, self.params.n)
             self._show_weights()
 
     def _resize(self, change=None):

@@ -80,7 +80,7 @@ def slider_to_redraw(changes=200, seed=0):
     base = []
     for s, v in zip(sliders[:50], values[:50]):  # baseline: the same callback, but on a figure made anew
         t = time.perf_counter()
-        e.view = viz.StepView(e.params.n)
+        e.view = viz.StepView(e.params.m, e.params.n)
         s.value = float(v) + 0.05
         base.append((time.perf_counter() - t) * 1000)
     med, p95 = summary(ms)

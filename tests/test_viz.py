@@ -26,7 +26,7 @@ def test_png_bytes_decode_to_the_same_pixels():
 @pytest.mark.parametrize("n", [1, 3, 4, 5, 8])
 def test_diagram_text_carries_the_live_numbers(n):
     s, p = step_of(n=n)
-    v = viz.StepView(n)
+    v = viz.StepView(3, n)
     v.update(s, 4)
     v.png()
     labels = {k: t.get_text() for k, t in v.diagram.labels.items()}
@@ -37,13 +37,15 @@ def test_diagram_text_carries_the_live_numbers(n):
     else:  # a colour strip per quantity, numbers in the stage panel
         assert labels["f"] == f"f_t ({n})"
         np.testing.assert_allclose(v.diagram.strips["h"].get_array(), np.clip(s.h, -1, 1))
+        np.testing.assert_allclose(v.diagram.strips["concat"].get_array(), np.clip(s.concat, -1, 1))
+        assert len(v.diagram.strips["x_t"].get_paths()) == 3
     heights = [b.get_height() for b in v.bars["o"]]
     np.testing.assert_allclose(heights, np.clip(s.o, -1.5, 1.5))
 
 
 def test_changing_the_input_changes_numbers_and_pixels():
     s, p = step_of()
-    v = viz.StepView(3)
+    v = viz.StepView(3, 3)
     v.update(s, 1)
     before, text = decode(v.png()).copy(), v.diagram.labels["h"].get_text()
     s2 = core.lstm_step(s.x_t + 1.0, s.h_prev, s.c_prev, p)
@@ -57,20 +59,20 @@ def test_changing_the_input_changes_numbers_and_pixels():
 
 def test_blitted_frame_equals_a_full_redraw():
     s, p = step_of(seed=4)
-    v = viz.StepView(3)
+    v = viz.StepView(3, 3)
     for stage in range(7):
         v.update(s, stage)
         v.png()
     v.update(s, 2)
     blitted = decode(v.png()).copy()
-    fresh = viz.StepView(3)
+    fresh = viz.StepView(3, 3)
     fresh.update(s, 2)
     np.testing.assert_array_equal(decode(fresh.png()), blitted)
 
 
 def test_highlight_follows_the_stage():
     s, p = step_of()
-    v = viz.StepView(3)
+    v = viz.StepView(3, 3)
     frames = []
     for stage in range(7):
         v.update(s, stage)
