@@ -192,7 +192,7 @@ class CellDiagram:
                                                      fc=GATE_COLOURS[g], ec="k", alpha=0.9)))
             self._add(g, ax.text(x, BOX_Y, "tanh" if g == "c" else "σ", ha="center", va="center",
                                  color="white", fontsize=11, weight="bold"))
-            self._add(g, ax.text(x, BOX_Y - 0.6, f"W_{g}", ha="center", va="top", fontsize=8))
+            self._add(g, ax.text(x, BOX_Y - 0.5, f"W_{g} {n}×{m + n}", ha="center", va="top", fontsize=8))
         wire("f", [3.0, 3.0], [BOX_Y + 0.35, LINE_Y - 0.25])
         wire("i", [4.6, 4.6, 5.3], [BOX_Y + 0.35, 4.6, 4.6])
         wire("c", [6.4, 6.4, 5.7], [BOX_Y + 0.35, 4.6, 4.6])
@@ -233,8 +233,11 @@ class CellDiagram:
                 strip = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5)
                 self.strips[key] = self._add(part, ax.add_collection(strip))
         self.stage_title = ax.text(6.2, 7.45, "", ha="center", va="center", fontsize=11, weight="bold")
+        # the lit gate's pre-activation, under its box
+        self.z_label = ax.text(0, BOX_Y - 0.85, "", ha="center", va="top", fontsize=8, zorder=6,
+                               bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8))
         self.blit = blit
-        blit.animate(*self.labels.values(), *self.strips.values())
+        blit.animate(*self.labels.values(), *self.strips.values(), self.z_label)
 
     def _add(self, part, artist):
         self.parts.setdefault(part, []).append(artist)
@@ -252,6 +255,12 @@ class CellDiagram:
                 self.strips[key].set_array(np.clip(v, -1, 1))
             else:
                 self.labels[key].set_text(f"{name} = {fmt_vec(v, most=6)}")
+        gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
+        self.z_label.set_visible(gate is not None)
+        if gate:
+            z = getattr(step, f"z_{gate}")
+            self.z_label.set_position((GATE_X[gate], BOX_Y - 0.85))
+            self.z_label.set_text(f"z_{gate} = {fmt_vec(z, most=4)}")
         lit = STAGE_PARTS[stage]
         for part, arts in self.parts.items():
             for a in arts:

@@ -78,6 +78,10 @@ def test_highlight_follows_the_stage():
         v.update(s, stage)
         assert v.diagram.lit_parts == viz.STAGE_PARTS[stage]
         assert v.diagram.stage_title.get_text().endswith(viz.STAGES[stage])
+        gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
+        assert v.diagram.z_label.get_visible() == (gate is not None)
+        if gate:
+            assert v.diagram.z_label.get_text() == f"z_{gate} = " + viz.fmt_vec(getattr(s, f"z_{gate}"))
         frames.append(decode(v.png()).copy())
     for a, b in zip(frames, frames[1:]):
         assert (a != b).any()
