@@ -218,13 +218,12 @@ class CellDiagram:
             ("i", "i", 3.3, 4.2, "i_t", "left"),
             ("c", "c_tilde", 6.5, 4.2, "C̃_t", "left"),
             ("mul_i", "i_times_c", 5.6, 5.3, "i_t×C̃_t", "left"),
-            ("o", "o", 7.0, 3.7, "o_t", "right"),
+            ("o", "o", 8.1, 3.85, "o_t", "right"),
             ("tanh_c", "tanh_c", 9.8, 5.2, "tanh(C_t)", "left"),
             ("h_out", "h", 12.2, BUS_Y + 0.25, "h_t", "right"),
         )
         for part, key, x, y, name, ha in self.label_spec:
-            t = ax.text(x, y, name, ha=ha, va="bottom", fontsize=8.5, zorder=5,
-                        bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.6))
+            t = ax.text(x, y, name, ha=ha, va="bottom", fontsize=8.5, zorder=5)  # no bbox: 3 ms a frame
             self.labels[key] = self._add(part, t)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
