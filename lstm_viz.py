@@ -36,9 +36,14 @@ def fmt_vec(v, digits=2, most=None):
         return "[" + ", ".join(fmt(a, digits) for a in v[:most - 1]) + ", …, " + fmt(v[-1], digits) + "]"
     return "[" + ", ".join(fmt(a, digits) for a in v) + "]"
 
+def times(a, b, digits=2):
+    """'0.50·(−1)': a product as the lessons write it, negative factors in brackets."""
+    paren = lambda x: f"({fmt(x, digits)})" if x < 0 else fmt(x, digits)
+    return f"{paren(a)}·{paren(b)}"
+
 def row_arithmetic(W, v, b, z, r, digits=2):
     """'1·1 + 2·2 + … + 6·6 + 1 = 92': row r of W·v + b, spelled out."""
-    terms = " + ".join(f"{fmt(w, digits)}·{fmt(x, digits)}" for w, x in zip(W[r], v))
+    terms = " + ".join(times(w, x, digits) for w, x in zip(W[r], v))
     return f"{terms} + {fmt(b[r], digits)} = {fmt(z[r], digits)}"
 
 # ---------------------------------------------------------------- blitting
@@ -373,12 +378,12 @@ def stage_html(step, params, stage):
     elif stage == 4:
         formula = r"C_t = f_t \circ C_{t-1} + i_t \circ \tilde C_t"
         shapes = f"all ({n},), multiplied entry by entry (∘, the Hadamard product)."
-        lines = [f"C_t[{k}] = {fmt(s.f[k])}·{fmt(s.c_prev[k])} + {fmt(s.i[k])}·{fmt(s.c_tilde[k])} = {fmt(s.c[k])}"
+        lines = [f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
                  for k in range(n)]
     else:
         formula = r"h_t = o_t \circ \tanh(C_t)"
         shapes = f"all ({n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
-        lines = [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {fmt(s.o[k])}·{fmt(s.tanh_c[k])} = {fmt(s.h[k])}"
+        lines = [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = {fmt(s.h[k])}"
                  for k in range(n)]
     body = "<br>".join(f"<code>{line}</code>" for line in lines)
     return f"<h4>Stage {STAGES[stage]}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
