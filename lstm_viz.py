@@ -42,9 +42,10 @@ def times(a, b, digits=2):
     return f"{paren(a)}·{paren(b)}"
 
 def row_arithmetic(W, v, b, z, r, digits=2):
-    """'1·1 + 2·2 + … + 6·6 + 1 = 92': row r of W·v + b, spelled out."""
+    """'1·1 + 2·2 + … + 6·6 = 91, + 1 = 92': row r of W·v, then the bias, spelled out."""
     terms = " + ".join(times(w, x, digits) for w, x in zip(W[r], v))
-    return f"{terms} + {fmt(b[r], digits)} = {fmt(z[r], digits)}"
+    bias = f"({fmt(b[r], digits)})" if b[r] < 0 else fmt(b[r], digits)
+    return f"{terms} = {fmt(z[r] - b[r], digits)}, + {bias} = {fmt(z[r], digits)}"
 
 # ---------------------------------------------------------------- blitting
 

@@ -20,7 +20,8 @@ def numbers_in(html):
 def test_forget_explorer_starts_on_the_question():
     e = ForgetGateExplorer()
     assert e.gate.z.tolist() == [92, 177, 136] and e.error.value == ""
-    assert "1·1 + 2·2 + 3·3 + 4·4 + 5·5 + 6·6 + 1 = 92" in e.readout.value
+    assert "1·1 + 2·2 + 3·3 + 4·4 + 5·5 + 6·6 = 91, + 1 = 92" in e.readout.value
+    assert "5·1 + 6·2 + 7·3 + 8·4 + 9·5 + 10·6 = 175, + 2 = 177" in e.readout.value
     assert "(3, 6)" in e.readout.value
     assert [b.get_height() for b in e.view.f_bars] == [1.0, 1.0, 1.0]
     assert e.image.value[:4] == b"\x89PNG"
