@@ -15,7 +15,6 @@ class Vector:
     """A column of sliders, one per entry of a vector; `.values` reads them all."""
 
     def __init__(self, name, values, on_change, lo=-10.0, hi=10.0):
-        self.name = name
         self.sliders = [W.FloatSlider(value=float(v), description=f"{name}[{k}]", **{**SLIDER, "min": lo, "max": hi})
                         for k, v in enumerate(values)]
         for s in self.sliders:
@@ -35,7 +34,6 @@ class Matrix:
     """An editable grid of numbers, one box per entry; `.values` reads the rows."""
 
     def __init__(self, name, rows, on_change):
-        self.name = name
         self.cells = [[W.FloatText(value=float(v), layout=W.Layout(width="62px")) for v in row] for row in rows]
         for row in self.cells:
             for c in row:
@@ -191,9 +189,9 @@ class StepExplorer(Explorer):
 
     def load(self, name, m=3, n=3, seed=0):
         """Load a preset (the question's example is m = n = 3)."""
-        self.show(*core.preset(name, m, n, seed))
-        with self.quiet():
+        with self.quiet():  # one redraw for the whole change
             self.preset.value = name
+            self.show(*core.preset(name, m, n, seed))
 
     @classmethod
     def of(cls, x_t, h_prev, c_prev, params):
@@ -222,19 +220,9 @@ class StepExplorer(Explorer):
 
     def _show_weights(self):
         g, p = self.gate.value, self.params
-        self.W = Matrix(f"W_{g}", getattr(p, f"W_{g}"), self._weights_changed)
-        self.b = Vector(f"b_{g}", getattr(p, f"b_{g}"), self._weights_changed)
+        self.W = Matrix(f"W_{g}", getattr(p, f"W_{g}"), self._changed)
+        self.b = Vector(f"b_{g}", getattr(p, f"b_{g}"), self._changed)
         self.weight_box.children = [W.HBox([self.W.box, self.b.box])]
-
-    def _weights_changed(self, change=None):
-        if not self._quiet:
-            try:
-                g = self.gate.value
-                self.params = self.params.replace(**{f"W_{g}": self.W.values, f"b_{g}": self.b.values})
-            except (ValueError, TypeError) as e:
-                self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
-                return
-            self.refresh()
 
     def go(self, stage):
         """Show stage 0..6 (clamped to the ends)."""
@@ -247,6 +235,8 @@ class StepExplorer(Explorer):
             self.refresh()
 
     def _compute_and_show(self):
+        g = self.gate.value  # the grid shows this gate's weights: take any edits (checked; kept only if valid)
+        self.params = self.params.replace(**{f"W_{g}": self.W.values, f"b_{g}": self.b.values})
         self.step = core.lstm_step(self.x.values, self.h.values, self.c.values, self.params)
         self.view.update(self.step, self.stage)
         self.image.value = self.view.png()
