@@ -25,7 +25,7 @@ $(VENV)/.interop: requirements-interop.txt | $(PY)
 	touch $@
 
 lab: $(VENV)/.runtime
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) notebooks/01_forget_gate.ipynb
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) --LabApp.default_url=/lab/tree/notebooks/01_forget_gate.ipynb
 
 app: $(VENV)/.runtime
 	$(VENV)/bin/voila notebooks --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
