@@ -153,7 +153,7 @@ class ForgetGateView(BlitFigure):
             self.f_text[k].set_position((k, f[k]))
             self.f_text[k].set_text(fmt(f[k], 4))
         x = _marker_x(z)
-        self.s_marks.set_data(x, core.sigmoid(z))
+        self.s_marks.set_data(x, f)
         self.d_marks.set_data(x, core.sigmoid_prime(z))
         off = np.abs(z) > Z_LIM
         self.s_note.set_text(f"{off.sum()} of {self.n} z beyond ±{fmt(Z_LIM)}: pinned to the edge" if off.any() else "")

@@ -133,9 +133,9 @@ class ForgetGateExplorer(Explorer):
         m, n = self.m_slider.value, self.n_slider.value
         old_x, old_h, old_b, old_W = self.x.values, self.h.values, self.b.values, self.W.values
         keep = lambda vals, k, fill: [vals[j] if j < len(vals) else fill for j in range(k)]
-        old_m = len(old_x)
-        blocks = [core.split(row, old_m, "xh") for row in old_W]  # (x part, h part) of each row
-        Wf = [list(keep(list(bx), m, 0.1)) + list(keep(list(bh), n, 0.1))
+        order = self.order.value
+        blocks = [core.split(row, len(old_x), order) for row in old_W]  # (x part, h part) of each row
+        Wf = [core.concat(keep(list(bx), m, 0.1), keep(list(bh), n, 0.1), order)
               for bx, bh in keep(blocks, n, ([0.1] * m, [0.1] * n))]
         with self.quiet():
             self._build(keep(old_x, m, 1.0), keep(old_h, n, 0.5), keep(old_b, n, 0.0), Wf)

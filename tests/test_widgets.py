@@ -73,6 +73,16 @@ def test_sizes_rebuild_every_shape(m, n):
     np.testing.assert_array_equal(e.gate.z, core.forget_gate(e.W.values, e.b.values, e.x.values, e.h.values).z)
 
 
+def test_resizing_keeps_each_weight_with_its_input_in_either_order():
+    e = ForgetGateExplorer()
+    e.order.value = "hx"  # columns 0..2 of the question's W_f now meet h_(t-1), columns 3..5 meet x_t
+    e.m_slider.value = 2  # drop x_t[2]: the column that met it goes, the h columns stay
+    assert e.W.values[0] == [1, 2, 3, 4, 5] and e.W.values[1] == [5, 6, 7, 8, 9]
+    e.order.value = "xh"
+    e.n_slider.value = 2  # drop h[2] and unit 2
+    assert e.W.values == [[1, 2, 3, 4], [5, 6, 7, 8]]
+
+
 def test_order_toggle():
     e = ForgetGateExplorer()
     e.order.value = "hx"
