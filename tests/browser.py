@@ -96,10 +96,6 @@ def slider_handle(page, description):
     return widget.locator(".noUi-handle").first
 
 
-def readout_text(page, selector):
-    return page.locator(selector).first.inner_text()
-
-
 def screenshots(out=ROOT / "docs"):
     """Regenerate docs/*.png: the step-through and forget-gate lessons as a learner sees them in Voilà."""
     import tempfile

@@ -1,6 +1,5 @@
 """The lessons in a real browser: Voilà (the app) and JupyterLab, driven by Playwright in Debian's Chromium."""
 import os
-import pathlib
 import re
 import shutil
 

@@ -1,5 +1,4 @@
 """Our per-gate notation against PyTorch's and Keras's stacked layouts."""
-import pathlib
 
 import numpy as np
 import pytest
