@@ -117,7 +117,8 @@ class ForgetGateExplorer(Explorer):
         self.h = Vector("h_(t-1)", h, self._changed)
         self.b = Vector("b_f", b, self._changed)
         self.W = Matrix("W_f", Wf, self._changed)
-        self.view = viz.ForgetGateView(len(h))
+        if getattr(self, "view", None) is None or self.view.n != len(h):  # a new figure only for a new size
+            self.view = viz.ForgetGateView(len(h))
         self.controls.children = [W.HBox([self.x.box, self.h.box, self.b.box]), self.W.box]
 
     def reset(self):
@@ -210,7 +211,8 @@ class StepExplorer(Explorer):
             self.h = Vector("h_(t-1)", h, self._changed)
             self.c = Vector("C_(t-1)", c, self._changed)
             self.state_box.children = [self.x.box, self.h.box, self.c.box]
-            self.view = viz.StepView(self.params.m, self.params.n)
+            if getattr(self, "view", None) is None or (self.view.m, self.view.n) != (params.m, params.n):
+                self.view = viz.StepView(params.m, params.n)  # same sizes: keep the figure, only values change
             self._show_weights()
 
     def _resize(self, change=None):
