@@ -55,17 +55,34 @@ def relu_prime(z):
 
 # ---------------------------------------------------------------- checking inputs
 
+def _not_numbers(name, value, raw):
+    """The clearest reason why value is not an array of real numbers."""
+    kinds = {"U": "text", "S": "text", "b": "True/False", "c": "complex numbers"}
+    what = kinds.get(raw.dtype.kind)
+    if raw.dtype.kind == "O":
+        items = [a for a in raw.ravel() if a is not None]
+        if any(isinstance(a, complex) for a in items):
+            what = "complex numbers"
+        elif any(isinstance(a, int) and abs(a) >= 2 ** 63 for a in items):
+            return ValueError(f"{name} has an integer too large for 64 bits: {value!r:.60}; "
+                              "keep entries well below 1e150")
+    what = what or "entries that are not numbers"
+    return TypeError(f"{name} must contain only real numbers, got {what}: {value!r:.60}")
+
 def as_array(name, value, ndim=1):
     """value as a finite float64 array; a (k, 1) column becomes (k,); clear errors otherwise."""
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numbers, got {type(value).__name__} {value!r:.40}")
+    if np.ma.isMaskedArray(value):
+        raise TypeError(f"{name} is a masked array: fill the masked entries first "
+                        f"(for example {name}.filled(0.0)) so that every entry is a number")
     try:
         raw = np.asarray(value)
     except ValueError:
-        raise ValueError(f"{name} has rows of different lengths; it must be a rectangular array") from None
+        raise ValueError(f"{name} has rows of different lengths; "
+                         "it must be a rectangular array") from None
     if raw.dtype.kind not in "iuf":
-        what = {"U": "text", "S": "text", "b": "True/False"}.get(raw.dtype.kind, "entries that are not numbers")
-        raise TypeError(f"{name} must contain only numbers, got {what}: {value!r:.60}")
+        raise _not_numbers(name, value, raw)
     a = raw.astype(np.float64)
     if ndim == 1 and a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]  # the question writes vectors as columns
@@ -73,9 +90,37 @@ def as_array(name, value, ndim=1):
         want = "a vector (k,) or a column (k, 1)" if ndim == 1 else f"a {ndim}-D array"
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinity at {np.argwhere(~np.isfinite(a))[0].tolist()}; "
+        where = np.argwhere(~np.isfinite(a))[0].tolist()
+        raise ValueError(f"{name} contains NaN or infinity at {where}; "
                          "every entry must be a finite number")
     return a
+
+def as_size(name, value):
+    """A size such as m or n: a whole number ≥ 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number ≥ 1, got {type(value).__name__} {value!r:.40}")
+    if value < 1:
+        raise ValueError(f"{name} must be ≥ 1, got {value}: a cell needs at least one input "
+                         "and one unit")
+    return int(value)
+
+def as_seed(value):
+    """A random seed: a whole number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number ≥ 0, got {type(value).__name__} {value!r:.40}")
+    if value < 0:
+        raise ValueError(f"seed must be ≥ 0, got {value}: numpy's generator takes "
+                         "non-negative seeds")
+    return int(value)
+
+def as_number(name, value, positive=False):
+    """One finite real number (positive if asked)."""
+    a = as_array(name, [value])[0] if not isinstance(value, (list, tuple, np.ndarray)) else None
+    if a is None:
+        raise TypeError(f"{name} must be one number, got {type(value).__name__}")
+    if positive and a <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return float(a)
 
 def _finite(name, a):
     """a, or a clear error if arithmetic on huge inputs overflowed."""
@@ -88,6 +133,13 @@ def _check_len(name, a, n, rule):
     if a.shape != (n,):
         raise ValueError(f"{name} has shape {a.shape} but must be ({n},): {rule}")
     return a
+
+def _check_sizes(x_t, h_prev):
+    """m = len(x_t), n = len(h_prev), both ≥ 1."""
+    for name, a in (("x_t", x_t), ("h_prev", h_prev)):
+        if len(a) < 1:
+            raise ValueError(f"{name} is empty but must have at least one entry: m, n ≥ 1")
+    return len(x_t), len(h_prev)
 
 def _check_W(name, W, m, n):
     if W.shape != (n, m + n):
@@ -119,7 +171,7 @@ class Gate:
 def forget_gate(W_f, b_f, x_t, h_prev, order="xh"):
     """f_t = σ(W_f [x_t, h_{t-1}] + b_f), the question's computation."""
     x_t, h_prev = as_array("x_t", x_t), as_array("h_prev", h_prev)
-    m, n = len(x_t), len(h_prev)
+    m, n = _check_sizes(x_t, h_prev)
     W_f = _check_W("W_f", as_array("W_f", W_f, 2), m, n)
     b_f = _check_len("b_f", as_array("b_f", b_f), n, f"one bias per row of W_f; {_CELL_RULE}")
     v = concat(x_t, h_prev, order)  # (m+n,)
@@ -183,8 +235,10 @@ class LSTMParams:
     @classmethod
     def random(cls, m, n, seed=0, scale=None, order="xh", forget_bias=0.0):
         """Weights ~ U(−s, s) with s = 1/√n (PyTorch's default), biases likewise, b_f shifted by forget_bias."""
-        rng = np.random.default_rng(seed)
-        s = 1.0 / np.sqrt(n) if scale is None else scale
+        m, n = as_size("m", m), as_size("n", n)
+        rng = np.random.default_rng(as_seed(seed))
+        s = 1.0 / np.sqrt(n) if scale is None else as_number("scale", scale, positive=True)
+        forget_bias = as_number("forget_bias", forget_bias)
         kw = {}
         for g in GATES:
             kw[f"W_{g}"] = rng.uniform(-s, s, (n, m + n))  # (n, m+n)
@@ -276,9 +330,17 @@ class Step:
     tanh_c: np.ndarray
     h: np.ndarray
 
+def check_params(params, cls=None):
+    """params, or a TypeError naming it."""
+    cls = cls or LSTMParams
+    if not isinstance(params, cls):
+        raise TypeError(f"params must be {cls.__name__} (for example {cls.__name__}.random(m, n)), "
+                        f"got {type(params).__name__}")
+    return params
+
 def check_state(x_t, h_prev, c_prev, params):
     """x_t (m,), h_prev (n,), c_prev (n,) as float arrays, or a clear error naming the rule."""
-    m, n = params.m, params.n
+    m, n = check_params(params).m, params.n
     x_t = _check_len("x_t", as_array("x_t", x_t), m,
                      f"these weights expect m = {m} inputs (each W is (n, m+n) = ({n}, {m + n}))")
     h_prev = _check_len("h_prev", as_array("h_prev", h_prev), n,
@@ -303,12 +365,21 @@ def lstm_step(x_t, h_prev, c_prev, params):
     h = o * tanh_c  # (n,)
     return Step(x_t, h_prev, c_prev, v, z_f, z_i, z_c, z_o, f, i, c_tilde, c, o, tanh_c, h)
 
+def _check_xs(xs, m):
+    """xs (T, m) with T ≥ 1."""
+    xs = as_array("xs", xs, 2)
+    if xs.shape[1] != m or xs.shape[0] < 1:
+        raise ValueError(f"xs has shape {xs.shape} but must be (T, m) = (T, {m}) with T ≥ 1: "
+                         "one x_t per row, at least one step")
+    return xs
+
 def lstm_forward(xs, h0, c0, params):
     """Run T steps over xs (T, m) from h0, c0 (n,); returns the list of T Steps."""
-    xs = as_array("xs", xs, 2)
-    if xs.shape[1] != params.m:
-        raise ValueError(f"xs has shape {xs.shape} but must be (T, m) = (T, {params.m}): one x_t per row")
-    steps, h, c = [], h0, c0
+    n = check_params(params).n
+    h = _check_len("h0", as_array("h0", h0), n, "the initial hidden state has one entry per unit")
+    c = _check_len("c0", as_array("c0", c0), n, "the initial cell state has one entry per unit")
+    xs = _check_xs(xs, params.m)
+    steps = []
     for x_t in xs:
         s = lstm_step(x_t, h, c, params)
         steps.append(s)
@@ -340,11 +411,37 @@ class StepGrads(Grads):
     dh_prev: np.ndarray
     dc_prev: np.ndarray
 
+def check_step(step, params, kind=None, name="step"):
+    """A step record made by these params (same sizes, same concatenation order), or a clear error."""
+    kind = kind or Step
+    if not isinstance(step, kind):
+        raise TypeError(f"{name} must be a {kind.__name__} record (from the forward pass), "
+                        f"got {type(step).__name__}")
+    m, n = params.m, params.n
+    if step.x_t.shape != (m,) or step.h_prev.shape != (n,):
+        raise ValueError(f"{name} was made by a cell with m = {len(step.x_t)}, n = {len(step.h_prev)}, "
+                         f"but params have m = {m}, n = {n}: backward needs the params of the forward pass")
+    if not np.array_equal(step.concat, concat(step.x_t, step.h_prev, params.order)):
+        raise ValueError(f"{name} was made with the other concatenation order than params "
+                         f"(order={params.order!r}): backward needs the params of the forward pass")
+    return step
+
+def _finite_grads(a):
+    """a, or a clear error if the gradients overflowed."""
+    if not np.all(np.isfinite(a)):
+        raise ValueError("the gradients overflowed to infinity: the incoming gradients (dh, dc, dhs) "
+                         "or the weights are too large (keep them well below 1e150)")
+    return a
+
 def lstm_step_backward(step, params, dh, dc):
     """Gradients of one step, given dh = ∂L/∂h_t and dc = ∂L/∂C_t arriving from later."""
-    s, p = step, params
+    s, p = check_step(step, check_params(params)), params
     dh = _check_len("dh", as_array("dh", dh), p.n, "one gradient per entry of h_t")
     dc = _check_len("dc", as_array("dc", dc), p.n, "one gradient per entry of C_t")
+    with np.errstate(all="ignore"):
+        return _lstm_step_backward(s, p, dh, dc)
+
+def _lstm_step_backward(s, p, dh, dc):
     do = dh * s.tanh_c  # (n,)
     dc = dc + dh * s.o * (1.0 - s.tanh_c ** 2)  # (n,) all the gradient reaching C_t
     dz = {"f": dc * s.c_prev * s.f * (1 - s.f),  # (n,) each
@@ -354,6 +451,8 @@ def lstm_step_backward(step, params, dh, dc):
     dv = sum(getattr(p, f"W_{g}").T @ dz[g] for g in GATES)  # (m+n,)
     dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
     weights = {f"d{k}_{g}": np.outer(dz[g], s.concat) if k == "W" else dz[g] for g in GATES for k in "Wb"}
+    for a in (dx, dh_prev, dc, *weights.values()):
+        _finite_grads(a)
     return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc * s.f)  # ∂C_t/∂C_{t-1} = diag(f_t)
 
 @dataclass(frozen=True)
@@ -364,20 +463,35 @@ class SeqGrads(Grads):
     dh0: np.ndarray
     dc0: np.ndarray
 
+def _check_steps(steps, params, kind=None):
+    """The forward pass's list of steps: T ≥ 1 records made by these params; returns T."""
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__len__"):
+        raise TypeError(f"steps must be the list the forward pass returned, got {type(steps).__name__}")
+    if len(steps) == 0:
+        raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
+    for t, s in enumerate(steps):
+        check_step(s, params, kind, name=f"steps[{t}]")
+    return len(steps)
+
 def lstm_backward(steps, params, dhs, dc_T=None):
     """Backpropagation through time: dhs (T, n) are ∂L/∂h_t from outside, dc_T = ∂L/∂C_T (zeros if None)."""
-    T, n = len(steps), params.n
+    T, n = _check_steps(steps, check_params(params)), params.n
     dhs = as_array("dhs", dhs, 2)
     if dhs.shape != (T, n):
         raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step")
-    dh, dc = np.zeros(n), (np.zeros(n) if dc_T is None else as_array("dc_T", dc_T))
+    dc = np.zeros(n) if dc_T is None else _check_len("dc_T", as_array("dc_T", dc_T), n,
+                                                     "∂L/∂C_T has one entry per cell unit")
+    dh = np.zeros(n)
     grads = []
     for t in reversed(range(T)):
         g = lstm_step_backward(steps[t], params, dhs[t] + dh, dc)
         grads.append(g)
         dh, dc = g.dh_prev, g.dc_prev
     grads.reverse()
-    total = {k: sum(getattr(g, k) for g in grads) for k in Grads.__dataclass_fields__}
+    total = {}
+    with np.errstate(all="ignore"):
+        for k in Grads.__dataclass_fields__:
+            total[k] = _finite_grads(sum(getattr(g, k) for g in grads))
     return SeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh, dc0=dc)
 
 # ---------------------------------------------------------------- a vanilla RNN, for comparison
@@ -394,7 +508,8 @@ class RNNStep:
 def rnn_step(x_t, h_prev, W, b, order="xh"):
     """One vanilla RNN step, h_t = tanh(W [x_t, h_{t-1}] + b), W (n, m+n)."""
     x_t, h_prev = as_array("x_t", x_t), as_array("h_prev", h_prev)
-    W = _check_W("W", as_array("W", W, 2), len(x_t), len(h_prev))
+    m, n = _check_sizes(x_t, h_prev)
+    W = _check_W("W", as_array("W", W, 2), m, n)
     b = _check_len("b", as_array("b", b), len(h_prev), "one bias per hidden unit")
     v = concat(x_t, h_prev, order)  # (m+n,)
     with np.errstate(all="ignore"):
@@ -404,7 +519,7 @@ def rnn_step(x_t, h_prev, W, b, order="xh"):
 def rnn_forward(xs, h0, W, b, order="xh"):
     """T vanilla RNN steps over xs (T, m); returns the list of RNNSteps."""
     steps, h = [], h0
-    for x_t in as_array("xs", xs, 2):
+    for x_t in _check_xs(xs, as_array("W", W, 2).shape[1] - len(as_array("h0", h0))):
         steps.append(rnn_step(x_t, h, W, b, order))
         h = steps[-1].h
     return steps
@@ -413,15 +528,33 @@ def rnn_backward(steps, W, dhs, order="xh"):
     """BPTT for the vanilla RNN: dict with dW (n, m+n), db (n,), dxs (T, m), dh0 (n,), dh_prev per step (T, n)."""
     W = as_array("W", W, 2)
     n, m = W.shape[0], W.shape[1] - W.shape[0]
+    concat([], [], order)  # validates order
+    if m < 1:
+        raise ValueError(f"W has shape {W.shape} but must be (n, m+n) with m, n ≥ 1")
+    T = len(steps) if hasattr(steps, "__len__") else 0
+    if T == 0:
+        raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
+    for t, s in enumerate(steps):
+        if not isinstance(s, RNNStep) or s.concat.shape != (m + n,) or s.h.shape != (n,):
+            raise ValueError(f"steps[{t}] was not made by an RNN with W of shape {W.shape} "
+                             f"(m = {m}, n = {n})")
+        if not np.array_equal(s.concat, concat(s.x_t, s.h_prev, order)):
+            raise ValueError(f"steps[{t}] was made with the other concatenation order than "
+                             f"order={order!r}: backward needs the forward pass's order")
     dhs = as_array("dhs", dhs, 2)
+    if dhs.shape != (T, n):
+        raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): "
+                         "one ∂L/∂h_t per step")
     dW, db, dxs, dh_prevs, dh = np.zeros_like(W), np.zeros(n), [], [], np.zeros(n)
-    for t in reversed(range(len(steps))):
-        dz = (dhs[t] + dh) * (1 - steps[t].h ** 2)  # (n,) tanh' = 1 − h²
-        dW += np.outer(dz, steps[t].concat)
-        db += dz
-        dx, dh = split(W.T @ dz, m, order)  # (m,), (n,)
-        dxs.append(dx)
-        dh_prevs.append(dh)
+    with np.errstate(all="ignore"):
+        for t in reversed(range(T)):
+            dz = (dhs[t] + dh) * (1 - steps[t].h ** 2)  # (n,) tanh' = 1 − h²
+            dW += np.outer(dz, steps[t].concat)
+            db += dz
+            dx, dh = split(_finite_grads(W.T @ dz), m, order)  # (m,), (n,)
+            dxs.append(dx)
+            dh_prevs.append(dh)
+    _finite_grads(dW)
     return {"dW": dW, "db": db, "dxs": np.array(dxs[::-1]), "dh0": dh, "dh_prev": np.array(dh_prevs[::-1])}
 
 # ---------------------------------------------------------------- gradient flow, and a small training run
