@@ -684,7 +684,8 @@ def preset(name, m=3, n=3, seed=0):
         return x, h, np.array([1.0, -1.0, 0.5]), p  # C_{t-1} is not in the question: ours, to see f_t act
     if name not in PRESETS:
         raise ValueError(f"preset must be one of {PRESETS}, got {name!r}")
-    rng = np.random.default_rng(seed)
+    m, n = as_size("m", m), as_size("n", n)
+    rng = np.random.default_rng(as_seed(seed))
     x, h, c = rng.normal(0, 1, m), rng.uniform(-0.5, 0.5, n), rng.normal(0, 1, n)  # (m,), (n,), (n,)
     p = LSTMParams.random(m, n, seed=seed, forget_bias=1.0 if name == "forget bias = 1" else 0.0)
     if name in ("gates open", "gates closed"):

@@ -29,6 +29,10 @@ def fmt(x, digits=2):
         return str(int(x))
     return f"{x:.{digits}g}" if abs(x) >= 1e4 or abs(x) < 10 ** -digits else f"{x:.{digits}f}"
 
+def concat_label(order="xh"):
+    """How the concatenation is written for an order: [x_t, h_(t-1)] or [h_(t-1), x_t]."""
+    return "[x_t, h_(t-1)]" if order == "xh" else "[h_(t-1), x_t]"
+
 def fmt_vec(v, digits=2, most=None):
     """[0.50, 0.80, 0.90]; with `most`, long vectors are shortened with …"""
     v = list(np.ravel(v))
@@ -51,13 +55,14 @@ def row_arithmetic(W, v, b, z, r, digits=2):
 
 class BlitFigure:
     """A Figure on an Agg canvas whose static background is drawn once per `key` and reused."""
+    KEEP = 8  # backgrounds cached at most (one per stage of the step view; memory stays flat)
 
     def __init__(self, figsize, dpi=90):
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
         self.animated = []
         self.key = None  # the state of the static artists; one cached background per key
-        self._backgrounds = {}
+        self._backgrounds = {}  # the last KEEP keys' backgrounds, oldest first
 
     def animate(self, *artists):
         """Mark artists as changing (drawn on every render, never into the background); returns them as a list."""
@@ -68,12 +73,15 @@ class BlitFigure:
 
     def rgba(self):
         """Render and return the (H, W, 4) uint8 pixels (a view; copy to keep)."""
-        background = self._backgrounds.get(self.key)
+        background = self._backgrounds.pop(self.key, None)
         if background is None:
             self.canvas.draw()  # every static artist, in its current state
-            self._backgrounds[self.key] = self.canvas.copy_from_bbox(self.fig.bbox)
+            background = self.canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._backgrounds) >= self.KEEP:
+                del self._backgrounds[next(iter(self._backgrounds))]  # the least recently used
         else:
             self.canvas.restore_region(background)
+        self._backgrounds[self.key] = background  # now the most recently used
         renderer = self.canvas.get_renderer()
         for a in self.animated:
             if a.get_visible():
@@ -114,9 +122,9 @@ class ForgetGateView(BlitFigure):
         ax_z, ax_f, ax_s, ax_d = self.fig.subplots(2, 2).ravel()
         self.fig.subplots_adjust(hspace=0.55, wspace=0.25, left=0.07, right=0.98, top=0.92, bottom=0.1)
         units = np.arange(n)
-        for ax, title in ((ax_z, "z_f = W_f·[x_t, h_(t-1)] + b_f   (symlog scale)"),
-                          (ax_f, "f_t = σ(z_f):  1 keeps C_(t-1), 0 erases it")):
-            ax.set_title(title, fontsize=10)
+        self.z_title = ax_z.set_title("", fontsize=10)
+        ax_f.set_title("f_t = σ(z_f):  1 keeps C_(t-1), 0 erases it", fontsize=10)
+        for ax in (ax_z, ax_f):
             ax.set_xticks(units, [f"unit {k}" for k in units])
             ax.set_xlim(-0.6, n - 0.4)
             ax.axhline(0, color=GREY, lw=0.8)
@@ -141,8 +149,10 @@ class ForgetGateView(BlitFigure):
             ax_s.text(-Z_LIM, 0.9, "", fontsize=9, va="top"),
             ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"))
 
-    def update(self, gate):
-        """Show a core.Gate (its z and value)."""
+    def update(self, gate, order="xh"):
+        """Show a core.Gate (its z and value), computed with concatenation order `order`."""
+        self.z_title.set_text(f"z_f = W_f·{concat_label(order)} + b_f   (symlog scale)")
+        self.key = order  # the title is static between order changes: one background per order
         z, f = gate.z, gate.value
         for k in range(self.n):
             shown = float(np.clip(z[k], -999, 999))
@@ -248,7 +258,7 @@ class CellDiagram:
         self.parts.setdefault(part, []).append(artist)
         return artist
 
-    def update(self, step, stage):
+    def update(self, step, stage, order="xh"):
         """Write the values of a core.Step on every wire and light up stage (0..6)."""
         values = {k: getattr(step, k, None) for k in ("c_prev", "c", "h_prev", "x_t", "concat", "f", "i",
                                                          "c_tilde", "o", "tanh_c", "h")}
@@ -260,6 +270,11 @@ class CellDiagram:
                 self.strips[key].set_array(np.clip(v, -1, 1))
             else:
                 self.labels[key].set_text(f"{name} = {fmt_vec(v, most=6)}")
+        name = concat_label(order)
+        if "concat" in self.strips:
+            self.labels["concat"].set_text(f"{name} ({len(step.concat)})")
+        else:
+            self.labels["concat"].set_text(f"{name} = {fmt_vec(step.concat, most=6)}")
         gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
         self.z_label.set_visible(gate is not None)
         if gate:
@@ -322,9 +337,9 @@ class StepView(BlitFigure):
         self.funcs = {g: (core.tanh, core.tanh_prime) if g == "c" else (core.sigmoid, core.sigmoid_prime)
                       for g in "fioc"}
 
-    def update(self, step, stage):
-        """Show a core.Step at stage (0..6)."""
-        self.diagram.update(step, stage)
+    def update(self, step, stage, order="xh"):
+        """Show a core.Step at stage (0..6), computed with concatenation order `order`."""
+        self.diagram.update(step, stage, order)
         for key, bars in self.bars.items():
             for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5)):
                 bar.set_height(v)
@@ -345,10 +360,12 @@ QUANTITIES = (  # (Step field, how the lessons write it, formula)
     ("h", "h_t", "o_t∘tanh(C_t)"),
 )
 
-def values_table_html(step, digits=3):
+def values_table_html(step, digits=3, order="xh"):
     """Every quantity of a step as an HTML table: name, formula, shape, numbers."""
+    v = concat_label(order).replace("(t-1)", "{t-1}")
     rows = "".join(
-        f"<tr><td><b>{name}</b></td><td>{formula}</td><td>({len(getattr(step, k))},)</td>"
+        f"<tr><td><b>{v if k == 'concat' else name}</b></td><td>{formula}</td>"
+        f"<td>({len(getattr(step, k))},)</td>"
         f"<td style='font-family:monospace'>{fmt_vec(getattr(step, k), digits)}</td></tr>"
         for k, name, formula in QUANTITIES)
     return ("<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th><th>numbers</th></tr>"
@@ -360,7 +377,8 @@ def _gate_html(step, params, g, name, act):
     lines = [f"z_{g}[{r}] = {row_arithmetic(W, step.concat, b, z, r)} → {act}(z) = {fmt(out[r], 4)}"
              for r in range(n)]
     return (f"W_{g} is ({n}, {m + n}) = (n, m+n): one row per cell unit, each row sees all of "
-            f"[x_t, h_(t-1)] ({m + n},); b_{g} is ({n},); z_{g} and the result are ({n},).", lines)
+            f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); z_{g} and the result are ({n},).",
+            lines)
 
 def stage_html(step, params, stage):
     """Stage panel: the formula (LaTeX), the shapes of the operands, and the arithmetic per unit."""
@@ -368,7 +386,7 @@ def stage_html(step, params, stage):
     v = "[x_t, h_{t-1}]" if params.order == "xh" else "[h_{t-1}, x_t]"
     if stage == 0:
         formula = rf"v = {v}"
-        shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v is ({m + n},) = (m+n,)."
+        shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(params.order)} is ({m + n},) = (m+n,)."
         lines = [f"x_t = {fmt_vec(s.x_t)}, h_(t-1) = {fmt_vec(s.h_prev)} → v = {fmt_vec(s.concat)}"]
     elif stage in (1, 2, 3, 5):
         g, name, act = {1: ("f", "f", "σ"), 2: ("i", "i", "σ"), 3: ("c", "c_tilde", "tanh"), 5: ("o", "o", "σ")}[stage]
@@ -494,7 +512,7 @@ class GradientFlowView(BlitFigure):
         self.T, self.n = T, n
         gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12, top=0.93,
                                    hspace=0.5, wspace=0.12)
-        ax = self.fig.add_subplot(gs[:, 0])
+        ax = self.main = self.fig.add_subplot(gs[:, 0])
         ax.set_yscale("log")
         ax.set_xlim(0, T)
         ax.set_ylim(self.FLOOR, 1e2)
@@ -518,14 +536,23 @@ class GradientFlowView(BlitFigure):
             a.set_yticks([])
             a.tick_params(labelsize=7)
             if r < 3:
-                a.set_xticklabels([])
+                a.tick_params(labelbottom=False)
             self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=6)
         a.set_xlabel("time step t", fontsize=8)
 
     def update(self, flow):
-        """Show core.gradient_flow's result."""
+        """Show core.gradient_flow's result; another T re-lays the time axes (same figure)."""
+        T = len(flow["lstm"]) - 1
+        if T != self.T:
+            self.T = T
+            self.main.set_xlim(0, T)
+            for im in self.maps.values():
+                im.set_extent((-0.5, T - 0.5, self.n - 0.5, -0.5))
+                im.axes.set_xlim(-0.5, T - 0.5)
+        self.key = T  # the axes are static for one T: one cached background per T
+        ks = np.arange(T + 1)
         for key, line in self.lines.items():
-            line.set_ydata(np.maximum(flow[key], self.FLOOR))
+            line.set_data(ks, np.maximum(flow[key], self.FLOOR))
         for key, im in self.maps.items():
             im.set_data(flow[key])
 

@@ -2,21 +2,55 @@
 from contextlib import contextmanager
 from html import escape
 
+import math
+
 import ipywidgets as W
 
 import lstm_core as core
 import lstm_viz as viz
 
-SLIDER = dict(min=-10.0, max=10.0, step=0.1, readout_format=".1f", continuous_update=True,
-              layout=W.Layout(width="300px"), style={"description_width": "70px"})
+SLIDER = dict(step=0.1, readout_format=".1f", continuous_update=True,
+              style={"description_width": "70px"})
+SLIDER_RANGE = 10.0  # sliders span ±10, widened to hold any value they are given
+
+
+def close_tree(widget):
+    """Close a widget, its children, and their layouts and styles (their comms and registry entries)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
+
+
+def walk(widget):
+    """Every widget in a tree: the widget, its layout and style, its children's, depth first."""
+    found = [widget]
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            found.append(part)
+    for child in getattr(widget, "children", ()):
+        found.extend(walk(child))
+    return found
+
+
+def _span(value):
+    """A slider bound that holds value: ±10, or the next whole number beyond it."""
+    if not math.isfinite(value):  # NaN or ±inf: the slider shows it, the error line explains it
+        return SLIDER_RANGE
+    return max(SLIDER_RANGE, float(math.ceil(abs(value))))
 
 
 class Vector:
     """A column of sliders, one per entry of a vector; `.values` reads them all."""
 
-    def __init__(self, name, values, on_change, lo=-10.0, hi=10.0):
-        self.sliders = [W.FloatSlider(value=float(v), description=f"{name}[{k}]", **{**SLIDER, "min": lo, "max": hi})
-                        for k, v in enumerate(values)]
+    def __init__(self, name, values, on_change):
+        self.sliders = []
+        for k, v in enumerate(values):
+            s = _span(v)
+            self.sliders.append(W.FloatSlider(value=float(v), min=-s, max=s, description=f"{name}[{k}]",
+                                              layout={"width": "300px"}, **SLIDER))
         for s in self.sliders:
             s.observe(on_change, "value")
         self.box = W.VBox([W.HTML(f"<b>{escape(name)}</b> ({len(values)},)")] + self.sliders)
@@ -26,22 +60,31 @@ class Vector:
         return [s.value for s in self.sliders]
 
     def set(self, values):
+        """Set every slider, widening its range where a value lies beyond it (never clamped)."""
         for s, v in zip(self.sliders, values):
-            s.value = float(min(max(v, s.min), s.max))
+            span = _span(v)
+            if span > s.max:
+                s.max, s.min = span, -span
+            s.value = float(v)
+
+    def close(self):
+        close_tree(self.box)
 
 
 class Matrix:
     """An editable grid of numbers, one box per entry; `.values` reads the rows."""
 
     def __init__(self, name, rows, on_change):
-        self.cells = [[W.FloatText(value=float(v), layout=W.Layout(width="62px")) for v in row] for row in rows]
+        self.cells = [[W.FloatText(value=float(v), layout={"width": "62px"}) for v in row]
+                      for row in rows]
         for row in self.cells:
             for c in row:
                 c.observe(on_change, "value")
         cols = len(rows[0])
         self.title = W.HTML(f"<b>{escape(name)}</b> ({len(rows)}, {cols}) = (n, m+n)")
-        self.box = W.VBox([self.title, W.GridBox([c for row in self.cells for c in row],
-                                                 layout=W.Layout(grid_template_columns=f"repeat({cols}, 66px)"))])
+        grid = W.GridBox([c for row in self.cells for c in row],
+                         layout={"grid_template_columns": f"repeat({cols}, 66px)"})
+        self.box = W.VBox([self.title, grid])
 
     @property
     def values(self):
@@ -52,14 +95,17 @@ class Matrix:
             for c, v in zip(row, vals):
                 c.value = float(v)
 
+    def close(self):
+        close_tree(self.box)
+
 
 class Explorer:
     """Shared plumbing: a quiet context for bulk edits, an error line, display as its widget."""
 
-    def __init__(self):
+    def __init__(self, picture=True):
         self._quiet = False
         self.error = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
 
     @contextmanager
@@ -83,7 +129,11 @@ class Explorer:
             self._compute_and_show()
             self.error.value = ""
         except (ValueError, TypeError) as e:
-            self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
+            self._show_error(e)
+
+    def _show_error(self, e):
+        """One line in red under the controls; the last good picture stays."""
+        self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -110,16 +160,24 @@ class ForgetGateExplorer(Explorer):
         self.reset_button.on_click(lambda _: self.reset())
         self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider, self.reset_button]), self.order,
                               self.controls, self.error, self.readout, self.image])
+        self.x = self.h = self.b = self.W = self.view = self.gate = None
         self.reset()
 
     def _build(self, x, h, b, Wf):
+        """New sliders and grid for these sizes; the replaced ones are closed."""
+        for old in (self.x, self.h, self.b, self.W):
+            if old is not None:
+                old.close()
         self.x = Vector("x_t", x, self._changed)
         self.h = Vector("h_(t-1)", h, self._changed)
         self.b = Vector("b_f", b, self._changed)
         self.W = Matrix("W_f", Wf, self._changed)
-        if getattr(self, "view", None) is None or self.view.n != len(h):  # a new figure only for a new size
+        if self.view is None or self.view.n != len(h):  # a new figure only for a new size
             self.view = viz.ForgetGateView(len(h))
+        old_rows = self.controls.children
         self.controls.children = [W.HBox([self.x.box, self.h.box, self.b.box]), self.W.box]
+        for row in old_rows:  # the HBox that held the old sliders
+            close_tree(row)
 
     def reset(self):
         """Back to the question's numbers: x_t = [1, 2, 3], h_(t-1) = [4, 5, 6], its W_f and b_f."""
@@ -142,8 +200,9 @@ class ForgetGateExplorer(Explorer):
             self._build(keep(old_x, m, 1.0), keep(old_h, n, 0.5), keep(old_b, n, 0.0), Wf)
 
     def _compute_and_show(self):
-        self.gate = core.forget_gate(self.W.values, self.b.values, self.x.values, self.h.values, self.order.value)
-        self.view.update(self.gate)
+        self.gate = core.forget_gate(self.W.values, self.b.values, self.x.values, self.h.values,
+                                     self.order.value)
+        self.view.update(self.gate, self.order.value)
         self.image.value = self.view.png()
         self.readout.value = viz.forget_gate_html(self.gate, self.W.values, self.b.values, self.order.value)
         self.updates += 1
@@ -171,12 +230,12 @@ class StepExplorer(Explorer):
         self.stage_panel = W.HTMLMath()
         self.values = W.HTML()
         self.state_box, self.weight_box = W.HBox(), W.VBox()
-        self.load_button.on_click(lambda _: self.load(self.preset.value, self.m_slider.value, self.n_slider.value,
-                                                      self.seed.value))
+        self.load_button.on_click(lambda _: self.load(self.preset.value, self.m_slider.value,
+                                                      self.n_slider.value, self.seed.value))
         self.prev_button.on_click(lambda _: self.go(self.stage - 1))
         self.next_button.on_click(lambda _: self.go(self.stage + 1))
         self.stage_select.observe(lambda ch: self.go(ch["new"]), "value")
-        self.gate.observe(lambda ch: self._show_weights(), "value")
+        self.gate.observe(self._switch_gate, "value")
         for s in (self.m_slider, self.n_slider):
             s.observe(self._resize, "value")
         stages = W.HBox([self.prev_button, self.stage_select, self.next_button])
@@ -186,13 +245,22 @@ class StepExplorer(Explorer):
             W.Accordion([W.VBox([self.state_box, self.gate, self.weight_box]), self.values],
                         titles=("inputs and weights", "every quantity, its shape and numbers"), selected_index=0),
         ])
+        self.x = self.h = self.c = self.W = self.b = self.view = self.params = self.step = None
         self.load(preset, m, n, seed)
 
     def load(self, name, m=3, n=3, seed=0):
-        """Load a preset (the question's example is m = n = 3)."""
+        """Load a preset (the question's example is m = n = 3); a bad seed or size shows a message."""
+        try:
+            state = core.preset(name, m, n, seed)
+        except (ValueError, TypeError) as e:
+            if self.params is not None:  # the sliders go back to the sizes shown
+                with self.quiet():
+                    self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
+            self._show_error(e)
+            return
         with self.quiet():  # one redraw for the whole change
             self.preset.value = name
-            self.show(*core.preset(name, m, n, seed))
+            self.show(*state)
 
     @classmethod
     def of(cls, x_t, h_prev, c_prev, params):
@@ -202,17 +270,20 @@ class StepExplorer(Explorer):
         return e
 
     def show(self, x, h, c, params):
-        """Step through these x_t, h_(t-1), C_(t-1) and LSTMParams."""
+        """Step through these x_t, h_(t-1), C_(t-1) and LSTMParams (sliders widen to hold them)."""
         x, h, c = core.check_state(x, h, c, params)
         self.params = params
         with self.quiet():
             self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
+            for old in (self.x, self.h, self.c):
+                if old is not None:
+                    old.close()
             self.x = Vector("x_t", x, self._changed)
             self.h = Vector("h_(t-1)", h, self._changed)
             self.c = Vector("C_(t-1)", c, self._changed)
             self.state_box.children = [self.x.box, self.h.box, self.c.box]
-            if getattr(self, "view", None) is None or (self.view.m, self.view.n) != (params.m, params.n):
-                self.view = viz.StepView(params.m, params.n)  # same sizes: keep the figure, only values change
+            if self.view is None or (self.view.m, self.view.n) != (params.m, params.n):
+                self.view = viz.StepView(params.m, params.n)  # same sizes: keep the figure
             self._show_weights()
 
     def _resize(self, change=None):
@@ -220,11 +291,22 @@ class StepExplorer(Explorer):
             self.load(self.preset.value if self.preset.value != core.PRESETS[0] else core.PRESETS[1],
                       self.m_slider.value, self.n_slider.value, self.seed.value)
 
+    def _switch_gate(self, change=None):
+        """Show another gate's weights, and recompute (a message about the last grid goes)."""
+        self._show_weights()
+        self._changed()
+
     def _show_weights(self):
         g, p = self.gate.value, self.params
+        for old in (self.W, self.b):
+            if old is not None:
+                old.close()
+        old_rows = self.weight_box.children
         self.W = Matrix(f"W_{g}", getattr(p, f"W_{g}"), self._changed)
         self.b = Vector(f"b_{g}", getattr(p, f"b_{g}"), self._changed)
         self.weight_box.children = [W.HBox([self.W.box, self.b.box])]
+        for row in old_rows:
+            close_tree(row)
 
     def go(self, stage):
         """Show stage 0..6 (clamped to the ends)."""
@@ -240,10 +322,10 @@ class StepExplorer(Explorer):
         g = self.gate.value  # the grid shows this gate's weights: take any edits (checked; kept only if valid)
         self.params = self.params.replace(**{f"W_{g}": self.W.values, f"b_{g}": self.b.values})
         self.step = core.lstm_step(self.x.values, self.h.values, self.c.values, self.params)
-        self.view.update(self.step, self.stage)
+        self.view.update(self.step, self.stage, self.params.order)
         self.image.value = self.view.png()
         self.stage_panel.value = viz.stage_html(self.step, self.params, self.stage)
-        self.values.value = viz.values_table_html(self.step)
+        self.values.value = viz.values_table_html(self.step, order=self.params.order)
         self.updates += 1
 
 
@@ -253,13 +335,13 @@ class ShapeExplorer(Explorer):
     """m and n sliders -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter count."""
 
     def __init__(self, m=3, n=3):
-        super().__init__()
+        super().__init__(picture=False)
         self.m_slider = W.IntSlider(value=m, min=1, max=64, description="m (input)")
         self.n_slider = W.IntSlider(value=n, min=1, max=64, description="n (hidden)")
         self.table = W.HTML()
         for s in (self.m_slider, self.n_slider):
             s.observe(self._changed, "value")
-        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider]), self.table])
+        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider]), self.error, self.table])
         self.refresh()
 
     def _compute_and_show(self):
@@ -316,7 +398,7 @@ class GradientFlowExplorer(Explorer):
         T = self.T.value
         self.flow = core.gradient_flow(T, n=self.n, forget_bias=self.forget_bias.value, scale=self.scale.value,
                                        seed=self.seed.value)
-        if self.view is None or self.view.T != T:
+        if self.view is None:
             self.view = viz.GradientFlowView(T, self.n)
         self.view.update(self.flow)
         self.image.value = self.view.png()

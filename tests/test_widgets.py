@@ -221,3 +221,51 @@ def test_gradient_flow_explorer_follows_its_sliders():
     assert f"{want['lstm'][-1]:.3g}" in e.readout.value
     e.T.value = 70
     assert e.view.T == 70 and len(e.view.lines["rnn"].get_ydata()) == 71
+
+
+# ---------------------------------------------------------------- regressions: bad input never breaks an explorer
+
+def test_of_with_values_beyond_the_sliders_shows_those_values():
+    x, h, c, p = core.question_example()
+    p = p.replace(b_f=[20.0, 2.0, 3.0])
+    e = StepExplorer.of([12.0, 0.0, 0.0], h, c, p)
+    assert e.x.values == [12.0, 0.0, 0.0] and e.x.sliders[0].max >= 12
+    np.testing.assert_array_equal(e.step.h, core.lstm_step([12.0, 0, 0], h, c, p).h)
+    e.gate.value = "i"
+    e.gate.value = "f"
+    assert e.b.values[0] == 20.0 and e.params.b_f[0] == 20.0
+    e.b.set([-35.5, 0, 0])  # set widens too: never clamped
+    assert e.b.values[0] == -35.5 and e.params.b_f[0] == -35.5
+
+
+def test_a_negative_seed_shows_a_message_and_keeps_sliders_and_params_together():
+    e = StepExplorer()
+    e.seed.value = -4
+    e.n_slider.value = 5  # the resize loads a random preset with the bad seed
+    assert "seed must be ≥ 0" in e.error.value
+    assert (e.m_slider.value, e.n_slider.value) == (e.params.m, e.params.n) == (3, 3)
+    e.seed.value = 4
+    e.n_slider.value = 5
+    assert e.error.value == "" and e.params.n == 5
+
+
+def test_switching_the_edited_gate_clears_the_error_of_the_last_grid():
+    e = StepExplorer()
+    e.W.cells[0][0].value = float("nan")
+    assert "W_f" in e.error.value
+    e.gate.value = "o"
+    assert e.error.value == "" and e.W.values == e.params.W_o.tolist()
+
+
+def test_order_hx_is_written_as_h_then_x_everywhere():
+    x, h, c, p = core.question_example()
+    e = StepExplorer.of(x, h, c, p.with_order("hx"))
+    e.go(1)
+    assert "[h_(t-1), x_t]" in e.view.diagram.labels["concat"].get_text()
+    assert "[x_t, h_(t-1)]" not in e.stage_panel.value and "[h_(t-1), x_t]" in e.stage_panel.value
+    assert "[h_{t-1}, x_t]" in e.values.value and "[x_t, h_{t-1}]" not in e.values.value
+    f = ForgetGateExplorer()
+    f.order.value = "hx"
+    assert "[h_(t-1), x_t]" in f.view.z_title.get_text()
+    f.order.value = "xh"
+    assert "[x_t, h_(t-1)]" in f.view.z_title.get_text()
