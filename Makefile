@@ -8,8 +8,19 @@ APP_PORT ?= 8866
 
 .PHONY: lab app test benchmark screenshots clean
 
+# A .venv that was moved, copied from elsewhere, or whose Python is gone is rebuilt, not half-used:
+# its python must run, and its scripts must point at this folder's .venv.
+VENV_BROKEN := $(shell [ -d $(VENV) ] && ! { $(PY) -c "" 2>/dev/null \
+	&& head -1 $(VENV)/bin/pip 2>/dev/null | grep -qF "$(abspath $(VENV))/bin/python"; } && echo yes)
+ifeq ($(VENV_BROKEN),yes)
+$(info .venv does not work here (moved, copied, or its Python is gone): removing it to rebuild)
+$(shell rm -rf $(VENV))
+endif
+
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "Could not create $(VENV) with '$(PYTHON) -m venv'. On Debian or Ubuntu install the venv"; \
+	  echo "module first: sudo apt-get install python3-venv   (then run make again)"; exit 1; }
 
 $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
@@ -27,8 +38,9 @@ $(VENV)/.interop: requirements-interop.txt | $(PY)
 lab: $(VENV)/.runtime
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) --LabApp.default_url=/lab/tree/notebooks/01_forget_gate.ipynb
 
+# voila.json (read from this folder) binds 127.0.0.1 and refuses requests for any other Host name
 app: $(VENV)/.runtime
-	$(VENV)/bin/voila notebooks --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT)
+	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT)
 
 test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest

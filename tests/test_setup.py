@@ -2,10 +2,14 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
+
+import pytest
 
 from browser import ROOT, free_port
 
@@ -37,6 +41,76 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
             raise AssertionError("the server answered without a token")
         except urllib.error.HTTPError as e:
             assert e.code == 403
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def make_copy(tmp_path):
+    """The Makefile and requirements in an empty folder: make's own logic, without a real install."""
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "requirements-interop.txt"):
+        shutil.copy(ROOT / name, tmp_path)
+    return tmp_path
+
+
+def test_a_failed_venv_is_removed_and_the_message_says_what_to_install(tmp_path):
+    work = make_copy(tmp_path)
+    fake = work / "python-without-venv"
+    fake.write_text("#!/bin/sh\nmkdir -p .venv/bin\necho 'ensurepip is not available' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    run = subprocess.run(["make", "lab", f"PYTHON={fake}"], cwd=work, capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "apt-get install python3-venv" in run.stdout + run.stderr
+    assert not (work / ".venv").exists()  # no half-made .venv for the next run to trust
+
+
+def test_a_moved_or_broken_venv_is_detected_and_rebuilt(tmp_path):
+    work = make_copy(tmp_path)
+    (work / ".venv" / "bin").mkdir(parents=True)
+    (work / ".venv" / "bin" / "python").symlink_to("/nonexistent/python3")  # its Python is gone
+    (work / ".venv" / ".runtime").touch()
+    run = subprocess.run(["make", "lab", "PYTHON=false"], cwd=work, capture_output=True, text=True)
+    assert "removing it to rebuild" in run.stdout
+    assert not (work / ".venv").exists()
+    # a working .venv from another folder: python runs, but its scripts point elsewhere
+    moved = work / ".venv" / "bin"
+    moved.mkdir(parents=True)
+    (moved / "python").symlink_to(sys.executable)
+    (moved / "pip").write_text("#!/somewhere/else/.venv/bin/python\n")
+    run = subprocess.run(["make", "-n", "test"], cwd=work, capture_output=True, text=True)
+    assert "removing it to rebuild" in run.stdout and not (work / ".venv").exists()
+
+
+def test_this_venv_is_not_mistaken_for_a_broken_one():
+    run = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True)
+    assert "removing it" not in run.stdout and run.returncode == 0
+
+
+def test_make_app_refuses_foreign_host_names(tmp_path):
+    """DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach the app."""
+    port = free_port()
+    with open(tmp_path / "app.log", "w") as out:
+        proc = subprocess.Popen(["make", "app", f"APP_PORT={port}"], cwd=ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/voila/render/01_forget_gate.ipynb"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "app.log").read_text()
+                time.sleep(0.5)
+        for host in ("evil.example", f"attacker.test:{port}"):
+            request = urllib.request.Request(url, headers={"Host": host})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 403
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                assert r.status == 200
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
