@@ -5,6 +5,7 @@ into a cached background; the artists that change are marked animated and blitte
 """
 import struct
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -70,6 +71,14 @@ class BlitFigure:
             a.set_animated(True)
             self.animated.append(a)
         return list(artists)
+
+    def freeze(self, artist, frozen=True):
+        """Make an artist static (drawn into the cached background) or, with frozen=False, animated."""
+        if frozen and artist.get_animated():
+            artist.set_animated(False)
+            self.animated.remove(artist)
+        elif not frozen and not artist.get_animated():
+            self.animate(artist)
 
     def rgba(self):
         """Render and return the (H, W, 4) uint8 pixels (a view; copy to keep)."""
@@ -171,18 +180,29 @@ class ForgetGateView(BlitFigure):
 
 # ---------------------------------------------------------------- lesson 2: the cell diagram
 
-STAGES = ("1 concatenate", "2 forget gate", "3 input gate", "4 candidate C̃_t",
-          "5 cell update", "6 output gate", "7 hidden state")
-# the parts of the diagram each stage lights up
-STAGE_PARTS = (
-    {"x", "h_prev", "bus"},
-    {"bus", "f", "mul_f", "c_prev"},
-    {"bus", "i"},
-    {"bus", "c"},
-    {"mul_f", "mul_i", "add", "line", "c_prev", "c_out"},
-    {"bus", "o"},
-    {"tanh_c", "mul_h", "h_out", "c_out"},
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the step-through: the diagram parts it lights, the labels whose numbers it writes
+    (what it uses and what it computes; every other label shows only its name), the gate whose
+    pre-activation it shows under the box."""
+    name: str
+    parts: frozenset
+    shows: tuple
+    gate: str = None
+
+
+STEP_STAGES = (
+    Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat")),
+    Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev"}), ("concat", "f", "c_prev"), "f"),
+    Stage("input gate", frozenset({"bus", "i"}), ("concat", "i"), "i"),
+    Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c"),
+    Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
+          ("c_prev", "f", "i_times_c", "c")),
+    Stage("output gate", frozenset({"bus", "o"}), ("concat", "o"), "o"),
+    Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h")),
 )
+STAGES = tuple(f"{k + 1} {s.name}" for k, s in enumerate(STEP_STAGES))  # "1 concatenate", ...
+STAGE_PARTS = tuple(s.parts for s in STEP_STAGES)
 GATE_X = {"f": 3.0, "i": 4.6, "c": 6.4, "o": 8.2}
 LINE_Y, BUS_Y, BOX_Y = 6.2, 1.6, 3.0
 
@@ -252,45 +272,53 @@ class CellDiagram:
         self.z_label = ax.text(0, BOX_Y - 0.85, "", ha="center", va="top", fontsize=8, zorder=6,
                                bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8))
         self.blit = blit
-        blit.animate(*self.labels.values(), *self.strips.values(), self.z_label)
+        blit.animate(self.z_label)
 
     def _add(self, part, artist):
         self.parts.setdefault(part, []).append(artist)
         return artist
 
     def update(self, step, stage, order="xh"):
-        """Write the values of a core.Step on every wire and light up stage (0..6)."""
-        values = {k: getattr(step, k, None) for k in ("c_prev", "c", "h_prev", "x_t", "concat", "f", "i",
-                                                         "c_tilde", "o", "tanh_c", "h")}
-        values["i_times_c"] = step.i * step.c_tilde
+        """Light up stage (0..6) and write the numbers of what it uses and computes on their wires.
+
+        Every other label shows only its name: static, drawn once per (stage, order) into the cached
+        background, so a slider move redraws only the few labels of the current stage.
+        """
+        shown = STEP_STAGES[stage].shows
+        lit = STAGE_PARTS[stage]
         for part, key, x, y, name, ha in self.label_spec:
-            v = values[key]
+            label = self.labels[key]
+            if key == "concat":
+                name = concat_label(order)
+            live = key in shown
+            self.blit.freeze(label, not live)
+            value = step.i * step.c_tilde if key == "i_times_c" else getattr(step, key)
             if key in self.strips:
-                self.labels[key].set_text(f"{name} ({len(v)})")
-                self.strips[key].set_array(np.clip(v, -1, 1))
+                label.set_text(f"{name} ({len(value)})")
+                self.strips[key].set_visible(live)
+                self.blit.freeze(self.strips[key], not live)
+                self.strips[key].set_array(np.clip(value, -1, 1))
+            elif live:
+                label.set_text(f"{name} = {fmt_vec(value, most=6)}")
             else:
-                self.labels[key].set_text(f"{name} = {fmt_vec(v, most=6)}")
-        name = concat_label(order)
-        if "concat" in self.strips:
-            self.labels["concat"].set_text(f"{name} ({len(step.concat)})")
-        else:
-            self.labels["concat"].set_text(f"{name} = {fmt_vec(step.concat, most=6)}")
-        gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
+                label.set_text(name)
+            label.set_alpha(1.0 if live or part in lit else 0.3)
+        gate = STEP_STAGES[stage].gate
         self.z_label.set_visible(gate is not None)
         if gate:
             z = getattr(step, f"z_{gate}")
             self.z_label.set_position((GATE_X[gate], BOX_Y - 0.85))
             self.z_label.set_text(f"z_{gate} = {fmt_vec(z, most=4)}")
-        lit = STAGE_PARTS[stage]
         for part, arts in self.parts.items():
             for a in arts:
-                a.set_alpha(1.0 if part in lit else 0.3)
+                if a not in self.labels.values():
+                    a.set_alpha(1.0 if part in lit else 0.3)
         self.stage_title.set_text(f"Stage {STAGES[stage]}")
-        self.blit.key = stage  # the lit parts are static between stage changes: cached per stage
+        self.blit.key = (stage, order)  # everything else is static for one stage and order
 
     @property
     def lit_parts(self):
-        """The parts drawn at full strength now."""
+        """The parts drawn at full strength now (judged by their wires and shapes, not labels)."""
         return {p for p, arts in self.parts.items() if arts[0].get_alpha() == 1.0}
 
 

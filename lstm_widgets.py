@@ -152,7 +152,8 @@ class ForgetGateExplorer(Explorer):
                                      description="concat")
         self.reset_button = W.Button(description="reset to the question's example", icon="undo",
                                      layout=W.Layout(width="260px"))
-        self.readout = W.HTMLMath()
+        self.readout = W.HTML()  # numbers and arithmetic, no formulas: no MathJax pass per change
+        self.readout.add_class("lstm-readout")
         self.controls = W.VBox()
         self.m_slider.observe(self._resize, "value")
         self.n_slider.observe(self._resize, "value")

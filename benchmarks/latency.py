@@ -1,11 +1,15 @@
 """How fast the lessons respond. Prints figures; asserts nothing (machines are noisy).
 
-1. Each notebook's headless execution time (nbclient).
-2. Browser round trip in the Voilà app: key press on a slider -> readout updated (needs /usr/bin/chromium).
-3. Last line: slider_to_redraw_ms for the step-through view (diagram plus all plots), from setting a slider's
-   value in Python to the callback returning with every figure drawn (Agg) and encoded, over 200 changes;
-   the baseline re-creates the figure on each change, measured in the same run.
-Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser])
+1. notebook_exec_s: each notebook's headless execution time (nbclient).
+2. browser_round_trip_ms: in the Voilà app, from a slider's keydown event to the moment the readout
+   shows the new numbers, timed inside the page (needs /usr/bin/chromium).
+3. explorer_redraw_ms NAME: for every explorer class, setting one of its sliders from Python until the
+   callback returns with every figure drawn (Agg) and encoded; sliders taken round robin, sizes fixed
+   (the gradient-flow explorer at T = 100).
+4. Last line, slider_to_redraw_ms: the step explorer at stage 5 over 200 changes of x_t; baseline B
+   re-creates the figure on each change, F draws the whole figure (canvas.draw(), the matplotlib
+   slider-demo way) on each change; S = B/M, R = F/M.
+Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] [--no-notebooks])
 """
 import pathlib
 import shutil
@@ -14,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import ipywidgets as W
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -21,11 +26,26 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import lstm_core as core  # noqa: E402
 import lstm_viz as viz  # noqa: E402
-from lstm_widgets import StepExplorer  # noqa: E402
+import lstm_widgets as lw  # noqa: E402
+
+EXPLORERS = {
+    "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
+    "StepExplorer": lambda: lw.StepExplorer(),
+    "ShapeExplorer": lambda: lw.ShapeExplorer(),
+    "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
+    "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=100),
+}
+SIZES = ("m (", "n (", "T (")  # sliders that change sizes (a new structure, not a redraw)
 
 
 def summary(ms):
     return statistics.median(ms), float(np.percentile(ms, 95))
+
+
+def timed(change):
+    t = time.perf_counter()
+    change()
+    return (time.perf_counter() - t) * 1000
 
 
 def notebook_times():
@@ -49,47 +69,78 @@ def browser_round_trip(presses=20):
             browser(pathlib.Path(tmp)) as ctx:
         page = ctx.new_page()
         page.goto(url, wait_until="domcontentloaded")
-        page.locator(".widget-htmlmath", has_text="z_f = ").first.wait_for(timeout=90000)
+        page.locator(".lstm-readout", has_text="z_f = ").first.wait_for(timeout=90000)
         handle = slider_handle(page, "x_t[0]")
         handle.focus()
+        # Timed inside the page: from the key's keydown event to the moment the readout shows the new
+        # numbers (a MutationObserver), so the test driver's own polling and messaging are not counted.
+        page.evaluate("""() => {
+            const el = document.querySelector('.lstm-readout');
+            window.lstmTimes = {};
+            document.addEventListener('keydown', () => { window.lstmTimes = {down: performance.now()}; }, true);
+            new MutationObserver(() => {
+                if (window.lstmWant && el.innerText.includes(window.lstmWant) && !window.lstmTimes.shown)
+                    window.lstmTimes.shown = performance.now();
+            }).observe(el, {subtree: true, childList: true, characterData: true});
+        }""")
         ms, x0 = [], 1.0
         for _ in range(presses):
             x0 = round(x0 + 0.1, 10)
             want = "z_f = " + viz.fmt_vec(core.forget_gate(core.QUESTION_W_F, core.QUESTION_B_F, [x0, 2, 3],
                                                            core.QUESTION_H).z)
-            t = time.perf_counter()
+            page.evaluate("w => { window.lstmWant = w; }", want)
             handle.press("ArrowRight")
-            page.wait_for_function("w => [...document.querySelectorAll('.widget-htmlmath')]"
-                                   ".some(e => e.innerText.includes(w))", arg=want, timeout=30000)
-            ms.append((time.perf_counter() - t) * 1000)
+            page.wait_for_function("() => window.lstmTimes.shown !== undefined", polling=5, timeout=30000)
+            ms.append(page.evaluate("() => window.lstmTimes.shown - window.lstmTimes.down"))
+            page.wait_for_timeout(100)  # the picture message lands before the next press
         med, p95 = summary(ms)
         print(f"browser_round_trip_ms median={med:.1f} p95={p95:.1f} presses={presses}", flush=True)
 
 
+def explorer_redraw(name, changes=100, seed=0):
+    rng = np.random.default_rng(seed)
+    e = EXPLORERS[name]()
+    sliders = [w for w in lw.walk(e.widget) if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))]
+    moving = [s for s in sliders if not s.description.startswith(SIZES)] or sliders
+    ms = []
+    for k in range(changes + 10):
+        s = moving[k % len(moving)]
+        lo, hi = max(s.min, -3), min(s.max, 3) if s.max > s.min + 1 else s.max
+        value = rng.uniform(lo, hi)
+        value = int(round(value)) if isinstance(s, W.IntSlider) else float(value)
+        if value == s.value:
+            value = s.min if s.value != s.min else s.max
+        ms.append(timed(lambda: setattr(s, "value", value)))
+    med, p95 = summary(ms[10:])  # the first few draw each cached background once
+    print(f"explorer_redraw_ms {name} median={med:.1f} p95={p95:.1f}", flush=True)
+
+
 def slider_to_redraw(changes=200, seed=0):
     rng = np.random.default_rng(seed)
-    e = StepExplorer()
+    e = lw.StepExplorer()
     e.go(4)
     values = rng.uniform(-3, 3, changes)
     sliders = [e.x.sliders[k % len(e.x.sliders)] for k in range(changes)]
-    ms = []
-    for s, v in zip(sliders, values):
-        t = time.perf_counter()
-        s.value = float(v)  # the observer recomputes, redraws the view (blitting) and encodes the PNG
-        ms.append((time.perf_counter() - t) * 1000)
+    ms = [timed(lambda: setattr(s, "value", float(v))) for s, v in zip(sliders, values)]
+    full = []
+    for s, v in zip(sliders[:50], values[:50]):  # the same figure, drawn whole on every change
+        e.view._backgrounds.clear()
+        full.append(timed(lambda: setattr(s, "value", float(v) + 0.05)))
     base = []
-    for s, v in zip(sliders[:50], values[:50]):  # baseline: the same callback, but on a figure made anew
-        t = time.perf_counter()
-        e.view = viz.StepView(e.params.m, e.params.n)
-        s.value = float(v) + 0.05
-        base.append((time.perf_counter() - t) * 1000)
+    for s, v in zip(sliders[:50], values[:50]):  # baseline: the same callback on a figure made anew
+        base.append(timed(lambda: (setattr(e, "view", viz.StepView(e.params.m, e.params.n)),
+                                   setattr(s, "value", float(v) - 0.05))))
     med, p95 = summary(ms)
-    bmed = statistics.median(base)
-    print(f"slider_to_redraw_ms median={med:.1f} p95={p95:.1f} baseline_median={bmed:.1f} speedup={bmed / med:.1f}")
+    bmed, fmed = statistics.median(base), statistics.median(full)
+    print(f"slider_to_redraw_ms median={med:.1f} p95={p95:.1f} baseline_median={bmed:.1f} "
+          f"speedup={bmed / med:.1f} full_redraw_median={fmed:.1f} ratio={fmed / med:.1f}", flush=True)
 
 
 if __name__ == "__main__":
-    notebook_times()
+    if "--no-notebooks" not in sys.argv:
+        notebook_times()
     if "--no-browser" not in sys.argv:
         browser_round_trip()
+    for name in EXPLORERS:
+        explorer_redraw(name)
     slider_to_redraw()

@@ -26,7 +26,7 @@ def expected_readout(x0):
 
 def check_slider_round_trip(page):
     """Press → on x_t[0]; the readout must become lstm_core's numbers and the plot's pixels must change."""
-    readout = page.locator(".widget-htmlmath", has_text="z_f = ").first
+    readout = page.locator(".lstm-readout", has_text="z_f = ").first
     readout.wait_for(state="attached", timeout=90000)
     readout.scroll_into_view_if_needed()  # JupyterLab does not lay out cells far off screen
     z0, f0 = expected_readout(1.0)
@@ -38,7 +38,7 @@ def check_slider_round_trip(page):
     handle.press("ArrowRight")  # one step of 0.1: x_t[0] = 1.1
     z1, f1 = expected_readout(1.1)
     page.wait_for_function("([sel, want]) => [...document.querySelectorAll(sel)].some(e => e.innerText.includes(want))",
-                           arg=[".widget-htmlmath", z1], timeout=30000)
+                           arg=[".lstm-readout", z1], timeout=30000)
     assert z1 in readout.inner_text() and f1 in readout.inner_text()
     page.wait_for_timeout(300)  # the new picture is a separate message; give it a moment to land
     assert image.screenshot() != before
@@ -91,7 +91,7 @@ def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
         page.locator(".jp-Notebook").first.wait_for(timeout=90000)
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90000)
         page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=90000)
-        readout = page.locator(".widget-htmlmath", has_text="z_f = ").first
+        readout = page.locator(".lstm-readout", has_text="z_f = ").first
         for attempt in range(3):  # a Run All sent while the kernel connection is still settling can be dropped
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()

@@ -23,35 +23,71 @@ def test_png_bytes_decode_to_the_same_pixels():
     np.testing.assert_array_equal(decode(viz.png_bytes(rgb)), rgb)
 
 
+# What each diagram label means, written out here independently of lstm_viz's own tables.
+LABEL_VALUES = {
+    "x_t": lambda s: s.x_t, "h_prev": lambda s: s.h_prev, "c_prev": lambda s: s.c_prev,
+    "concat": lambda s: s.concat, "f": lambda s: s.f, "i": lambda s: s.i, "c_tilde": lambda s: s.c_tilde,
+    "i_times_c": lambda s: s.i * s.c_tilde, "c": lambda s: s.f * s.c_prev + s.i * s.c_tilde,
+    "o": lambda s: s.o, "tanh_c": lambda s: np.tanh(s.c), "h": lambda s: s.o * np.tanh(s.c),
+}
+
+
 @pytest.mark.parametrize("n", [1, 3, 4, 5, 8])
 def test_diagram_text_carries_the_live_numbers(n):
     s, p = step_of(n=n)
     v = viz.StepView(3, n)
+    assert set(v.diagram.labels) == set(LABEL_VALUES)
+    for stage, spec in enumerate(viz.STEP_STAGES):
+        v.update(s, stage)
+        v.png()
+        for key, label in v.diagram.labels.items():
+            text = label.get_text()
+            if key not in spec.shows:  # only the name: no numbers from a stage not shown
+                assert "=" not in text and "[" not in text.replace("[x_t, h_(t-1)]", ""), (stage, key, text)
+            elif n <= 4:
+                assert text.endswith(" = " + viz.fmt_vec(LABEL_VALUES[key](s), most=6)), (stage, key, text)
+            else:  # a colour strip per quantity, numbers in the stage panel
+                assert text.endswith(f"({len(LABEL_VALUES[key](s))})")
+                np.testing.assert_allclose(v.diagram.strips[key].get_array(),
+                                           np.clip(LABEL_VALUES[key](s), -1, 1))
+        for key, strip in v.diagram.strips.items():
+            assert strip.get_visible() == (key in spec.shows)
+
+
+def test_bars_and_markers_show_the_right_quantity():
+    s, p = step_of(seed=2)
+    v = viz.StepView(3, 3)
     v.update(s, 4)
-    v.png()
-    labels = {k: t.get_text() for k, t in v.diagram.labels.items()}
-    if n <= 4:
-        assert labels["f"] == "f_t = " + viz.fmt_vec(s.f)
-        assert labels["c"] == "C_t = " + viz.fmt_vec(s.c)
-        assert labels["h"] == "h_t = " + viz.fmt_vec(s.h)
-    else:  # a colour strip per quantity, numbers in the stage panel
-        assert labels["f"] == f"f_t ({n})"
-        np.testing.assert_allclose(v.diagram.strips["h"].get_array(), np.clip(s.h, -1, 1))
-        np.testing.assert_allclose(v.diagram.strips["concat"].get_array(), np.clip(s.concat, -1, 1))
-        assert len(v.diagram.strips["x_t"].get_paths()) == 3
-    heights = [b.get_height() for b in v.bars["o"]]
-    np.testing.assert_allclose(heights, np.clip(s.o, -1.5, 1.5))
+    bars = {"f": s.f, "i": s.i, "c_tilde": np.tanh(s.z_c), "c": s.f * s.c_prev + s.i * np.tanh(s.z_c),
+            "o": s.o, "h": s.h}
+    assert set(v.bars) == set(bars)
+    for key, want in bars.items():
+        np.testing.assert_allclose([b.get_height() for b in v.bars[key]], np.clip(want, -1.5, 1.5))
+    slope = {"f": lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "c": lambda z: 1 / np.cosh(z) ** 2}
+    for g, (dot, diamond) in v.marks.items():
+        z = getattr(s, f"z_{g}")
+        d = slope["c"](z) if g == "c" else slope["f"](z)
+        np.testing.assert_allclose(diamond.get_data()[1], d, rtol=1e-12)  # σ' or tanh', not σ or tanh
+        f = np.tanh(z) if g == "c" else 1 / (1 + np.exp(-z))
+        np.testing.assert_allclose(dot.get_data()[1], f, rtol=1e-12)
+
+
+def test_forget_view_derivative_note_shows_sigma_prime():
+    g = core.forget_gate(np.zeros((2, 4)), [0.0, 2.0], [1.0, 1.0], [1.0, 1.0])
+    v = viz.ForgetGateView(2)
+    v.update(g)
+    assert v.d_note.get_text() == "σ'(z_f) = " + viz.fmt_vec([0.25, np.exp(-2) / (1 + np.exp(-2)) ** 2], 3)
 
 
 def test_changing_the_input_changes_numbers_and_pixels():
     s, p = step_of()
     v = viz.StepView(3, 3)
     v.update(s, 1)
-    before, text = decode(v.png()).copy(), v.diagram.labels["h"].get_text()
+    before, text = decode(v.png()).copy(), v.diagram.labels["f"].get_text()
     s2 = core.lstm_step(s.x_t + 1.0, s.h_prev, s.c_prev, p)
     v.update(s2, 1)
     after = decode(v.png())
-    assert v.diagram.labels["h"].get_text() != text
+    assert v.diagram.labels["f"].get_text() != text
     assert (before != after).any(axis=2).sum() > 100
     v.update(s, 1)  # back to the first input: the very same pixels (the cached background is exact)
     np.testing.assert_array_equal(decode(v.png()), before)
@@ -81,7 +117,7 @@ def test_highlight_follows_the_stage():
         gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
         assert v.diagram.z_label.get_visible() == (gate is not None)
         if gate:
-            assert v.diagram.z_label.get_text() == f"z_{gate} = " + viz.fmt_vec(getattr(s, f"z_{gate}"))
+            assert v.diagram.z_label.get_text() == f"z_{gate} = " + viz.fmt_vec(getattr(s, f"z_{gate}"), most=4)
         frames.append(decode(v.png()).copy())
     for a, b in zip(frames, frames[1:]):
         assert (a != b).any()
