@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-GATES = ("f", "i", "c", "o")
+GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
+PEEPHOLES = ("p_f", "p_i", "p_o")
 ORDERS = ("xh", "hx")
 _CELL_RULE = ("the number of cell units must equal the hidden size n, because "
               "h_t = o_t ∘ tanh(C_t) has one entry per cell unit and is fed back as h_{t-1}")
@@ -183,7 +184,12 @@ def forget_gate(W_f, b_f, x_t, h_prev, order="xh"):
 
 @dataclass(frozen=True, eq=False)
 class LSTMParams:
-    """The four gates' weights (n, m+n) and biases (n,), checked on construction."""
+    """The gates' weights (n, m+n) and biases (n,), checked on construction.
+
+    Variants through the same class: peephole vectors p_f, p_i, p_o of shape (n,) (Gers & Schmidhuber
+    2000, as Graves 2013 writes them: the gates also see C_{t-1}, the output gate the new C_t), and
+    coupled=True (CIFG, Greff et al. 2017): no W_i, b_i; the input gate is i_t = 1 − f_t.
+    """
     W_f: np.ndarray
     b_f: np.ndarray
     W_i: np.ndarray
@@ -193,21 +199,56 @@ class LSTMParams:
     W_o: np.ndarray
     b_o: np.ndarray
     order: str = "xh"
+    p_f: np.ndarray = None
+    p_i: np.ndarray = None
+    p_o: np.ndarray = None
+    coupled: bool = False
 
     def __post_init__(self):
         concat([], [], self.order)  # validates order
+        if not isinstance(self.coupled, (bool, np.bool_)):
+            raise TypeError(f"coupled must be True or False, got {self.coupled!r:.40}")
         W_f = as_array("W_f", self.W_f, 2)
         n, m = W_f.shape[0], W_f.shape[1] - W_f.shape[0]
         if n < 1 or m < 1:
-            raise ValueError(f"W_f has shape {W_f.shape} but must be (n, m+n) with m, n ≥ 1: each row sees the whole "
-                             f"[x_t, h_{{t-1}}], so it has more columns than rows (for m = n = 3 that is (3, 6), not (3, 3))")
-        for g in GATES:
+            raise ValueError(f"W_f has shape {W_f.shape} but must be (n, m+n) with m, n ≥ 1: each row sees "
+                             "the whole [x_t, h_{t-1}], so it has more columns than rows "
+                             "(for m = n = 3 that is (3, 6), not (3, 3))")
+        if self.coupled:
+            for name in ("W_i", "b_i", "p_i"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} must be None when coupled=True: a coupled cell has no input "
+                                     "gate weights of its own, its input gate is i_t = 1 − f_t")
+        for g in self.gates():
             W = _check_W(f"W_{g}", as_array(f"W_{g}", getattr(self, f"W_{g}"), 2), m, n)
             b = _check_len(f"b_{g}", as_array(f"b_{g}", getattr(self, f"b_{g}")), n,
                            f"one bias per cell unit; {_CELL_RULE}")
-            W.flags.writeable = b.flags.writeable = False  # our own copies, never changed in place
-            object.__setattr__(self, f"W_{g}", W)
-            object.__setattr__(self, f"b_{g}", b)
+            self._own(f"W_{g}", W)
+            self._own(f"b_{g}", b)
+        for name in PEEPHOLES:
+            if getattr(self, name) is not None:
+                p = as_array(name, getattr(self, name))
+                self._own(name, _check_len(name, p, n, "a diagonal peephole: one weight per cell unit, "
+                                           f"multiplying that unit's cell state ({name}∘C)"))
+
+    def _own(self, name, a):
+        a.flags.writeable = False  # our own copy, never changed in place
+        object.__setattr__(self, name, a)
+
+    def gates(self):
+        """The gates that have weights of their own: ('f', 'i', 'c', 'o'), or ('f', 'c', 'o') if coupled."""
+        return tuple(g for g in GATES if not (self.coupled and g == "i"))
+
+    @property
+    def peepholes(self):
+        """The peephole vectors present: a tuple of names among 'p_f', 'p_i', 'p_o'."""
+        return tuple(name for name in PEEPHOLES if getattr(self, name) is not None)
+
+    @property
+    def variant(self):
+        """'standard', 'peephole', 'coupled' or 'coupled peephole'."""
+        words = (["coupled"] if self.coupled else []) + (["peephole"] if self.peepholes else [])
+        return " ".join(words) or "standard"
 
     @property
     def n(self):
@@ -221,43 +262,60 @@ class LSTMParams:
 
     def __eq__(self, other):
         return (isinstance(other, LSTMParams) and self.order == other.order
+                and self.coupled == other.coupled and self.names() == other.names()
                 and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names()))
 
-    @staticmethod
-    def names():
-        """('W_f', 'b_f', ..., 'W_o', 'b_o')."""
-        return tuple(f.name for f in fields(LSTMParams) if f.name != "order")
+    def names(self):
+        """The arrays this cell has: ('W_f', 'b_f', ..., 'W_o', 'b_o') and any peepholes."""
+        return tuple(f"{k}_{g}" for g in self.gates() for k in "Wb") + self.peepholes
+
+    def count(self):
+        """How many numbers the cell learns: 4n(m+n) + 4n standard, 3n(m+n) + 3n coupled, + n a peephole."""
+        return sum(getattr(self, k).size for k in self.names())
 
     def replace(self, **changes):
         """A new, checked LSTMParams with some fields changed."""
         return replace(self, **changes)
 
     @classmethod
-    def random(cls, m, n, seed=0, scale=None, order="xh", forget_bias=0.0):
-        """Weights ~ U(−s, s) with s = 1/√n (PyTorch's default), biases likewise, b_f shifted by forget_bias."""
+    def random(cls, m, n, seed=0, scale=None, order="xh", forget_bias=0.0, peephole=False, coupled=False):
+        """Weights ~ U(−s, s) with s = 1/√n (PyTorch's default), biases likewise, b_f shifted by forget_bias;
+        peephole=True adds p_f, p_i, p_o (p_i only if not coupled) drawn the same way."""
         m, n = as_size("m", m), as_size("n", n)
         rng = np.random.default_rng(as_seed(seed))
         s = 1.0 / np.sqrt(n) if scale is None else as_number("scale", scale, positive=True)
         forget_bias = as_number("forget_bias", forget_bias)
         kw = {}
-        for g in GATES:
+        for g in GATES:  # drawn for all four, so that a variant shares the standard cell's numbers
             kw[f"W_{g}"] = rng.uniform(-s, s, (n, m + n))  # (n, m+n)
             kw[f"b_{g}"] = rng.uniform(-s, s, n)  # (n,)
         kw["b_f"] = kw["b_f"] + forget_bias
-        return cls(**kw, order=order)
+        if peephole:
+            for name in PEEPHOLES:
+                kw[name] = rng.uniform(-s, s, n)  # (n,)
+        if coupled:
+            kw["W_i"] = kw["b_i"] = None
+            kw.pop("p_i", None)
+        return cls(**kw, order=order, coupled=coupled)
 
     def scaled(self, s):
-        """Every weight matrix times s (biases kept): small s pulls the pre-activations towards 0."""
-        return replace(self, **{f"W_{g}": s * getattr(self, f"W_{g}") for g in GATES})
+        """Every weight matrix times s (biases and peepholes kept): small s pulls the pre-activations to 0."""
+        return replace(self, **{f"W_{g}": s * getattr(self, f"W_{g}") for g in self.gates()})
 
     def with_order(self, order):
         """The same cell for the other concatenation order: each W's column blocks swapped."""
-        return replace(self, order=order, **{f"W_{g}": concat_cols(*self.blocks(g), order) for g in GATES})
+        return replace(self, order=order,
+                       **{f"W_{g}": concat_cols(*self.blocks(g), order) for g in self.gates()})
 
     def blocks(self, g):
         """(W_x, W_h): the columns of W_g that meet x_t (n, m) and h_{t-1} (n, n)."""
         W_x, W_h = split(getattr(self, f"W_{g}").T, self.m, self.order)
         return W_x.T, W_h.T
+
+    def _standard_only(self, what):
+        if self.variant != "standard":
+            raise ValueError(f"{what} holds only the standard LSTM; this cell is {self.variant} "
+                             "(PyTorch and Keras have no peephole or coupled LSTM)")
 
     # --- framework layouts: PyTorch rows (and Keras columns) are stacked i, f, g(=c), o
 
@@ -267,8 +325,8 @@ class LSTMParams:
         W_ih, W_hh = as_array("weight_ih", weight_ih, 2), as_array("weight_hh", weight_hh, 2)
         b_ih, b_hh = as_array("bias_ih", bias_ih), as_array("bias_hh", bias_hh)
         if W_hh.shape[0] % 4 or W_hh.shape != (W_hh.shape[0], W_hh.shape[0] // 4):
-            raise ValueError(f"weight_hh has shape {W_hh.shape} but must be (4n, n): four gates' rows stacked "
-                             "(i, f, g, o), each seeing h_(t-1) of size n")
+            raise ValueError(f"weight_hh has shape {W_hh.shape} but must be (4n, n): four gates' rows "
+                             "stacked (i, f, g, o), each seeing h_(t-1) of size n")
         n = W_hh.shape[1]
         if W_ih.ndim != 2 or W_ih.shape[0] != 4 * n:
             raise ValueError(f"weight_ih has shape {W_ih.shape} but must be (4n, m) = ({4 * n}, m): "
@@ -284,20 +342,23 @@ class LSTMParams:
 
     def to_torch(self):
         """{'weight_ih': (4n, m), 'weight_hh': (4n, n), 'bias_ih': (4n,), 'bias_hh': zeros (4n,)}."""
+        self._standard_only("PyTorch's nn.LSTM")
         Wx, Wh = zip(*(self.blocks(g) for g in ("i", "f", "c", "o")))
         b = np.concatenate([getattr(self, f"b_{g}") for g in ("i", "f", "c", "o")])
-        return {"weight_ih": np.vstack(Wx), "weight_hh": np.vstack(Wh), "bias_ih": b, "bias_hh": np.zeros_like(b)}
+        return {"weight_ih": np.vstack(Wx), "weight_hh": np.vstack(Wh), "bias_ih": b,
+                "bias_hh": np.zeros_like(b)}
 
     @classmethod
     def from_keras(cls, kernel, recurrent_kernel, bias, order="xh"):
         """From Keras LSTM weights: kernel (m, 4n), recurrent_kernel (n, 4n), bias (4n,), columns i, f, c, o."""
         K, R = as_array("kernel", kernel, 2), as_array("recurrent_kernel", recurrent_kernel, 2)
         if R.shape != (R.shape[0], 4 * R.shape[0]):
-            raise ValueError(f"recurrent_kernel has shape {R.shape} but must be (n, 4n): four gates' columns "
-                             "side by side (i, f, c, o), each fed by h_(t-1) of size n")
+            raise ValueError(f"recurrent_kernel has shape {R.shape} but must be (n, 4n): four gates' "
+                             "columns side by side (i, f, c, o), each fed by h_(t-1) of size n")
         n = R.shape[0]
         if K.shape[1] != 4 * n:
-            raise ValueError(f"kernel has shape {K.shape} but must be (m, 4n) = (m, {4 * n}), like recurrent_kernel {R.shape}")
+            raise ValueError(f"kernel has shape {K.shape} but must be (m, 4n) = (m, {4 * n}), "
+                             f"like recurrent_kernel {R.shape}")
         return cls.from_torch(K.T, R.T, as_array("bias", bias), np.zeros(4 * n), order)
 
     def to_keras(self):
@@ -354,13 +415,26 @@ def lstm_step(x_t, h_prev, c_prev, params):
     p = params
     v = concat(x_t, h_prev, p.order)  # (m+n,)
     with np.errstate(all="ignore"):
-        z_f = _finite("z_f", p.W_f @ v + p.b_f)  # (n,)
-        z_i = _finite("z_i", p.W_i @ v + p.b_i)  # (n,)
+        z_f = p.W_f @ v + p.b_f  # (n,)
+        if p.p_f is not None:
+            z_f = p.W_f @ v + p.p_f * c_prev + p.b_f  # (n,) the forget gate sees C_{t-1}
+        z_f = _finite("z_f", z_f)
+        if p.coupled:
+            z_i = -z_f  # (n,) i_t = 1 − f_t = σ(−z_f)
+        elif p.p_i is not None:
+            z_i = _finite("z_i", p.W_i @ v + p.p_i * c_prev + p.b_i)  # (n,)
+        else:
+            z_i = _finite("z_i", p.W_i @ v + p.b_i)  # (n,)
         z_c = _finite("z_c", p.W_c @ v + p.b_c)  # (n,)
-        z_o = _finite("z_o", p.W_o @ v + p.b_o)  # (n,)
-    f, i, c_tilde, o = sigmoid(z_f), sigmoid(z_i), tanh(z_c), sigmoid(z_o)  # (n,) each
+    f, c_tilde = sigmoid(z_f), tanh(z_c)  # (n,) each
+    i = 1.0 - f if p.coupled else sigmoid(z_i)  # (n,)
     with np.errstate(all="ignore"):
         c = _finite("C_t", f * c_prev + i * c_tilde)  # (n,)
+        z_o = p.W_o @ v + p.b_o  # (n,)
+        if p.p_o is not None:
+            z_o = p.W_o @ v + p.p_o * c + p.b_o  # (n,) the output gate sees the new C_t
+        z_o = _finite("z_o", z_o)
+    o = sigmoid(z_o)  # (n,)
     tanh_c = tanh(c)  # (n,)
     h = o * tanh_c  # (n,)
     return Step(x_t, h_prev, c_prev, v, z_f, z_i, z_c, z_o, f, i, c_tilde, c, o, tanh_c, h)
@@ -388,23 +462,35 @@ def lstm_forward(xs, h0, c0, params):
 
 # ---------------------------------------------------------------- backward
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Grads:
-    """Weight gradients, named like LSTMParams with a d in front: dW_g (n, m+n), db_g (n,)."""
+    """Weight gradients, named like LSTMParams with a d in front: dW_g (n, m+n), db_g (n,), dp_g (n,);
+    None for an array the cell does not have (dW_i of a coupled cell, dp_f without peepholes)."""
     dW_f: np.ndarray
     db_f: np.ndarray
-    dW_i: np.ndarray
-    db_i: np.ndarray
+    dW_i: np.ndarray = None
+    db_i: np.ndarray = None
     dW_c: np.ndarray
     db_c: np.ndarray
     dW_o: np.ndarray
     db_o: np.ndarray
+    dp_f: np.ndarray = None
+    dp_i: np.ndarray = None
+    dp_o: np.ndarray = None
 
     def as_params(self, order="xh"):
         """The gradients laid out as LSTMParams (e.g. to compare with PyTorch through to_torch)."""
-        return LSTMParams(**{k: getattr(self, "d" + k) for k in LSTMParams.names()}, order=order)
+        kw = {}
+        for f in fields(Grads):
+            grad = getattr(self, f.name)
+            if grad is not None:
+                kw[f.name[1:]] = grad  # dW_f -> W_f
+        coupled = self.dW_i is None
+        if coupled:
+            kw["W_i"] = kw["b_i"] = None
+        return LSTMParams(**kw, order=order, coupled=coupled)
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StepGrads(Grads):
     """Gradients of one step: the weights', and dx (m,), dh_prev (n,), dc_prev (n,)."""
     dx: np.ndarray
@@ -443,19 +529,33 @@ def lstm_step_backward(step, params, dh, dc):
 
 def _lstm_step_backward(s, p, dh, dc):
     do = dh * s.tanh_c  # (n,)
-    dc = dc + dh * s.o * (1.0 - s.tanh_c ** 2)  # (n,) all the gradient reaching C_t
-    dz = {"f": dc * s.c_prev * s.f * (1 - s.f),  # (n,) each
-          "i": dc * s.c_tilde * s.i * (1 - s.i),
-          "c": dc * s.i * (1 - s.c_tilde ** 2),
-          "o": do * s.o * (1 - s.o)}
-    dv = sum(getattr(p, f"W_{g}").T @ dz[g] for g in GATES)  # (m+n,)
+    dc = dc + dh * s.o * (1.0 - s.tanh_c ** 2)  # (n,) the gradient reaching C_t through h_t
+    dz = {"o": do * s.o * (1 - s.o)}  # (n,)
+    if p.p_o is not None:
+        dc = dc + dz["o"] * p.p_o  # (n,) C_t also reaches h_t through the output gate's peephole
+    dz["c"] = dc * s.i * (1 - s.c_tilde ** 2)  # (n,)
+    if p.coupled:  # i_t = 1 − f_t: f_t reaches C_t twice, as f_t∘C_{t-1} and as (1 − f_t)∘C̃_t
+        dz["f"] = dc * (s.c_prev - s.c_tilde) * s.f * (1 - s.f)  # (n,)
+    else:
+        dz["f"] = dc * s.c_prev * s.f * (1 - s.f)  # (n,)
+        dz["i"] = dc * s.c_tilde * s.i * (1 - s.i)  # (n,)
+    dv = sum(getattr(p, f"W_{g}").T @ dz[g] for g in p.gates())  # (m+n,)
     dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
-    weights = {f"d{k}_{g}": np.outer(dz[g], s.concat) if k == "W" else dz[g] for g in GATES for k in "Wb"}
-    for a in (dx, dh_prev, dc, *weights.values()):
+    dc_prev = dc * s.f  # (n,) ∂C_t/∂C_{t-1} = diag(f_t) along the cell path
+    weights = {}
+    for g in p.gates():
+        weights[f"dW_{g}"] = np.outer(dz[g], s.concat)  # (n, m+n)
+        weights[f"db_{g}"] = dz[g]  # (n,)
+    for name in p.peepholes:
+        g = name[-1]
+        weights[f"d{name}"] = dz[g] * (s.c if g == "o" else s.c_prev)  # (n,)
+        if g != "o":
+            dc_prev = dc_prev + dz[g] * getattr(p, name)  # (n,) the peephole path into C_{t-1}
+    for a in (dx, dh_prev, dc_prev, *weights.values()):
         _finite_grads(a)
-    return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc * s.f)  # ∂C_t/∂C_{t-1} = diag(f_t)
+    return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc_prev)
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SeqGrads(Grads):
     """BPTT result: the weights' gradients summed over time, per-step grads, dxs (T, m), dh0, dc0 (n,)."""
     steps: list
@@ -484,15 +584,278 @@ def lstm_backward(steps, params, dhs, dc_T=None):
     dh = np.zeros(n)
     grads = []
     for t in reversed(range(T)):
-        g = lstm_step_backward(steps[t], params, dhs[t] + dh, dc)
+        with np.errstate(all="ignore"):
+            arriving = _finite_grads(dhs[t] + dh)  # (n,)
+        g = lstm_step_backward(steps[t], params, arriving, dc)
         grads.append(g)
         dh, dc = g.dh_prev, g.dc_prev
     grads.reverse()
     total = {}
     with np.errstate(all="ignore"):
-        for k in Grads.__dataclass_fields__:
-            total[k] = _finite_grads(sum(getattr(g, k) for g in grads))
+        for k in params.names():
+            total["d" + k] = _finite_grads(sum(getattr(g, "d" + k) for g in grads))
     return SeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh, dc0=dc)
+
+# ---------------------------------------------------------------- the GRU (Cho et al. 2014), "reset after"
+
+GRU_WEIGHTS = ("W_r", "b_r", "W_z", "b_z", "W_hx", "b_hx", "W_hh", "b_hh")
+
+
+@dataclass(frozen=True, eq=False)
+class GRUParams:
+    """A GRU cell in PyTorch's and Keras's default "reset after" form, with v = [x_t, h_{t-1}]:
+
+        r_t = σ(W_r v + b_r)                                  reset gate   W_r (n, m+n)
+        z_t = σ(W_z v + b_z)                                  update gate  W_z (n, m+n)
+        h̃_t = tanh(W_hx x_t + b_hx + r_t ∘ (W_hh h_{t-1} + b_hh))  candidate  W_hx (n, m), W_hh (n, n)
+        h_t = (1 − z_t) ∘ h̃_t + z_t ∘ h_{t-1}
+
+    The reset gate scales W_hh h_{t-1} + b_hh after the product, so the candidate keeps two
+    biases: 3n(m+n) + 4n numbers (PyTorch stores 3n(m+n) + 6n: two biases for every gate).
+    """
+    W_r: np.ndarray
+    b_r: np.ndarray
+    W_z: np.ndarray
+    b_z: np.ndarray
+    W_hx: np.ndarray
+    b_hx: np.ndarray
+    W_hh: np.ndarray
+    b_hh: np.ndarray
+    order: str = "xh"
+
+    def __post_init__(self):
+        concat([], [], self.order)  # validates order
+        W_hh = as_array("W_hh", self.W_hh, 2)
+        n = W_hh.shape[0]
+        if W_hh.shape != (n, n) or n < 1:
+            raise ValueError(f"W_hh has shape {W_hh.shape} but must be (n, n): the candidate's "
+                             "recurrent weights, one row per unit, one column per entry of h_(t-1)")
+        W_hx = as_array("W_hx", self.W_hx, 2)
+        m = W_hx.shape[1]
+        if W_hx.shape[0] != n or m < 1:
+            raise ValueError(f"W_hx has shape {W_hx.shape} but must be (n, m) = ({n}, m) with m ≥ 1: "
+                             f"the candidate's input weights, one row per unit like W_hh {W_hh.shape}")
+        rule = f"one bias per unit; {_CELL_RULE.replace('o_t ∘ tanh(C_t)', '(1 − z_t)∘h̃_t + z_t∘h_{t-1}')}"
+        for name in ("W_r", "W_z"):
+            self._own(name, _check_W(name, as_array(name, getattr(self, name), 2), m, n))
+        for name in ("b_r", "b_z", "b_hx", "b_hh"):
+            self._own(name, _check_len(name, as_array(name, getattr(self, name)), n, rule))
+        self._own("W_hx", W_hx)
+        self._own("W_hh", W_hh)
+
+    def _own(self, name, a):
+        a.flags.writeable = False  # our own copy, never changed in place
+        object.__setattr__(self, name, a)
+
+    @property
+    def n(self):
+        """Hidden size = number of units."""
+        return self.W_hh.shape[0]
+
+    @property
+    def m(self):
+        """Input size."""
+        return self.W_hx.shape[1]
+
+    variant = "GRU"
+
+    def names(self):
+        """('W_r', 'b_r', 'W_z', 'b_z', 'W_hx', 'b_hx', 'W_hh', 'b_hh')."""
+        return GRU_WEIGHTS
+
+    def count(self):
+        """How many numbers the cell learns: 3n(m+n) + 4n."""
+        return sum(getattr(self, k).size for k in self.names())
+
+    def __eq__(self, other):
+        return (isinstance(other, GRUParams) and self.order == other.order
+                and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names()))
+
+    def replace(self, **changes):
+        """A new, checked GRUParams with some fields changed."""
+        return replace(self, **changes)
+
+    def blocks(self, g):
+        """(W_x, W_h) of gate 'r' or 'z': the columns that meet x_t (n, m) and h_{t-1} (n, n)."""
+        W_x, W_h = split(getattr(self, f"W_{g}").T, self.m, self.order)
+        return W_x.T, W_h.T
+
+    @classmethod
+    def random(cls, m, n, seed=0, scale=None, order="xh"):
+        """Weights and biases ~ U(−s, s) with s = 1/√n (PyTorch's default)."""
+        m, n = as_size("m", m), as_size("n", n)
+        rng = np.random.default_rng(as_seed(seed))
+        s = 1.0 / np.sqrt(n) if scale is None else as_number("scale", scale, positive=True)
+        shapes = {"W_r": (n, m + n), "W_z": (n, m + n), "W_hx": (n, m), "W_hh": (n, n)}
+        kw = {name: rng.uniform(-s, s, shapes.get(name, n)) for name in GRU_WEIGHTS}
+        return cls(**kw, order=order)
+
+    @classmethod
+    def from_torch(cls, weight_ih, weight_hh, bias_ih, bias_hh, order="xh"):
+        """From nn.GRUCell / nn.GRU layer-0 arrays: weight_ih (3n, m), weight_hh (3n, n), biases (3n,);
+        PyTorch stacks the rows r, z, n (n is the candidate h̃)."""
+        W_ih, W_hh = as_array("weight_ih", weight_ih, 2), as_array("weight_hh", weight_hh, 2)
+        b_ih, b_hh = as_array("bias_ih", bias_ih), as_array("bias_hh", bias_hh)
+        n = W_hh.shape[1]
+        if W_hh.shape != (3 * n, n) or n < 1:
+            raise ValueError(f"weight_hh has shape {W_hh.shape} but must be (3n, n): three gates' rows "
+                             "stacked (r, z, n), each seeing h_(t-1) of size n")
+        if W_ih.shape[0] != 3 * n:
+            raise ValueError(f"weight_ih has shape {W_ih.shape} but must be (3n, m) = ({3 * n}, m): "
+                             f"the same three gates' rows as weight_hh {W_hh.shape}")
+        for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
+            _check_len(name, b, 3 * n, "one bias per row of the three stacked gates (r, z, n)")
+        r, z, c = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
+        return cls(W_r=concat_cols(W_ih[r], W_hh[r], order), b_r=b_ih[r] + b_hh[r],  # (n, m+n), (n,)
+                   W_z=concat_cols(W_ih[z], W_hh[z], order), b_z=b_ih[z] + b_hh[z],
+                   W_hx=W_ih[c], b_hx=b_ih[c], W_hh=W_hh[c], b_hh=b_hh[c], order=order)
+
+    def to_torch(self):
+        """{'weight_ih': (3n, m), 'weight_hh': (3n, n), 'bias_ih': (3n,), 'bias_hh': (3n,)}, rows r, z, n."""
+        (rx, rh), (zx, zh) = self.blocks("r"), self.blocks("z")
+        zeros = np.zeros(self.n)
+        return {"weight_ih": np.vstack([rx, zx, self.W_hx]), "weight_hh": np.vstack([rh, zh, self.W_hh]),
+                "bias_ih": np.concatenate([self.b_r, self.b_z, self.b_hx]),
+                "bias_hh": np.concatenate([zeros, zeros, self.b_hh])}
+
+
+@dataclass(frozen=True)
+class GRUStep:
+    """Every quantity of one GRU step; all (n,) except x_t (m,) and concat (m+n,)."""
+    x_t: np.ndarray
+    h_prev: np.ndarray
+    concat: np.ndarray
+    z_r: np.ndarray  # W_r v + b_r
+    r: np.ndarray  # σ(z_r)
+    z_z: np.ndarray  # W_z v + b_z
+    z: np.ndarray  # σ(z_z)
+    n_x: np.ndarray  # W_hx x_t + b_hx
+    n_h: np.ndarray  # W_hh h_{t-1} + b_hh
+    z_h: np.ndarray  # n_x + r ∘ n_h
+    h_tilde: np.ndarray  # tanh(z_h)
+    h: np.ndarray  # (1 − z) ∘ h̃ + z ∘ h_{t-1}
+
+
+def gru_step(x_t, h_prev, params):
+    """One GRU step; returns a GRUStep with every intermediate quantity (equations in GRUParams)."""
+    p = check_params(params, GRUParams)
+    x_t = _check_len("x_t", as_array("x_t", x_t), p.m,
+                     f"these weights expect m = {p.m} inputs (W_hx is ({p.n}, {p.m}))")
+    h_prev = _check_len("h_prev", as_array("h_prev", h_prev), p.n,
+                        "h_(t-1) is the previous step's h_t, one entry per unit")
+    v = concat(x_t, h_prev, p.order)  # (m+n,)
+    with np.errstate(all="ignore"):
+        z_r = _finite("z_r", p.W_r @ v + p.b_r)  # (n,)
+        z_z = _finite("z_z", p.W_z @ v + p.b_z)  # (n,)
+        n_x = _finite("n_x", p.W_hx @ x_t + p.b_hx)  # (n,)
+        n_h = _finite("n_h", p.W_hh @ h_prev + p.b_hh)  # (n,)
+        r, z = sigmoid(z_r), sigmoid(z_z)  # (n,) each
+        z_h = _finite("z_h", n_x + r * n_h)  # (n,)
+    h_tilde = tanh(z_h)  # (n,)
+    h = (1.0 - z) * h_tilde + z * h_prev  # (n,)
+    return GRUStep(x_t, h_prev, v, z_r, r, z_z, z, n_x, n_h, z_h, h_tilde, h)
+
+
+def gru_forward(xs, h0, params):
+    """Run T GRU steps over xs (T, m) from h0 (n,); returns the list of T GRUSteps."""
+    p = check_params(params, GRUParams)
+    h = _check_len("h0", as_array("h0", h0), p.n, "the initial hidden state has one entry per unit")
+    steps = []
+    for x_t in _check_xs(xs, p.m):
+        steps.append(gru_step(x_t, h, p))
+        h = steps[-1].h
+    return steps
+
+
+@dataclass(frozen=True, kw_only=True)
+class GRUGrads:
+    """Weight gradients of a GRU, named like GRUParams with a d in front."""
+    dW_r: np.ndarray
+    db_r: np.ndarray
+    dW_z: np.ndarray
+    db_z: np.ndarray
+    dW_hx: np.ndarray
+    db_hx: np.ndarray
+    dW_hh: np.ndarray
+    db_hh: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class GRUStepGrads(GRUGrads):
+    """Gradients of one GRU step: the weights', and dx (m,), dh_prev (n,)."""
+    dx: np.ndarray
+    dh_prev: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class GRUSeqGrads(GRUGrads):
+    """BPTT result for a GRU: weight gradients summed over time, per-step grads, dxs (T, m), dh0 (n,)."""
+    steps: list
+    dxs: np.ndarray
+    dh0: np.ndarray
+
+
+def _check_gru_step(step, p, name="step"):
+    if not isinstance(step, GRUStep):
+        raise TypeError(f"{name} must be a GRUStep record (from gru_step), got {type(step).__name__}")
+    if step.x_t.shape != (p.m,) or step.h_prev.shape != (p.n,):
+        raise ValueError(f"{name} was made by a GRU with m = {len(step.x_t)}, n = {len(step.h_prev)}, "
+                         f"but params have m = {p.m}, n = {p.n}: backward needs the forward pass's params")
+    if not np.array_equal(step.concat, concat(step.x_t, step.h_prev, p.order)):
+        raise ValueError(f"{name} was made with the other concatenation order than params "
+                         f"(order={p.order!r}): backward needs the params of the forward pass")
+    return step
+
+
+def gru_step_backward(step, params, dh):
+    """Gradients of one GRU step, given dh = ∂L/∂h_t arriving from later."""
+    p = check_params(params, GRUParams)
+    s = _check_gru_step(step, p)
+    dh = _check_len("dh", as_array("dh", dh), p.n, "one gradient per entry of h_t")
+    with np.errstate(all="ignore"):
+        dh_tilde = dh * (1.0 - s.z)  # (n,)
+        dz_z = dh * (s.h_prev - s.h_tilde) * s.z * (1 - s.z)  # (n,)
+        dz_h = dh_tilde * (1 - s.h_tilde ** 2)  # (n,)
+        dn_h = dz_h * s.r  # (n,)
+        dz_r = dz_h * s.n_h * s.r * (1 - s.r)  # (n,)
+        dv = p.W_r.T @ dz_r + p.W_z.T @ dz_z  # (m+n,)
+        dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
+        dx = dx + p.W_hx.T @ dz_h  # (m,)
+        dh_prev = dh_prev + p.W_hh.T @ dn_h + dh * s.z  # (n,) ∂h_t/∂h_{t-1} ⊇ diag(z_t)
+        grads = {"dW_r": np.outer(dz_r, s.concat), "db_r": dz_r, "dW_z": np.outer(dz_z, s.concat),
+                 "db_z": dz_z, "dW_hx": np.outer(dz_h, s.x_t), "db_hx": dz_h,
+                 "dW_hh": np.outer(dn_h, s.h_prev), "db_hh": dn_h}
+    for a in (dx, dh_prev, *grads.values()):
+        _finite_grads(a)
+    return GRUStepGrads(**grads, dx=dx, dh_prev=dh_prev)
+
+
+def gru_backward(steps, params, dhs):
+    """Backpropagation through time for a GRU: dhs (T, n) are ∂L/∂h_t from outside."""
+    p = check_params(params, GRUParams)
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__len__"):
+        raise TypeError(f"steps must be the list gru_forward returned, got {type(steps).__name__}")
+    if len(steps) == 0:
+        raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
+    T, n = len(steps), p.n
+    for t, s in enumerate(steps):
+        _check_gru_step(s, p, name=f"steps[{t}]")
+    dhs = as_array("dhs", dhs, 2)
+    if dhs.shape != (T, n):
+        raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step")
+    dh, grads = np.zeros(n), []
+    for t in reversed(range(T)):
+        with np.errstate(all="ignore"):
+            arriving = _finite_grads(dhs[t] + dh)  # (n,)
+        g = gru_step_backward(steps[t], p, arriving)
+        grads.append(g)
+        dh = g.dh_prev
+    grads.reverse()
+    total = {}
+    with np.errstate(all="ignore"):
+        for name in GRU_WEIGHTS:
+            total["d" + name] = _finite_grads(sum(getattr(g, "d" + name) for g in grads))
+    return GRUSeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh)
 
 # ---------------------------------------------------------------- a vanilla RNN, for comparison
 
@@ -693,8 +1056,14 @@ def preset(name, m=3, n=3, seed=0):
         p = p.replace(b_f=p.b_f + shift, b_i=p.b_i + shift, b_o=p.b_o + shift)
     return x, h, c, p
 
-def torch_example():
-    """PyTorch's own numbers, committed: an nn.LSTMCell(3, 4) and an nn.LSTM(3, 4) in float64, their inputs and
-    outputs (keys cell_weight_ih, ..., x, h0, c0, h1, c1, xs, hs, cT); written by tests/make_golden.py."""
-    with np.load(Path(__file__).parent / "data" / "torch_lstm_example.npz") as f:
+def torch_example(kind="lstm"):
+    """PyTorch's own numbers, committed (written by tests/make_golden.py), in float64.
+
+    kind="lstm": an nn.LSTMCell(3, 4) and an nn.LSTM(3, 4), their inputs and outputs (keys cell_weight_ih,
+    ..., x, h0, c0, h1, c1, xs, hs, cT); kind="gru": an nn.GRUCell(3, 4) and an nn.GRU(3, 4) (keys
+    cell_weight_ih, ..., gru_weight_ih_l0, ..., x, h0, h1, xs, hs).
+    """
+    if kind not in ("lstm", "gru"):
+        raise ValueError(f"kind must be 'lstm' or 'gru', got {kind!r}")
+    with np.load(Path(__file__).parent / "data" / f"torch_{kind}_example.npz") as f:
         return dict(f)

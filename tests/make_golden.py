@@ -23,3 +23,19 @@ arrays |= dict(x=x[0].numpy(), h0=h0[0].numpy(), c0=c0[0].numpy(), h1=h1[0].nump
                xs=xs[:, 0].numpy(), hs=hs[:, 0].numpy(), cT=cT[0, 0].numpy(), torch_version=np.array(torch.__version__))
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_example.npz", **arrays)
 print({k: v.shape for k, v in arrays.items()})
+
+# The GRU: an nn.GRUCell(3, 4) step and an nn.GRU(3, 4) sequence, in float64.
+torch.manual_seed(2014)
+gcell = torch.nn.GRUCell(m, n).double()
+gx, gh0 = torch.randn(1, m, dtype=torch.float64), torch.randn(1, n, dtype=torch.float64)
+with torch.no_grad():
+    gh1 = gcell(gx, gh0)
+    gru = torch.nn.GRU(m, n).double()
+    gxs = torch.randn(T, 1, m, dtype=torch.float64)
+    ghs, _ = gru(gxs, gh0[None])
+garrays = {f"cell_{k}": v.detach().numpy() for k, v in gcell.state_dict().items()}
+garrays |= {f"gru_{k}": v.detach().numpy() for k, v in gru.state_dict().items()}
+garrays |= dict(x=gx[0].numpy(), h0=gh0[0].numpy(), h1=gh1[0].numpy(), xs=gxs[:, 0].numpy(),
+                hs=ghs[:, 0].numpy(), torch_version=np.array(torch.__version__))
+np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_gru_example.npz", **garrays)
+print({k: v.shape for k, v in garrays.items()})
