@@ -22,11 +22,11 @@ $(PY):
 	  echo "Could not create $(VENV) with '$(PYTHON) -m venv'. On Debian or Ubuntu install the venv"; \
 	  echo "module first: sudo apt-get install python3-venv   (then run make again)"; exit 1; }
 
-$(VENV)/.runtime: requirements.txt | $(PY)
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 

@@ -920,108 +920,11 @@ def rnn_backward(steps, W, dhs, order="xh"):
     _finite_grads(dW)
     return {"dW": dW, "db": db, "dxs": np.array(dxs[::-1]), "dh0": dh, "dh_prev": np.array(dh_prevs[::-1])}
 
-# ---------------------------------------------------------------- gradient flow, and a small training run
-
-def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0):
-    """Send ∂L/∂h_T = 1 back through T steps of an LSTM and of a vanilla RNN fed the same inputs.
-
-    Weights ~ U(−s, s) with s = scale/√n for both. Returns a dict of arrays indexed by k = steps back from T
-    (k = 0 is h_T, k = T is h_0): "lstm" ‖(∂L/∂h, ∂L/∂C)‖ and "rnn" ‖∂L/∂h‖ (T+1,), "f_path" the mean over
-    units of ∏ f along the cell path (T+1,), "f", "i", "o", "c" (n, T) for heatmaps, and the inputs and
-    weights used ("xs", "params", "W", "b").
-    """
-    rng = np.random.default_rng(seed)
-    xs = rng.normal(size=(T, m))  # (T, m)
-    p = LSTMParams.random(m, n, seed=seed, scale=scale / np.sqrt(n), forget_bias=forget_bias)
-    W, b = rng.uniform(-1, 1, (n, m + n)) * scale / np.sqrt(n), np.zeros(n)  # (n, m+n), (n,)
-    dhs = np.zeros((T, n))
-    dhs[-1] = 1.0  # L = sum(h_T)
-    steps = lstm_forward(xs, np.zeros(n), np.zeros(n), p)
-    g = lstm_backward(steps, p, dhs)
-    back = [np.hypot(np.linalg.norm(s.dh_prev), np.linalg.norm(s.dc_prev)) for s in g.steps]  # reaching step t's input
-    r = rnn_backward(rnn_forward(xs, np.zeros(n), W, b), W, dhs)
-    f = np.array([s.f for s in steps]).T  # (n, T)
-    f_path = np.concatenate([[1.0], np.cumprod(f[:, ::-1], axis=1).mean(axis=0)])  # (T+1,)
-    start = [np.sqrt(n)]  # k = 0: the gradient of sum(h_T) at h_T itself
-    return {"lstm": np.concatenate([start, back[::-1]]),
-            "rnn": np.concatenate([start, np.linalg.norm(r["dh_prev"], axis=1)[::-1]]),
-            "f_path": f_path, "f": f, "i": np.array([s.i for s in steps]).T, "o": np.array([s.o for s in steps]).T,
-            "c": np.array([s.c for s in steps]).T, "xs": xs, "params": p, "W": W, "b": b}
-
-def memory_task(batch, T, rng, noise=0.5):
-    """Sequences (batch, T, 1) whose first input is ±1, then noise; the target is 1 where it was +1."""
-    xs = rng.normal(0, noise, (batch, T, 1))
-    sign = rng.choice([-1.0, 1.0], batch)
-    xs[:, 0, 0] = sign
-    return xs, (sign > 0).astype(float)
-
-def train_memory_task(T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias=1.0):
-    """Train an LSTM (m = 1) plus a readout p = σ(w·h_T + b0) to recall the sign of the first input after T steps.
-
-    Plain numpy: our forward, our backward, Adam. Returns losses (iters,), accuracy on fresh sequences,
-    the trained params, readout (w, b0), and a probe sequence's f_t (n, T) before and after training.
-    """
-    rng = np.random.default_rng(seed)
-    p = LSTMParams.random(1, n, seed=seed, forget_bias=forget_bias)
-    w, b0 = rng.normal(0, 0.1, n), 0.0  # (n,), scalar
-    names = p.names()
-    moments = {k: (0.0, 0.0) for k in names + ("w", "b0")}
-    probe = np.zeros((T, 1))
-    probe[0, 0] = 1.0
-    f_before = np.array([s.f for s in lstm_forward(probe, np.zeros(n), np.zeros(n), p)]).T  # (n, T)
-    losses = []
-    for it in range(1, iters + 1):
-        xs, ys = memory_task(batch, T, rng)
-        grads = {k: 0.0 for k in moments}
-        loss = 0.0
-        for x, y in zip(xs, ys):
-            steps = lstm_forward(x, np.zeros(n), np.zeros(n), p)
-            q = sigmoid(w @ steps[-1].h + b0)
-            loss -= (y * np.log(q + 1e-12) + (1 - y) * np.log(1 - q + 1e-12)) / batch
-            dlogit = (q - y) / batch  # ∂L/∂(w·h_T + b0)
-            dhs = np.zeros((T, n))
-            dhs[-1] = dlogit * w
-            g = lstm_backward(steps, p, dhs)
-            for k in names:
-                grads[k] = grads[k] + getattr(g, "d" + k)
-            grads["w"] = grads["w"] + dlogit * steps[-1].h
-            grads["b0"] = grads["b0"] + dlogit
-        losses.append(loss)
-        new = {}
-        for k, gk in grads.items():  # Adam
-            m1, m2 = moments[k]
-            m1, m2 = 0.9 * m1 + 0.1 * gk, 0.999 * m2 + 0.001 * gk * gk
-            moments[k] = (m1, m2)
-            value = getattr(p, k) if k in names else (w if k == "w" else b0)
-            new[k] = value - lr * (m1 / (1 - 0.9 ** it)) / (np.sqrt(m2 / (1 - 0.999 ** it)) + 1e-8)
-        w, b0 = new.pop("w"), float(new.pop("b0"))
-        p = p.replace(**new)
-    xs, ys = memory_task(200, T, rng)
-    guess = [sigmoid(w @ lstm_forward(x, np.zeros(n), np.zeros(n), p)[-1].h + b0) > 0.5 for x in xs]
-    f_after = np.array([s.f for s in lstm_forward(probe, np.zeros(n), np.zeros(n), p)]).T  # (n, T)
-    return {"losses": np.array(losses), "accuracy": float(np.mean(np.array(guess) == (ys > 0))), "params": p,
-            "readout": (w, b0), "f_before": f_before, "f_after": f_after, "memory_unit": int(np.argmax(np.abs(w)))}
-
 # ---------------------------------------------------------------- shapes, as frameworks name them
 
 def param_count(m, n, two_biases=False):
     """4n(m+n) weights + 4n biases (8n with PyTorch's two biases)."""
     return 4 * n * (m + n) + (8 if two_biases else 4) * n
-
-def shape_table(m, n):
-    """Rows (what, ours, PyTorch nn.LSTM, Keras LSTM) of every tensor's shape for sizes m, n."""
-    return [
-        ("input x_t", f"({m},)", f"({m},)", f"({m},)"),
-        ("hidden h_(t-1), h_t", f"({n},)", f"({n},)  hidden_size", f"({n},)  units"),
-        ("cell C_(t-1), C_t", f"({n},)", f"({n},)", f"({n},)"),
-        ("concat [x_t, h_(t-1)]", f"({m + n},)", "not formed", "not formed"),
-        ("one gate's weights", f"W_f ({n}, {m + n})", f"rows {n}:{2 * n} of both below", f"columns {n}:{2 * n} of both below"),
-        ("input weights, 4 gates", f"4 × ({n}, {m}) inside the W's", f"weight_ih_l0 ({4 * n}, {m})", f"kernel ({m}, {4 * n})"),
-        ("recurrent weights, 4 gates", f"4 × ({n}, {n}) inside the W's", f"weight_hh_l0 ({4 * n}, {n})", f"recurrent_kernel ({n}, {4 * n})"),
-        ("biases", f"4 × ({n},)", f"bias_ih_l0, bias_hh_l0 ({4 * n},) each", f"bias ({4 * n},)"),
-        ("gate order", "f, i, c, o (by name)", "i, f, g, o", "i, f, c, o"),
-        ("parameters", f"{param_count(m, n)}", f"{param_count(m, n, True)}", f"{param_count(m, n)}"),
-    ]
 
 # ---------------------------------------------------------------- the question's worked example
 
@@ -1032,29 +935,14 @@ QUESTION_H = [4, 5, 6]
 ANSWER_W_I = [[1] * 6, [2] * 6, [3] * 6]
 ANSWER_B_I = [1, 1, 1]
 
+QUESTION_C = [1.0, -1.0, 0.5]  # not in the question: ours, so that f_t has a memory to act on
+
 def question_example(seed=0):
-    """(x_t, h_prev, c_prev, params): W_f, b_f from the question, W_i, b_i from its answer, the rest seeded."""
+    """(x_t, h_prev, c_prev, params): the project's reference case. x_t, h_(t-1), W_f, b_f from the
+    question, W_i, b_i from its answer, C_(t-1) = QUESTION_C, the other weights seeded."""
     p = LSTMParams.random(3, 3, seed=seed)
     p = p.replace(W_f=QUESTION_W_F, b_f=QUESTION_B_F, W_i=ANSWER_W_I, b_i=ANSWER_B_I)
-    return np.array(QUESTION_X, float), np.array(QUESTION_H, float), np.zeros(3), p
-
-PRESETS = ("the question's example", "random (seed)", "forget bias = 1", "gates open", "gates closed")
-
-def preset(name, m=3, n=3, seed=0):
-    """(x_t, h_prev, c_prev, params) for a named starting point; the question's example is m = n = 3."""
-    if name == PRESETS[0]:
-        x, h, _, p = question_example(seed)
-        return x, h, np.array([1.0, -1.0, 0.5]), p  # C_{t-1} is not in the question: ours, to see f_t act
-    if name not in PRESETS:
-        raise ValueError(f"preset must be one of {PRESETS}, got {name!r}")
-    m, n = as_size("m", m), as_size("n", n)
-    rng = np.random.default_rng(as_seed(seed))
-    x, h, c = rng.normal(0, 1, m), rng.uniform(-0.5, 0.5, n), rng.normal(0, 1, n)  # (m,), (n,), (n,)
-    p = LSTMParams.random(m, n, seed=seed, forget_bias=1.0 if name == "forget bias = 1" else 0.0)
-    if name in ("gates open", "gates closed"):
-        shift = 6.0 if name == "gates open" else -6.0  # σ(±6) ≈ 0.998 / 0.002
-        p = p.replace(b_f=p.b_f + shift, b_i=p.b_i + shift, b_o=p.b_o + shift)
-    return x, h, c, p
+    return np.array(QUESTION_X, float), np.array(QUESTION_H, float), np.array(QUESTION_C), p
 
 def torch_example(kind="lstm"):
     """PyTorch's own numbers, committed (written by tests/make_golden.py), in float64.

@@ -465,9 +465,11 @@ def _keep_words(f):
     return f"keeps {f:.0%}, forgets {1 - f:.0%}"
 
 def shape_table_html(rows):
-    """core.shape_table rows as an HTML table."""
+    """lstm_lessons.shape_table rows as an HTML table."""
     head = "<tr><th></th><th>ours</th><th>PyTorch nn.LSTM</th><th>Keras LSTM</th></tr>"
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    body = ""
+    for r in rows:
+        body += f"<tr><td>{r.what}</td><td>{r.ours}</td><td>{r.torch}</td><td>{r.keras}</td></tr>"
     return f"<table class='lstm-shapes'>{head}{body}</table>"
 
 # ---------------------------------------------------------------- lesson 3: derivatives and gradient flow
@@ -531,46 +533,65 @@ def derivatives_html(step):
             + rows + "</table>")
 
 
+# Heatmap rows of the gradient-flow view, per cell kind: (field, how it is written, colour range).
+FLOW_MAPS = {
+    "LSTM": (("f", "$f_t$", (0, 1)), ("i", "$i_t$", (0, 1)), ("o", "$o_t$", (0, 1)), ("c", "$C_t$", (-3, 3))),
+    "GRU": (("r", "$r_t$", (0, 1)), ("z", "$z_t$", (0, 1)), ("h_tilde", r"$\tilde{h}_t$", (-1, 1)),
+            ("h", "$h_t$", (-1, 1))),
+}
+FLOW_WORDS = {  # (the cell's gradient, the keep gate's product)
+    "LSTM": ("‖∂L/∂(h, C)‖", "$f_t$ along the cell path"),
+    "GRU": ("‖∂L/∂h‖", "$z_t$ along the direct path"),
+}
+
+
 class GradientFlowView(BlitFigure):
-    """Gradient norm reaching each earlier step (log scale), LSTM vs RNN, ∏ f beside it; heatmaps of f, i, o, C."""
+    """Share of the gradient reaching each earlier step (log scale), cell vs RNN, the product of the keep
+    gate beside it; heatmaps of the cell's gates and states over time."""
     FLOOR = 1e-30
 
-    def __init__(self, T, n):
+    def __init__(self, T, n, variant="LSTM"):
         super().__init__((11, 4.6))
-        self.T, self.n = T, n
-        gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12, top=0.93,
-                                   hspace=0.5, wspace=0.12)
+        self.T, self.n, self.variant = T, n, variant
+        kind = "GRU" if variant == "GRU" else "LSTM"
+        gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12,
+                                   top=0.93, hspace=0.5, wspace=0.12)
         ax = self.main = self.fig.add_subplot(gs[:, 0])
         ax.set_yscale("log")
         ax.set_xlim(0, T)
-        ax.set_ylim(self.FLOOR, 1e2)
+        ax.set_ylim(self.FLOOR, 10)
         ax.set_xlabel("steps back from the last step T", fontsize=9)
-        ax.set_title("gradient of sum(h_T) reaching each earlier step", fontsize=10)
+        ax.set_ylabel("share reaching that step (1 = all)", fontsize=9)
+        ax.set_title("how much of the gradient of sum(h_T) reaches each earlier step", fontsize=10)
         ax.tick_params(labelsize=8)
         ks = np.arange(T + 1)
-        self.lines = dict(zip(("lstm", "rnn", "f_path"), self.animate(
-            ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label="LSTM ‖∂L/∂(h, C)‖")[0],
+        grad, keep = FLOW_WORDS[kind]
+        self.lines = dict(zip(("cell", "rnn", "keep"), self.animate(
+            ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label=f"{variant} {grad}")[0],
             ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[0],
-            ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label="mean ∏ f_t along the cell path")[0])))
+            ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label=f"mean product of {keep}")[0])))
         ax.legend(fontsize=8, loc="lower left")
         self.maps = {}
-        for r, (key, name, lim) in enumerate((("f", "f_t", (0, 1)), ("i", "i_t", (0, 1)), ("o", "o_t", (0, 1)),
-                                             ("c", "C_t", (-3, 3)))):
+        for r, (key, name, lim) in enumerate(FLOW_MAPS[kind]):
             a = self.fig.add_subplot(gs[r, 1])
+            cmap = "viridis" if lim[0] == 0 else "PuOr_r"
             self.maps[key] = self.animate(a.imshow(np.zeros((n, T)), aspect="auto", vmin=lim[0], vmax=lim[1],
-                                                   cmap="viridis" if key != "c" else "PuOr_r",
-                                                   extent=(-0.5, T - 0.5, n - 0.5, -0.5), interpolation="nearest"))[0]
-            a.set_ylabel(name, fontsize=9, rotation=0, labelpad=14)
+                                                   cmap=cmap, extent=(-0.5, T - 0.5, n - 0.5, -0.5),
+                                                   interpolation="nearest"))[0]
+            a.set_ylabel(name, fontsize=10, rotation=0, labelpad=14)
             a.set_yticks([])
             a.tick_params(labelsize=7)
             if r < 3:
                 a.tick_params(labelbottom=False)
             self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=6)
-        a.set_xlabel("time step t", fontsize=8)
+        a.set_xlabel("time step t (rows: units)", fontsize=8)
 
     def update(self, flow):
-        """Show core.gradient_flow's result; another T re-lays the time axes (same figure)."""
-        T = len(flow["lstm"]) - 1
+        """Show lstm_lessons.gradient_flow's result; another T re-lays the time axes (same figure).
+
+        Both gradient norms are divided by their size at k = 0 (√n), so that they and the product of
+        gates (which starts at 1) share one axis honestly."""
+        T = len(flow.cell) - 1
         if T != self.T:
             self.T = T
             self.main.set_xlim(0, T)
@@ -579,27 +600,35 @@ class GradientFlowView(BlitFigure):
                 im.axes.set_xlim(-0.5, T - 0.5)
         self.key = T  # the axes are static for one T: one cached background per T
         ks = np.arange(T + 1)
-        for key, line in self.lines.items():
-            line.set_data(ks, np.maximum(flow[key], self.FLOOR))
+        for key, values in (("cell", flow.cell / flow.cell[0]), ("rnn", flow.rnn / flow.rnn[0]),
+                            ("keep", flow.keep)):
+            self.lines[key].set_data(ks, np.maximum(values, self.FLOOR))
         for key, im in self.maps.items():
-            im.set_data(flow[key])
+            im.set_data(flow.maps[key])
 
 
 def training_picture(result):
-    """Loss over training, and the memory unit's f_t through the probe sequence before and after."""
+    """Loss over training, and the memory unit's keep gate through the probe sequence before and after."""
     fig = Figure(figsize=(11, 3.2), dpi=90)
     FigureCanvasAgg(fig)
     a, b = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
-    a.plot(result["losses"], color=BLUE)
-    a.set_title(f"loss (binary cross-entropy); accuracy after: {result['accuracy']:.0%}", fontsize=10)
+    a.plot(result.losses, color=BLUE, label="loss")
+    a.axhline(np.log(2), color=GREY, ls=":", lw=1.2, label="ln 2: guessing")
+    a.set_title(f"{result.variant}: loss (binary cross-entropy); accuracy after: {result.accuracy:.0%}",
+                fontsize=10)
     a.set_xlabel("training iteration", fontsize=9)
-    u = result["memory_unit"]
-    for key, colour, name in (("f_before", GREY, "before training"), ("f_after", BLUE, "after training")):
-        b.plot(result[key][u], "o-", color=colour, label=name)
+    a.set_ylabel("loss", fontsize=9)
+    a.legend(fontsize=8, loc="upper right")
+    u = result.memory_unit
+    gate = "z_t" if result.variant == "GRU" else "f_t"
+    for values, colour, name in ((result.keep_before, GREY, "before training"),
+                                 (result.keep_after, BLUE, "after training")):
+        b.plot(values[u], "o-", color=colour, label=name)
     b.set_ylim(0, 1.05)
-    b.set_title(f"forget gate f_t of the memory unit ({u}) through a sequence", fontsize=10)
+    b.set_title(f"keep gate ${gate}$ of the memory unit ({u}) through a sequence", fontsize=10)
     b.set_xlabel("time step t", fontsize=9)
+    b.set_ylabel(f"${gate}$", fontsize=9)
     b.legend(fontsize=8, loc="lower right")
     fig.canvas.draw()
     return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]))

@@ -7,6 +7,7 @@ import math
 import ipywidgets as W
 
 import lstm_core as core
+import lstm_lessons as lessons
 import lstm_viz as viz
 
 SLIDER = dict(step=0.1, readout_format=".1f", continuous_update=True,
@@ -214,12 +215,12 @@ class ForgetGateExplorer(Explorer):
 class StepExplorer(Explorer):
     """Lesson 2: one LSTM step in seven stages on a live cell diagram."""
 
-    def __init__(self, preset=core.PRESETS[0], m=3, n=3, seed=0):
+    def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0):
         super().__init__()
         self.stage = 0
         self.m_slider = W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False)
         self.n_slider = W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False)
-        self.preset = W.Dropdown(options=core.PRESETS, value=preset, description="preset")
+        self.preset = W.Dropdown(options=lessons.PRESETS, value=preset, description="preset")
         self.seed = W.IntText(value=seed, description="seed", layout=W.Layout(width="160px"))
         self.load_button = W.Button(description="load preset", icon="refresh")
         self.gate = W.ToggleButtons(options=[("W_f, b_f", "f"), ("W_i, b_i", "i"), ("W_c, b_c", "c"),
@@ -252,7 +253,7 @@ class StepExplorer(Explorer):
     def load(self, name, m=3, n=3, seed=0):
         """Load a preset (the question's example is m = n = 3); a bad seed or size shows a message."""
         try:
-            state = core.preset(name, m, n, seed)
+            state = lessons.preset(name, m, n, seed)
         except (ValueError, TypeError) as e:
             if self.params is not None:  # the sliders go back to the sizes shown
                 with self.quiet():
@@ -289,7 +290,7 @@ class StepExplorer(Explorer):
 
     def _resize(self, change=None):
         if not self._quiet:
-            self.load(self.preset.value if self.preset.value != core.PRESETS[0] else core.PRESETS[1],
+            self.load(self.preset.value if self.preset.value != lessons.PRESETS[0] else lessons.PRESETS[1],
                       self.m_slider.value, self.n_slider.value, self.seed.value)
 
     def _switch_gate(self, change=None):
@@ -346,7 +347,7 @@ class ShapeExplorer(Explorer):
         self.refresh()
 
     def _compute_and_show(self):
-        self.table.value = viz.shape_table_html(core.shape_table(self.m_slider.value, self.n_slider.value))
+        self.table.value = viz.shape_table_html(lessons.shape_table(self.m_slider.value, self.n_slider.value))
 
 
 # ---------------------------------------------------------------- lesson 3
@@ -378,31 +379,37 @@ class DerivativeExplorer(Explorer):
 
 
 class GradientFlowExplorer(Explorer):
-    """T, forget bias, weight scale and seed -> how much gradient reaches each earlier step, LSTM vs RNN."""
+    """T, forget bias, weight scale, seed and cell variant -> how much gradient reaches each earlier step."""
 
-    def __init__(self, T=50, n=8):
+    def __init__(self, T=50, n=8, variant="LSTM"):
         super().__init__()
         self.n = n
+        self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
+                                  description="cell")
         self.T = W.IntSlider(value=T, min=2, max=100, description="T (steps)", continuous_update=False)
         self.forget_bias = W.FloatSlider(value=0.0, min=-3, max=6, step=0.25, description="forget bias")
         self.scale = W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="W scale")
         self.seed = W.IntSlider(value=0, min=0, max=20, description="seed")
         self.readout = W.HTML()
-        for s in (self.T, self.forget_bias, self.scale, self.seed):
+        for s in (self.variant, self.T, self.forget_bias, self.scale, self.seed):
             s.observe(self._changed, "value")
-        self.view = None
-        self.widget = W.VBox([W.HBox([self.T, self.forget_bias]), W.HBox([self.scale, self.seed]), self.error,
-                              self.readout, self.image])
+        self.view = self.flow = None
+        self.widget = W.VBox([W.HBox([self.variant, self.T]), W.HBox([self.forget_bias, self.scale, self.seed]),
+                              self.error, self.readout, self.image])
         self.refresh()
 
     def _compute_and_show(self):
-        T = self.T.value
-        self.flow = core.gradient_flow(T, n=self.n, forget_bias=self.forget_bias.value, scale=self.scale.value,
-                                       seed=self.seed.value)
-        if self.view is None:
-            self.view = viz.GradientFlowView(T, self.n)
+        T, variant = self.T.value, self.variant.value
+        self.flow = lessons.gradient_flow(T, n=self.n, forget_bias=self.forget_bias.value,
+                                          scale=self.scale.value, seed=self.seed.value, variant=variant)
+        if self.view is None or self.view.variant != variant:  # another cell: other heatmaps
+            self.view = viz.GradientFlowView(T, self.n, variant)
         self.view.update(self.flow)
         self.image.value = self.view.png()
-        self.readout.value = (f"<p>Gradient reaching {T} steps back: LSTM <b>{self.flow['lstm'][-1]:.3g}</b>, "
-                              f"vanilla RNN <b>{self.flow['rnn'][-1]:.3g}</b>; mean ∏ f_t = {self.flow['f_path'][-1]:.3g}</p>")
+        gate = "z_t" if variant == "GRU" else "f_t"
+        share = self.flow.cell[-1] / self.flow.cell[0]
+        rnn_share = self.flow.rnn[-1] / self.flow.rnn[0]
+        self.readout.value = (f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
+                              f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
+                              f"{self.flow.keep[-1]:.3g}</p>")
         self.updates += 1

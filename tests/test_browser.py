@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 import lstm_core as core
+import lstm_lessons as lessons
 import lstm_viz as viz
 from browser import CHROMIUM, ROOT, browser, server, slider_handle
 
@@ -75,7 +76,7 @@ def test_voila_step_through_next_button(tmp_path):
         for stage in viz.STAGES[1:]:
             page.get_by_role("button", name="Next ▶").click()
             page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(timeout=15000)
-        x, h, c, p = core.preset(core.PRESETS[0])
+        x, h, c, p = lessons.preset(lessons.PRESETS[0])
         s = core.lstm_step(x, h, c, p)
         text = page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
         assert f"= {viz.fmt(s.h[0])}" in text

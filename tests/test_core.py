@@ -294,54 +294,9 @@ def test_rnn_backward_matches_finite_differences(m, n, T, seed, order):
     assert rel_err(g["dh0"], numeric_grad(loss, h0)) < 1e-6
 
 
-# ---------------------------------------------------------------- shapes
-
-def test_shape_table_and_param_count():
+def test_param_count():
     assert L.param_count(3, 3) == 4 * 3 * 6 + 12 == 84
     assert L.param_count(3, 3, two_biases=True) == 96
-    rows = {r[0]: r for r in L.shape_table(5, 2)}
-    assert rows["input weights, 4 gates"][2] == "weight_ih_l0 (8, 5)"
-    assert rows["recurrent weights, 4 gates"][3] == "recurrent_kernel (2, 8)"
-    p = L.LSTMParams.random(5, 2)
-    assert p.W_f.shape == (2, 7) and str(p.W_f.shape) in rows["one gate's weights"][1].replace("W_f ", "")
-
-
-# ---------------------------------------------------------------- gradient flow and training
-
-def test_gradient_flow_matches_finite_differences():
-    T, n = 6, 3
-    flow = L.gradient_flow(T, m=2, n=n, forget_bias=1.0, seed=4)
-    p, xs, W, b = flow["params"], flow["xs"], flow["W"], flow["b"]
-    h0, c0 = np.zeros(n), np.zeros(n)
-    # k = T: the gradient of sum(h_T) at the initial state (h_0, C_0)
-    lstm_loss = lambda: L.lstm_forward(xs, h0, c0, p)[-1].h.sum()
-    g = np.concatenate([numeric_grad(lstm_loss, h0), numeric_grad(lstm_loss, c0)])
-    assert abs(np.linalg.norm(g) - flow["lstm"][T]) < 1e-7
-    rnn_loss = lambda: L.rnn_forward(xs, h0, W, b)[-1].h.sum()
-    assert abs(np.linalg.norm(numeric_grad(rnn_loss, h0)) - flow["rnn"][T]) < 1e-7
-    assert flow["lstm"][0] == flow["rnn"][0] == np.sqrt(n)
-    # the cell-path product, from the heatmap's f_t by a plain loop
-    f = flow["f"]
-    for k in range(T + 1):
-        prod = np.ones(n)
-        for t in range(T - k, T):
-            prod = prod * f[:, t]
-        assert flow["f_path"][k] == pytest.approx(prod.mean(), rel=1e-12)
-
-
-def test_open_forget_gates_keep_gradient_the_rnn_loses():
-    flow = L.gradient_flow(60, forget_bias=5.0, seed=0)
-    assert flow["lstm"][-1] > 1e-2 and flow["rnn"][-1] < 1e-8
-    closed = L.gradient_flow(60, forget_bias=-3.0, seed=0)
-    assert closed["lstm"][-1] < flow["lstm"][-1] * 1e-6
-
-
-def test_training_demo_learns_and_opens_the_forget_gate():
-    r = L.train_memory_task(T=10, n=4, iters=250, seed=0)
-    assert r["losses"][:10].mean() > 0.6 and r["losses"][-20:].mean() < 0.1
-    assert r["accuracy"] > 0.95
-    u = r["memory_unit"]
-    assert r["f_after"][u, 1:].min() > 0.95 > r["f_before"][u, 1:].max()
 
 
 def test_params_own_read_only_copies():

@@ -6,11 +6,12 @@ import pytest
 from PIL import Image
 
 import lstm_core as core
+import lstm_lessons as lessons
 import lstm_viz as viz
 
 
 def step_of(seed=0, m=3, n=3):
-    x, h, c, p = core.preset(core.PRESETS[1], m, n, seed)
+    x, h, c, p = lessons.preset(lessons.PRESETS[1], m, n, seed)
     return core.lstm_step(x, h, c, p), p
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lstm_core as core
+import lstm_lessons as lessons
 import lstm_viz as viz
 from lstm_widgets import ForgetGateExplorer, ShapeExplorer, StepExplorer
 
@@ -121,11 +122,11 @@ def test_step_explorer_walks_seven_stages_and_stops_at_the_ends():
     assert e.stage == 4 and "C_t[0] =" in e.stage_panel.value
 
 
-@pytest.mark.parametrize("name", core.PRESETS)
+@pytest.mark.parametrize("name", lessons.PRESETS)
 def test_every_preset_gives_what_the_core_gives(name):
     e = StepExplorer()
     e.load(name, 4, 5, seed=3)
-    x, h, c, p = core.preset(name, 4, 5, seed=3)
+    x, h, c, p = lessons.preset(name, 4, 5, seed=3)
     want = core.lstm_step(x, h, c, p)
     got = e.step
     assert got.h.shape == want.h.shape
@@ -172,7 +173,7 @@ def test_a_thousand_random_settings_raise_and_warn_nothing():
         warnings.simplefilter("error")
         for k in range(1000):
             if k % 100 == 0:
-                e.load(core.PRESETS[rng.integers(1, len(core.PRESETS))], int(rng.integers(1, 9)),
+                e.load(lessons.PRESETS[rng.integers(1, len(lessons.PRESETS))], int(rng.integers(1, 9)),
                        int(rng.integers(1, 9)), int(rng.integers(0, 1000)))
             group = [e.x, e.h, e.c, e.b][rng.integers(0, 4)]
             s = group.sliders[rng.integers(0, len(group.sliders))]
@@ -215,12 +216,17 @@ def test_gradient_flow_explorer_follows_its_sliders():
     from lstm_widgets import GradientFlowExplorer
     e = GradientFlowExplorer(T=30)
     e.forget_bias.value = 4.0
-    want = core.gradient_flow(30, n=8, forget_bias=4.0, scale=1.0, seed=0)
-    np.testing.assert_array_equal(e.view.lines["lstm"].get_ydata(), np.maximum(want["lstm"], e.view.FLOOR))
-    np.testing.assert_array_equal(e.view.maps["f"].get_array(), want["f"])
-    assert f"{want['lstm'][-1]:.3g}" in e.readout.value
+    want = lessons.gradient_flow(30, n=8, forget_bias=4.0, scale=1.0, seed=0)
+    np.testing.assert_array_equal(e.view.lines["cell"].get_ydata(), np.maximum(want.cell / want.cell[0],
+                                                                                 e.view.FLOOR))
+    np.testing.assert_array_equal(e.view.maps["f"].get_array(), want.maps["f"])
+    assert f"{want.cell[-1] / want.cell[0]:.3g}" in e.readout.value
     e.T.value = 70
     assert e.view.T == 70 and len(e.view.lines["rnn"].get_ydata()) == 71
+    e.variant.value = "GRU"
+    gru = lessons.gradient_flow(70, n=8, forget_bias=4.0, scale=1.0, seed=0, variant="GRU")
+    np.testing.assert_array_equal(e.view.maps["z"].get_array(), gru.maps["z"])
+    assert "z_t" in e.readout.value and e.error.value == ""
 
 
 # ---------------------------------------------------------------- regressions: bad input never breaks an explorer

@@ -1,0 +1,93 @@
+"""The lessons' experiments: presets, gradient flow, the memory task, shape tables."""
+import numpy as np
+import pytest
+
+import lstm_core as L
+import lstm_lessons as lessons
+from test_core import numeric_grad
+
+
+def test_shape_table():
+    rows = {r.what: r for r in lessons.shape_table(5, 2)}
+    assert rows["input weights, 4 gates"].torch == "weight_ih_l0 (8, 5)"
+    assert rows["recurrent weights, 4 gates"].keras == "recurrent_kernel (2, 8)"
+    p = L.LSTMParams.random(5, 2)
+    assert p.W_f.shape == (2, 7) and rows["one gate's weights"].ours == f"W_f {p.W_f.shape}"
+    assert rows["parameters"].ours == str(p.count()) == str(4 * 2 * 7 + 4 * 2)
+
+
+@pytest.mark.parametrize("name", lessons.PRESETS)
+def test_presets(name):
+    x, h, c, p = lessons.preset(name, 4, 5, seed=3)
+    if name == lessons.PRESETS[0]:  # the question's example is one definition, m = n = 3
+        qx, qh, qc, qp = L.question_example(seed=3)
+        assert (x.tolist(), h.tolist(), c.tolist()) == ([1, 2, 3], [4, 5, 6], [1, -1, 0.5]) and p == qp
+    else:
+        assert x.shape == (4,) and h.shape == c.shape == (5,) and p.m == 4 and p.n == 5
+    if name == "gates open":
+        assert L.lstm_step(x, h, c, p).f.min() > 0.9
+
+
+def test_gradient_flow_matches_finite_differences():
+    T, n = 6, 3
+    flow = lessons.gradient_flow(T, m=2, n=n, forget_bias=1.0, seed=4)
+    p, xs, W, b = flow.params, flow.xs, flow.W, flow.b
+    h0, c0 = np.zeros(n), np.zeros(n)
+    # k = T: the gradient of sum(h_T) at the initial state (h_0, C_0)
+    lstm_loss = lambda: L.lstm_forward(xs, h0, c0, p)[-1].h.sum()
+    g = np.concatenate([numeric_grad(lstm_loss, h0), numeric_grad(lstm_loss, c0)])
+    assert abs(np.linalg.norm(g) - flow.cell[T]) < 1e-7
+    rnn_loss = lambda: L.rnn_forward(xs, h0, W, b)[-1].h.sum()
+    assert abs(np.linalg.norm(numeric_grad(rnn_loss, h0)) - flow.rnn[T]) < 1e-7
+    assert flow.cell[0] == flow.rnn[0] == np.sqrt(n)
+    # the cell-path product, from the heatmap's f_t by a plain loop
+    f = flow.maps["f"]
+    for k in range(T + 1):
+        prod = np.ones(n)
+        for t in range(T - k, T):
+            prod = prod * f[:, t]
+        assert flow.keep[k] == pytest.approx(prod.mean(), rel=1e-12)
+
+
+def test_gru_gradient_flow_matches_finite_differences():
+    T, n = 5, 3
+    flow = lessons.gradient_flow(T, m=2, n=n, forget_bias=1.0, seed=2, variant="GRU")
+    h0 = np.zeros(n)
+    loss = lambda: L.gru_forward(flow.xs, h0, flow.params)[-1].h.sum()
+    assert abs(np.linalg.norm(numeric_grad(loss, h0)) - flow.cell[T]) < 1e-7
+    assert set(flow.maps) == {"r", "z", "h_tilde", "h"}
+
+
+def test_open_forget_gates_keep_gradient_the_rnn_loses():
+    flow = lessons.gradient_flow(60, forget_bias=5.0, seed=0)
+    assert flow.cell[-1] > 1e-2 and flow.rnn[-1] < 1e-8
+    closed = lessons.gradient_flow(60, forget_bias=-3.0, seed=0)
+    assert closed.cell[-1] < flow.cell[-1] * 1e-6
+
+
+@pytest.mark.parametrize("variant", lessons.VARIANTS)
+def test_every_variant_runs_the_gradient_flow(variant):
+    flow = lessons.gradient_flow(20, forget_bias=4.0, seed=1, variant=variant)
+    assert flow.params.variant == {"LSTM": "standard", "peephole LSTM": "peephole",
+                                   "coupled LSTM": "coupled", "GRU": "GRU"}[variant]
+    assert np.all(np.isfinite(flow.cell)) and flow.cell[-1] > flow.rnn[-1]
+
+
+def test_training_demo_learns_and_opens_the_forget_gate():
+    r = lessons.train_memory_task(T=10, n=4, iters=250, seed=0)
+    assert r.losses[:10].mean() > 0.6 and r.losses[-20:].mean() < 0.1
+    assert r.accuracy > 0.95
+    u = r.memory_unit
+    assert r.keep_after[u, 1:].min() > 0.95 > r.keep_before[u, 1:].max()
+
+
+def test_adam_is_adam():
+    """One step from zero moments moves each value by lr·sign(g) (bias-corrected m/√v = g/|g|)."""
+    adam = lessons.Adam(lr=0.1)
+    new = adam.step({"a": np.array([1.0, -2.0])}, {"a": np.array([3.0, -0.5])})
+    np.testing.assert_allclose(new["a"], [0.9, -1.9], rtol=1e-7)
+
+
+def test_bad_variant():
+    with pytest.raises(ValueError, match="variant must be one of"):
+        lessons.gradient_flow(5, variant="LSMT")
