@@ -857,6 +857,110 @@ def gru_backward(steps, params, dhs):
             total["d" + name] = _finite_grads(sum(getattr(g, "d" + name) for g in grads))
     return GRUSeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh)
 
+# ---------------------------------------------------------------- the cells as data
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity of a cell's step, described once; every view, panel and test iterates these.
+
+    field: the step record's field; text: plain text as the lessons print it; symbol: matplotlib
+    mathtext; latex: for formulas; formula: LaTeX of how it is computed; what: in words; size: "m", "n"
+    or "m+n"; kind: "input", "concat", "pre" (a pre-activation), "gate" (an activation of its pre),
+    "state" (C_t, h_t), or "part" (an intermediate sum or product); pre: the field of its
+    pre-activation; activation: "sigmoid" or "tanh"; weights: its weight matrix's name.
+    """
+    field: str
+    text: str
+    symbol: str
+    latex: str
+    formula: str
+    what: str
+    size: str = "n"
+    kind: str = "part"
+    pre: str = None
+    activation: str = None
+    weights: str = None
+
+
+ACTIVATIONS = {  # name -> (function, derivative, how it is written)
+    "sigmoid": (sigmoid, sigmoid_prime, "σ"),
+    "tanh": (tanh, tanh_prime, "tanh"),
+}
+
+_INPUTS = (
+    Quantity("x_t", "x_t", "$x_t$", "x_t", "x_t", "input", size="m", kind="input"),
+    Quantity("h_prev", "h_(t-1)", "$h_{t-1}$", "h_{t-1}", "h_{t-1}", "previous hidden state", kind="input"),
+)
+_CONCAT = Quantity("concat", "v", "$v$", "v", "[x_t, h_{t-1}]", "concatenation", size="m+n", kind="concat")
+
+
+def _lstm_gate(g, field, text, symbol, latex, what, activation, peephole=None):
+    """A gate's pre-activation and activation, as two rows."""
+    peep = f" + p_{g} \\circ {peephole}" if peephole else ""
+    fn = r"\sigma" if activation == "sigmoid" else r"\tanh"
+    return (Quantity(f"z_{g}", f"z_{g}", f"$z_{g}$", f"z_{g}", f"W_{g} v{peep} + b_{g}",
+                     f"{what} pre-activation", kind="pre"),
+            Quantity(field, text, symbol, latex, f"{fn}(z_{g})", what, kind="gate", pre=f"z_{g}",
+                     activation=activation, weights=f"W_{g}"))
+
+
+def lstm_quantities(params=None):
+    """Every quantity of an LSTM step, in the order it is computed, for this cell's variant."""
+    peep = set(params.peepholes) if params is not None else set()
+    coupled = params is not None and params.coupled
+    rows = [*_INPUTS, Quantity("c_prev", "C_(t-1)", "$C_{t-1}$", "C_{t-1}", "C_{t-1}",
+                               "previous cell state", kind="input"), _CONCAT]
+    rows += _lstm_gate("f", "f", "f_t", "$f_t$", "f_t", "forget gate", "sigmoid",
+                       "C_{t-1}" if "p_f" in peep else None)
+    if coupled:
+        rows += [Quantity("z_i", "z_i", "$z_i$", "z_i", "-z_f", "input pre-activation (coupled)", kind="pre"),
+                 Quantity("i", "i_t", "$i_t$", "i_t", "1 - f_t", "input gate (coupled: 1 − f_t)",
+                          kind="gate", pre="z_i", activation="sigmoid")]
+    else:
+        rows += _lstm_gate("i", "i", "i_t", "$i_t$", "i_t", "input gate", "sigmoid",
+                           "C_{t-1}" if "p_i" in peep else None)
+    rows += _lstm_gate("c", "c_tilde", "C̃_t", r"$\tilde{C}_t$", r"\tilde{C}_t", "candidate", "tanh")
+    rows.append(Quantity("c", "C_t", "$C_t$", "C_t", r"f_t \circ C_{t-1} + i_t \circ \tilde{C}_t",
+                         "cell state", kind="state"))
+    rows += _lstm_gate("o", "o", "o_t", "$o_t$", "o_t", "output gate", "sigmoid",
+                       "C_t" if "p_o" in peep else None)
+    rows += [Quantity("tanh_c", "tanh(C_t)", r"$\tanh(C_t)$", r"\tanh(C_t)", r"\tanh(C_t)",
+                      "squashed cell state"),
+             Quantity("h", "h_t", "$h_t$", "h_t", r"o_t \circ \tanh(C_t)", "hidden state", kind="state")]
+    return tuple(rows)
+
+
+GRU_QUANTITIES = (
+    *_INPUTS, _CONCAT,
+    Quantity("z_r", "z_r", "$z_r$", "z_r", "W_r v + b_r", "reset pre-activation", kind="pre"),
+    Quantity("r", "r_t", "$r_t$", "r_t", r"\sigma(z_r)", "reset gate", kind="gate", pre="z_r",
+             activation="sigmoid", weights="W_r"),
+    Quantity("z_z", "z_z", "$z_z$", "z_z", "W_z v + b_z", "update pre-activation", kind="pre"),
+    Quantity("z", "z_t", "$z_t$", "z_t", r"\sigma(z_z)", "update gate", kind="gate", pre="z_z",
+             activation="sigmoid", weights="W_z"),
+    Quantity("n_x", "n_x", "$n_x$", "n_x", "W_{hx} x_t + b_{hx}", "candidate's input part"),
+    Quantity("n_h", "n_h", "$n_h$", "n_h", "W_{hh} h_{t-1} + b_{hh}", "candidate's recurrent part"),
+    Quantity("z_h", "z_h", "$z_h$", "z_h", r"n_x + r_t \circ n_h", "candidate pre-activation", kind="pre"),
+    Quantity("h_tilde", "h̃_t", r"$\tilde{h}_t$", r"\tilde{h}_t", r"\tanh(z_h)", "candidate", kind="gate",
+             pre="z_h", activation="tanh", weights="W_hx"),
+    Quantity("h", "h_t", "$h_t$", "h_t", r"(1 - z_t) \circ \tilde{h}_t + z_t \circ h_{t-1}", "hidden state",
+             kind="state"),
+)
+
+
+def quantities(params):
+    """The quantity table of this cell: an LSTM variant's or the GRU's."""
+    if isinstance(params, GRUParams):
+        return GRU_QUANTITIES
+    return lstm_quantities(check_params(params))
+
+
+def step(x_t, h_prev, c_prev, params):
+    """One step of any cell: lstm_step, or gru_step (which has no c_prev; pass None)."""
+    if isinstance(params, GRUParams):
+        return gru_step(x_t, h_prev, params)
+    return lstm_step(x_t, h_prev, c_prev, params)
+
 # ---------------------------------------------------------------- a vanilla RNN, for comparison
 
 @dataclass(frozen=True)

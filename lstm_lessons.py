@@ -9,9 +9,16 @@ import numpy as np
 
 import lstm_core as core
 
-VARIANTS = ("LSTM", "peephole LSTM", "coupled LSTM", "GRU")
+VARIANTS = ("LSTM", "peephole LSTM", "coupled LSTM", "coupled peephole LSTM", "GRU")
+_VARIANT_OF_PARAMS = {"standard": "LSTM", "peephole": "peephole LSTM", "coupled": "coupled LSTM",
+                      "coupled peephole": "coupled peephole LSTM", "GRU": "GRU"}
 # The gate that keeps the memory along the direct path, per cell kind: f_t (LSTM) or z_t (GRU).
-KEEP_GATE = {"LSTM": "f", "peephole LSTM": "f", "coupled LSTM": "f", "GRU": "z"}
+KEEP_GATE = {name: "z" if name == "GRU" else "f" for name in VARIANTS}
+
+
+def variant_name(params):
+    """The VARIANTS name of a cell: 'LSTM', 'peephole LSTM', ..., 'GRU'."""
+    return _VARIANT_OF_PARAMS[params.variant]
 
 
 def check_variant(variant):
@@ -29,7 +36,7 @@ def make_cell(variant, m, n, seed=0, scale=None, forget_bias=0.0):
         p = core.GRUParams.random(m, n, seed=seed, scale=scale)
         return p.replace(b_z=p.b_z + core.as_number("forget_bias", forget_bias))
     return core.LSTMParams.random(m, n, seed=seed, scale=scale, forget_bias=forget_bias,
-                                  peephole=variant == "peephole LSTM", coupled=variant == "coupled LSTM")
+                                  peephole="peephole" in variant, coupled="coupled" in variant)
 
 
 def run(xs, params):

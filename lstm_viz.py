@@ -5,7 +5,7 @@ into a cached background; the artists that change are marked animated and blitte
 """
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -18,7 +18,6 @@ import lstm_core as core
 # Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
-GATE_COLOURS = {"f": BLUE, "i": ORANGE, "c": GREEN, "o": PURPLE}
 Z_LIM = 10.0  # activation plots span z in [−10, 10]; larger |z| is pinned to the edge and labelled
 
 # ---------------------------------------------------------------- text
@@ -41,10 +40,13 @@ def fmt_vec(v, digits=2, most=None):
         return "[" + ", ".join(fmt(a, digits) for a in v[:most - 1]) + ", …, " + fmt(v[-1], digits) + "]"
     return "[" + ", ".join(fmt(a, digits) for a in v) + "]"
 
+def paren(x, digits=2):
+    """A number as a factor: negative ones in brackets, '(-1)'."""
+    return f"({fmt(x, digits)})" if x < 0 else fmt(x, digits)
+
 def times(a, b, digits=2):
     """'0.50·(−1)': a product as the lessons write it, negative factors in brackets."""
-    paren = lambda x: f"({fmt(x, digits)})" if x < 0 else fmt(x, digits)
-    return f"{paren(a)}·{paren(b)}"
+    return f"{paren(a, digits)}·{paren(b, digits)}"
 
 def row_arithmetic(W, v, b, z, r, digits=2):
     """'1·1 + 2·2 + … + 6·6 = 91, + 1 = 92': row r of W·v, then the bias, spelled out."""
@@ -178,121 +180,223 @@ class ForgetGateView(BlitFigure):
         self.s_note.set_text(f"{off.sum()} of {self.n} z beyond ±{fmt(Z_LIM)}: pinned to the edge" if off.any() else "")
         self.d_note.set_text("σ'(z_f) = " + fmt_vec(core.sigmoid_prime(z), 3, most=4))
 
-# ---------------------------------------------------------------- lesson 2: the cell diagram
+# ---------------------------------------------------------------- lesson 2: the cell diagram, as data
+
+# Colours per quantity field (Okabe–Ito), with a marker shape each, so gates differ without colour too.
+COLOURS = {"f": BLUE, "i": ORANGE, "c_tilde": GREEN, "o": PURPLE, "c": VERMILION, "h": "k",
+           "r": SKY, "z": BLUE, "h_tilde": GREEN}
+MARKERS = {"f": "o", "i": "s", "c_tilde": "^", "o": "v", "r": "s", "z": "o", "h_tilde": "^"}
+
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage of the step-through: the diagram parts it lights, the labels whose numbers it writes
-    (what it uses and what it computes; every other label shows only its name), the gate whose
-    pre-activation it shows under the box."""
+    """One stage of the step-through: its name, the diagram parts it lights, the labels whose numbers
+    it writes (what it uses and what it computes; every other label shows only its name), the gate
+    (a quantity field) whose pre-activation it shows under the box, and its formula's left side."""
     name: str
     parts: frozenset
     shows: tuple
     gate: str = None
+    computes: str = None
 
 
-STEP_STAGES = (
-    Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat")),
-    Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev"}), ("concat", "f", "c_prev"), "f"),
-    Stage("input gate", frozenset({"bus", "i"}), ("concat", "i"), "i"),
-    Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c"),
-    Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
-          ("c_prev", "f", "i_times_c", "c")),
-    Stage("output gate", frozenset({"bus", "o"}), ("concat", "o"), "o"),
-    Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h")),
-)
-STAGES = tuple(f"{k + 1} {s.name}" for k, s in enumerate(STEP_STAGES))  # "1 concatenate", ...
-STAGE_PARTS = tuple(s.parts for s in STEP_STAGES)
-GATE_X = {"f": 3.0, "i": 4.6, "c": 6.4, "o": 8.2}
+@dataclass(frozen=True)
+class Layout:
+    """A cell's diagram on a 12.4 × 7.6 canvas. wires: (part, xs, ys, width, dashed); boxes: gate boxes
+    (part, quantity field, x, weights text); ops: round operators (part, x, y, symbol); labels: live
+    labels (part, key, x, y, ha), key a quantity field or a DERIVED key; line: (y, what it carries)."""
+    kind: str
+    wires: tuple
+    boxes: tuple
+    ops: tuple
+    labels: tuple
+    stages: tuple
+
+
 LINE_Y, BUS_Y, BOX_Y = 6.2, 1.6, 3.0
+# Labelled values that are not fields of the step record: (symbol, how to compute it from a step).
+DERIVED = {
+    "i_times_c": (r"$i_t \circ \tilde{C}_t$", lambda s: s.i * s.c_tilde),
+    "r_times_nh": (r"$r_t \circ n_h$", lambda s: s.r * s.n_h),
+    "one_minus_z": (r"$1 - z_t$", lambda s: 1.0 - s.z),
+}
+
+LSTM_LAYOUT = Layout(
+    kind="LSTM",
+    wires=(("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
+           ("h_prev", (0.2, 2.2), (BUS_Y, BUS_Y), 1.6, False),
+           ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
+           ("bus", (2.2, 8.2), (BUS_Y, BUS_Y), 1.6, False),
+           ("f", (3.0, 3.0), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("i", (4.6, 4.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("c", (6.4, 6.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("o", (8.2, 8.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("f", (3.0, 3.0), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
+           ("i", (4.6, 4.6, 5.3), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
+           ("c", (6.4, 6.4, 5.7), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
+           ("mul_i", (5.5, 5.5), (4.8, LINE_Y - 0.25), 1.6, False),
+           ("o", (8.2, 8.2, 9.3), (BOX_Y + 0.35, 4.0, 4.0), 1.6, False),
+           ("tanh_c", (9.5, 9.5), (LINE_Y, 5.45), 1.6, False),
+           ("tanh_c", (9.5, 9.5), (4.95, 4.2), 1.6, False),
+           ("h_out", (9.5, 9.5, 12.2), (3.8, BUS_Y, BUS_Y), 1.6, False)),
+    boxes=(("f", "f", 3.0, "W_f"), ("i", "i", 4.6, "W_i"), ("c", "c_tilde", 6.4, "W_c"),
+           ("o", "o", 8.2, "W_o")),
+    ops=(("mul_f", 3.0, LINE_Y, "×"), ("add", 5.5, LINE_Y, "+"), ("mul_i", 5.5, 4.6, "×"),
+         ("mul_h", 9.5, 4.0, "×"), ("tanh_c", 9.5, 5.2, "tanh")),
+    labels=(("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "left"), ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
+            ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "left"), ("x", "x_t", 2.35, 0.35, "left"),
+            ("bus", "concat", 2.4, BUS_Y - 0.45, "left"), ("f", "f", 3.1, 5.0, "left"),
+            ("i", "i", 3.3, 4.2, "left"), ("c", "c_tilde", 6.5, 4.2, "left"),
+            ("mul_i", "i_times_c", 5.6, 5.3, "left"), ("o", "o", 8.1, 3.85, "right"),
+            ("tanh_c", "tanh_c", 9.8, 5.2, "left"), ("h_out", "h", 12.2, BUS_Y + 0.25, "right")),
+    stages=(
+        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None, "concat"),
+        Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev", "peep_f"}), ("concat", "f", "c_prev"),
+              "f", "f"),
+        Stage("input gate", frozenset({"bus", "i", "peep_i"}), ("concat", "i"), "i", "i"),
+        Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c_tilde", "c_tilde"),
+        Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
+              ("c_prev", "f", "i_times_c", "c"), None, "c"),
+        Stage("output gate", frozenset({"bus", "o", "peep_o"}), ("concat", "o"), "o", "o"),
+        Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h"), None, "h"),
+    ),
+)
+# Peepholes: dashed wires from the cell state into the gates that see it (the output gate the new C_t).
+PEEPHOLE_WIRES = {"p_f": ("peep_f", (2.75, 2.75), (LINE_Y, BOX_Y + 0.35), 1.2, True),
+                  "p_i": ("peep_i", (4.35, 4.35), (LINE_Y, BOX_Y + 0.35), 1.2, True),
+                  "p_o": ("peep_o", (8.45, 8.45), (LINE_Y, BOX_Y + 0.35), 1.2, True)}
+
+GRU_LAYOUT = Layout(
+    kind="GRU",
+    wires=(("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
+           ("h_prev", (1.6, 1.6, 2.2), (LINE_Y, BUS_Y, BUS_Y), 1.6, False),
+           ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
+           ("bus", (2.2, 8.6), (BUS_Y, BUS_Y), 1.6, False),
+           ("z", (3.2, 3.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("r", (5.4, 5.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("h_tilde", (8.6, 8.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("z", (3.2, 3.2), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
+           ("one_minus", (3.2, 5.55), (4.6, 4.6), 1.6, False),
+           ("one_minus", (6.05, 8.35), (4.6, 4.6), 1.6, False),
+           ("r", (5.85, 7.15), (BOX_Y, BOX_Y), 1.6, False),
+           ("mul_r", (7.65, 8.15), (BOX_Y, BOX_Y), 1.6, False),
+           ("h_tilde", (8.6, 8.6), (BOX_Y + 0.35, 4.35), 1.6, False),
+           ("mul_h", (8.6, 8.6), (4.85, LINE_Y - 0.25), 1.6, False),
+           ("h_out", (8.6, 12.2), (LINE_Y, LINE_Y), 3.0, False)),
+    boxes=(("z", "z", 3.2, "W_z"), ("r", "r", 5.4, "W_r"), ("h_tilde", "h_tilde", 8.6, "W_hx, W_hh")),
+    ops=(("mul_z", 3.2, LINE_Y, "×"), ("one_minus", 5.8, 4.6, "1−"), ("mul_r", 7.4, BOX_Y, "×"),
+         ("mul_h", 8.6, 4.6, "×"), ("add", 8.6, LINE_Y, "+")),
+    labels=(("h_prev", "h_prev", 0.2, LINE_Y + 0.35, "left"), ("h_out", "h", 12.2, LINE_Y + 0.35, "right"),
+            ("x", "x_t", 2.35, 0.35, "left"), ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
+            ("z", "z", 3.3, 5.3, "left"), ("one_minus", "one_minus_z", 3.4, 4.75, "left"),
+            ("r", "r", 5.5, 3.9, "left"), ("mul_r", "r_times_nh", 8.4, 3.45, "right"),
+            ("h_tilde", "h_tilde", 8.7, 3.9, "left")),
+    stages=(
+        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None, "concat"),
+        Stage("reset gate", frozenset({"bus", "r"}), ("concat", "r"), "r", "r"),
+        Stage("update gate", frozenset({"bus", "z"}), ("concat", "z"), "z", "z"),
+        Stage("candidate", frozenset({"bus", "r", "mul_r", "h_tilde"}), ("r", "r_times_nh", "h_tilde"),
+              "h_tilde", "h_tilde"),
+        Stage("hidden state", frozenset({"line", "mul_z", "one_minus", "mul_h", "add", "h_out", "h_prev"}),
+              ("h_prev", "z", "one_minus_z", "h_tilde", "h"), None, "h"),
+    ),
+)
+LAYOUTS = {"LSTM": LSTM_LAYOUT, "GRU": GRU_LAYOUT}
+
+
+def layout_of(params):
+    """The diagram layout of this cell: the GRU's, or the LSTM's with its peephole wires."""
+    if isinstance(params, core.GRUParams):
+        return GRU_LAYOUT
+    extra = tuple(PEEPHOLE_WIRES[name] for name in params.peepholes)
+    return replace(LSTM_LAYOUT, wires=LSTM_LAYOUT.wires + extra)
+
+
+# the LSTM's stages, as the lessons number them: "1 concatenate", ...
+STEP_STAGES = LSTM_LAYOUT.stages
+STAGES = tuple(f"{k + 1} {s.name}" for k, s in enumerate(STEP_STAGES))
+STAGE_PARTS = tuple(s.parts for s in STEP_STAGES)
+
+
+def stage_names(layout):
+    """'1 concatenate', '2 forget gate', ... for a layout's stages."""
+    return tuple(f"{k + 1} {s.name}" for k, s in enumerate(layout.stages))
 
 
 class CellDiagram:
-    """A Colah-style LSTM cell drawn on an axes; every wire labelled with live values."""
+    """A Colah-style cell drawn from a Layout on an axes; its labels carry live values."""
 
-    def __init__(self, ax, m, n, blit):
-        self.ax, self.n, self.parts, self.labels, self.strips = ax, n, {}, {}, {}
-        length = {"x_t": m, "concat": m + n}  # every other labelled quantity has n entries
+    def __init__(self, ax, params, blit):
+        self.ax, self.blit, self.layout = ax, blit, layout_of(params)
+        self.n, self.parts, self.labels, self.strips = params.n, {}, {}, {}
+        m, n = params.m, params.n
+        table = {q.field: q for q in core.quantities(params)}
+        self.names = {key: (DERIVED[key][0] if key in DERIVED else table[key].symbol)
+                      for _, key, _, _, _ in self.layout.labels}
+        self.box_x = {field: x for _, field, x, _ in self.layout.boxes}
         ax.set_xlim(0, 12.4)
         ax.set_ylim(0, 7.6)
         ax.set_axis_off()
-        ax.add_patch(FancyBboxPatch((1.2, 0.9), 9.9, 6.0, boxstyle="round,pad=0.1", fc="#F4F4F4", ec=GREY, lw=1))
-        wire = lambda part, xs, ys, lw=1.6: self._add(part, ax.plot(xs, ys, color="k", lw=lw)[0])
-        wire("line", [0.2, 12.2], [LINE_Y, LINE_Y], lw=3)
-        wire("h_prev", [0.2, 2.2], [BUS_Y, BUS_Y])
-        wire("x", [2.2, 2.2], [0.2, BUS_Y])
-        wire("bus", [2.2, GATE_X["o"]], [BUS_Y, BUS_Y])
-        for g, x in GATE_X.items():
-            wire(g, [x, x], [BUS_Y, BOX_Y - 0.35])
-            self._add(g, ax.add_patch(FancyBboxPatch((x - 0.45, BOX_Y - 0.35), 0.9, 0.7, boxstyle="round,pad=0.05",
-                                                     fc=GATE_COLOURS[g], ec="k", alpha=0.9)))
-            self._add(g, ax.text(x, BOX_Y, "tanh" if g == "c" else "σ", ha="center", va="center",
-                                 color="white", fontsize=11, weight="bold"))
-            self._add(g, ax.text(x, BOX_Y - 0.5, f"W_{g} {n}×{m + n}", ha="center", va="top", fontsize=8))
-        wire("f", [3.0, 3.0], [BOX_Y + 0.35, LINE_Y - 0.25])
-        wire("i", [4.6, 4.6, 5.3], [BOX_Y + 0.35, 4.6, 4.6])
-        wire("c", [6.4, 6.4, 5.7], [BOX_Y + 0.35, 4.6, 4.6])
-        wire("mul_i", [5.5, 5.5], [4.8, LINE_Y - 0.25])
-        wire("o", [8.2, 8.2, 9.3], [BOX_Y + 0.35, 4.0, 4.0])
-        wire("tanh_c", [9.5, 9.5], [LINE_Y, 5.45])
-        wire("tanh_c", [9.5, 9.5], [4.95, 4.2])
-        wire("h_out", [9.5, 9.5, 12.2], [3.8, BUS_Y, BUS_Y])
-        for part, x, y, sym in (("mul_f", 3.0, LINE_Y, "×"), ("add", 5.5, LINE_Y, "+"),
-                                ("mul_i", 5.5, 4.6, "×"), ("mul_h", 9.5, 4.0, "×")):
-            self._add(part, ax.add_patch(Circle((x, y), 0.22, fc="white", ec="k", lw=1.4, zorder=3)))
+        ax.add_patch(FancyBboxPatch((1.2, 0.9), 9.9, 6.0, boxstyle="round,pad=0.1", fc="#F4F4F4", ec=GREY,
+                                    lw=1))
+        for part, xs, ys, width, dashed in self.layout.wires:
+            self._add(part, ax.plot(xs, ys, color="k", lw=width, ls="--" if dashed else "-")[0])
+        for part, field, x, weights in self.layout.boxes:
+            q = table[field]
+            colour = COLOURS[field]
+            self._add(part, ax.add_patch(FancyBboxPatch((x - 0.45, BOX_Y - 0.35), 0.9, 0.7, fc=colour, ec="k",
+                                                        boxstyle="round,pad=0.05", alpha=0.9)))
+            sign = "1−f" if q.weights is None else core.ACTIVATIONS[q.activation][2]
+            self._add(part, ax.text(x, BOX_Y, sign, ha="center", va="center", color="white", fontsize=12,
+                                    weight="bold"))
+            shape = "no weights: 1 − f_t" if q.weights is None else f"{weights} {n}×{m + n}"
+            if isinstance(params, core.GRUParams) and field == "h_tilde":
+                shape = f"W_hx {n}×{m}, W_hh {n}×{n}"
+            self._add(part, ax.text(x, BOX_Y - 0.45, shape, ha="center", va="top", fontsize=9.5))
+        for part, x, y, sym in self.layout.ops:
+            if sym == "tanh":
+                self._add(part, ax.add_patch(Ellipse((x, y), 0.9, 0.5, fc=YELLOW, ec="k", zorder=3)))
+                self._add(part, ax.text(x, y, sym, ha="center", va="center", fontsize=10, zorder=4))
+                continue
+            self._add(part, ax.add_patch(Circle((x, y), 0.25, fc="white", ec="k", lw=1.4, zorder=3)))
             self._add(part, ax.text(x, y, sym, ha="center", va="center", fontsize=12, zorder=4))
-        self._add("tanh_c", ax.add_patch(Ellipse((9.5, 5.2), 0.9, 0.5, fc=YELLOW, ec="k", zorder=3)))
-        self._add("tanh_c", ax.text(9.5, 5.2, "tanh", ha="center", va="center", fontsize=9, zorder=4))
-        # live labels: (part, key, x, y, name, ha)
-        self.label_spec = (
-            ("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "C_(t-1)", "left"),
-            ("c_out", "c", 12.2, LINE_Y + 0.35, "C_t", "right"),
-            ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "h_(t-1)", "left"),
-            ("x", "x_t", 2.35, 0.35, "x_t", "left"),
-            ("bus", "concat", 2.4, BUS_Y - 0.45, "[x_t, h_(t-1)]", "left"),
-            ("f", "f", 3.1, 5.0, "f_t", "left"),
-            ("i", "i", 3.3, 4.2, "i_t", "left"),
-            ("c", "c_tilde", 6.5, 4.2, "C̃_t", "left"),
-            ("mul_i", "i_times_c", 5.6, 5.3, "i_t×C̃_t", "left"),
-            ("o", "o", 8.1, 3.85, "o_t", "right"),
-            ("tanh_c", "tanh_c", 9.8, 5.2, "tanh(C_t)", "left"),
-            ("h_out", "h", 12.2, BUS_Y + 0.25, "h_t", "right"),
-        )
-        for part, key, x, y, name, ha in self.label_spec:
-            t = ax.text(x, y, name, ha=ha, va="bottom", fontsize=8.5, zorder=5)  # no bbox: 3 ms a frame
-            self.labels[key] = self._add(part, t)
+        length = {"x_t": m, "concat": m + n}  # every other labelled quantity has n entries
+        for part, key, x, y, ha in self.layout.labels:
+            label = ax.text(x, y, self.names[key], ha=ha, va="bottom", fontsize=11, zorder=5)
+            self.labels[key] = self._add(part, label)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
                 x0 = x if ha == "left" else x - k_max * w
                 cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(k_max)]
                 strip = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5)
                 self.strips[key] = self._add(part, ax.add_collection(strip))
-        self.stage_title = ax.text(6.2, 7.45, "", ha="center", va="center", fontsize=11, weight="bold")
-        # the lit gate's pre-activation, under its box
-        self.z_label = ax.text(0, BOX_Y - 0.85, "", ha="center", va="top", fontsize=8, zorder=6,
+        self.stage_title = ax.text(6.2, 7.45, "", ha="center", va="center", fontsize=12, weight="bold")
+        self.z_label = ax.text(0, BOX_Y - 0.8, "", ha="center", va="top", fontsize=10, zorder=6,
                                bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8))
-        self.blit = blit
+        self.pre = {q.field: q.pre for q in table.values()}
         blit.animate(self.z_label)
 
     def _add(self, part, artist):
         self.parts.setdefault(part, []).append(artist)
         return artist
 
+    def value(self, step, key):
+        """The numbers a label shows: a field of the step, or a DERIVED value."""
+        return DERIVED[key][1](step) if key in DERIVED else getattr(step, key)
+
     def update(self, step, stage, order="xh"):
-        """Light up stage (0..6) and write the numbers of what it uses and computes on their wires.
+        """Light up a stage and write the numbers of what it uses and computes on their wires.
 
         Every other label shows only its name: static, drawn once per (stage, order) into the cached
         background, so a slider move redraws only the few labels of the current stage.
         """
-        shown = STEP_STAGES[stage].shows
-        lit = STAGE_PARTS[stage]
-        for part, key, x, y, name, ha in self.label_spec:
+        spec = self.layout.stages[stage]
+        for part, key, x, y, ha in self.layout.labels:
             label = self.labels[key]
-            if key == "concat":
-                name = concat_label(order)
-            live = key in shown
+            name = concat_label(order) if key == "concat" else self.names[key]
+            live = key in spec.shows
             self.blit.freeze(label, not live)
-            value = step.i * step.c_tilde if key == "i_times_c" else getattr(step, key)
+            value = self.value(step, key)
             if key in self.strips:
                 label.set_text(f"{name} ({len(value)})")
                 self.strips[key].set_visible(live)
@@ -302,18 +406,18 @@ class CellDiagram:
                 label.set_text(f"{name} = {fmt_vec(value, most=6)}")
             else:
                 label.set_text(name)
-            label.set_alpha(1.0 if live or part in lit else 0.3)
-        gate = STEP_STAGES[stage].gate
-        self.z_label.set_visible(gate is not None)
-        if gate:
-            z = getattr(step, f"z_{gate}")
-            self.z_label.set_position((GATE_X[gate], BOX_Y - 0.85))
-            self.z_label.set_text(f"z_{gate} = {fmt_vec(z, most=4)}")
+            label.set_alpha(1.0 if live or part in spec.parts else 0.3)
+        self.z_label.set_visible(spec.gate is not None)
+        if spec.gate:
+            pre = self.pre[spec.gate]
+            self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
+            self.z_label.set_text(f"${pre[0]}_{{{pre[2:]}}}$ = {fmt_vec(getattr(step, pre), most=4)}")
+        labels = set(self.labels.values())
         for part, arts in self.parts.items():
             for a in arts:
-                if a not in self.labels.values():
-                    a.set_alpha(1.0 if part in lit else 0.3)
-        self.stage_title.set_text(f"Stage {STAGES[stage]}")
+                if a not in labels:
+                    a.set_alpha(1.0 if part in spec.parts else 0.3)
+        self.stage_title.set_text(f"Stage {stage + 1} {spec.name}")
         self.blit.key = (stage, order)  # everything else is static for one stage and order
 
     @property
@@ -323,117 +427,144 @@ class CellDiagram:
 
 
 class StepView(BlitFigure):
-    """Lesson 2's figure: the cell diagram, bars of every per-unit value, σ and tanh with z marked."""
-    BARS = (("f", "f_t", BLUE), ("i", "i_t", ORANGE), ("c_tilde", r"$\tilde{C}_t$", GREEN),
-            ("c", "C_t", VERMILION), ("o", "o_t", PURPLE), ("h", "h_t", "k"))
+    """Lesson 2's figure: the cell diagram, bars of every gate and state per unit, and each activation
+    with its gates' pre-activations marked on the function (filled) and its derivative (hollow)."""
 
-    def __init__(self, m, n):
+    def __init__(self, params):
         super().__init__((11, 7.4))
-        self.m, self.n = m, n
-        gs = self.fig.add_gridspec(2, 3, height_ratios=(1.7, 1), left=0.05, right=0.99, bottom=0.07, top=0.99,
-                                   hspace=0.12, wspace=0.22)
-        self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), m, n, self)
+        self.m, self.n, self.kind = params.m, params.n, params.variant
+        n = self.n
+        table = core.quantities(params)
+        gs = self.fig.add_gridspec(2, 3, height_ratios=(1.7, 1), left=0.06, right=0.99, bottom=0.08,
+                                   top=0.99, hspace=0.14, wspace=0.25)
+        self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), params, self)
         ax_b = self.fig.add_subplot(gs[1, 0])
-        w = 0.8 / len(self.BARS)
+        shown = [q for q in table if q.kind in ("gate", "state")]
+        w = 0.8 / len(shown)
         self.bars = {}
-        for j, (key, name, colour) in enumerate(self.BARS):
+        for j, q in enumerate(shown):
             xs = np.arange(n) - 0.4 + (j + 0.5) * w
-            self.bars[key] = self.animate(*ax_b.bar(xs, np.zeros(n), w, color=colour, label=name).patches)
+            self.bars[q.field] = self.animate(*ax_b.bar(xs, np.zeros(n), w, color=COLOURS[q.field],
+                                                         label=q.symbol).patches)
         ax_b.set_xlim(-0.5, n - 0.5)
         ax_b.set_ylim(-1.5, 1.5)
         ax_b.axhline(0, color=GREY, lw=0.8)
-        ax_b.set_xticks(range(n), [str(k) for k in range(n)], fontsize=8)
-        ax_b.tick_params(labelsize=8)
-        ax_b.set_xlabel("unit (|C_t| > 1.5 clipped)", fontsize=8)
-        ax_b.legend(fontsize=7, ncol=3, loc="lower left", frameon=False, handlelength=1)
+        ax_b.set_xticks(range(n), [str(k) for k in range(n)])
+        ax_b.tick_params(labelsize=10)
+        ax_b.set_xlabel("unit (bars clipped at ±1.5)", fontsize=10)
+        ax_b.set_ylabel("value", fontsize=10)
+        ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
         self.marks = {}
-        for col, (f, fp, name, gates) in enumerate(((core.sigmoid, core.sigmoid_prime, "σ", "fio"),
-                                                     (core.tanh, core.tanh_prime, "tanh", "c"))):
+        for col, activation in enumerate(("sigmoid", "tanh")):
+            f, fp, name = core.ACTIVATIONS[activation]
             ax = self.fig.add_subplot(gs[1, col + 1])
             ax.plot(zs, f(zs), color=GREY, lw=1.5, label=f"{name}(z)")
             ax.plot(zs, fp(zs), color=GREY, lw=1.2, ls="--", label=f"{name}'(z)")
             ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
-            ax.set_ylim(-1.05 if name == "tanh" else -0.05, 1.05)
-            ax.tick_params(labelsize=8)
-            ax.set_xlabel("pre-activation z (|z| > 10 pinned to the edge)", fontsize=8)
-            for g in gates:
-                self.marks[g] = self.animate(
-                    ax.plot([], [], "o", color=GATE_COLOURS[g], ms=6, label=f"z_{g}")[0],
-                    ax.plot([], [], "D", color=GATE_COLOURS[g], ms=5, mfc="white")[0])
-            ax.legend(fontsize=7, loc="upper left", ncol=2, frameon=False)
-        self.funcs = {g: (core.tanh, core.tanh_prime) if g == "c" else (core.sigmoid, core.sigmoid_prime)
-                      for g in "fioc"}
+            ax.set_ylim(-1.05 if activation == "tanh" else -0.05, 1.05)
+            ax.tick_params(labelsize=10)
+            ax.set_xlabel("pre-activation z (|z| > 10 at the edge)", fontsize=10)
+            ax.set_ylabel(f"{name} and {name}'", fontsize=10)
+            for q in table:
+                if q.activation == activation and q.kind == "gate":
+                    colour, marker = COLOURS[q.field], MARKERS[q.field]
+                    self.marks[q.field] = (q, *self.animate(
+                        ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
+                        ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0]))
+            ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
 
     def update(self, step, stage, order="xh"):
-        """Show a core.Step at stage (0..6), computed with concatenation order `order`."""
+        """Show a step record at a stage, computed with concatenation order `order`."""
         self.diagram.update(step, stage, order)
         for key, bars in self.bars.items():
             for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5)):
                 bar.set_height(v)
-        for g, (value, slope) in self.marks.items():
-            z = getattr(step, f"z_{g}")
-            f, fp = self.funcs[g]
+        for field, (q, value, slope) in self.marks.items():
+            z = getattr(step, q.pre)
+            f, fp, _ = core.ACTIVATIONS[q.activation]
             value.set_data(_marker_x(z), f(z))
             slope.set_data(_marker_x(z), fp(z))
 
 # ---------------------------------------------------------------- HTML panels (numbers belong in text, not pixels)
 
-QUANTITIES = (  # (Step field, how the lessons write it, formula)
-    ("x_t", "x_t", "input"), ("h_prev", "h_{t-1}", "previous hidden state"),
-    ("c_prev", "C_{t-1}", "previous cell state"), ("concat", "[x_t, h_{t-1}]", "concatenation"),
-    ("z_f", "z_f", "W_f·v + b_f"), ("f", "f_t", "σ(z_f)"), ("z_i", "z_i", "W_i·v + b_i"), ("i", "i_t", "σ(z_i)"),
-    ("z_c", "z_c", "W_c·v + b_c"), ("c_tilde", "C̃_t", "tanh(z_c)"), ("c", "C_t", "f_t∘C_{t-1} + i_t∘C̃_t"),
-    ("z_o", "z_o", "W_o·v + b_o"), ("o", "o_t", "σ(z_o)"), ("tanh_c", "tanh(C_t)", "tanh(C_t)"),
-    ("h", "h_t", "o_t∘tanh(C_t)"),
-)
-
-def values_table_html(step, digits=3, order="xh"):
+def values_table_html(step, params, digits=3):
     """Every quantity of a step as an HTML table: name, formula, shape, numbers."""
-    v = concat_label(order).replace("(t-1)", "{t-1}")
-    rows = "".join(
-        f"<tr><td><b>{v if k == 'concat' else name}</b></td><td>{formula}</td>"
-        f"<td>({len(getattr(step, k))},)</td>"
-        f"<td style='font-family:monospace'>{fmt_vec(getattr(step, k), digits)}</td></tr>"
-        for k, name, formula in QUANTITIES)
-    return ("<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th><th>numbers</th></tr>"
-            + rows + "</table>")
+    rows = ""
+    for q in core.quantities(params):
+        name = concat_label(params.order).replace("(t-1)", "{t-1}") if q.field == "concat" else q.text
+        formula = concat_label(params.order) if q.field == "concat" else f"${q.formula}$"
+        value = getattr(step, q.field)
+        rows += (f"<tr><td><b>{name}</b></td><td>{formula}</td><td>({len(value)},)</td>"
+                 f"<td style='font-family:monospace'>{fmt_vec(value, digits)}</td></tr>")
+    return ("<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th><th>numbers</th>"
+            "</tr>" + rows + "</table>")
 
-def _gate_html(step, params, g, name, act):
-    W, b, z, out = getattr(params, f"W_{g}"), getattr(params, f"b_{g}"), getattr(step, f"z_{g}"), getattr(step, name)
+
+def _gate_lines(step, params, q):
+    """Shapes and per-unit arithmetic of a gate with its own weights."""
     m, n = params.m, params.n
-    lines = [f"z_{g}[{r}] = {row_arithmetic(W, step.concat, b, z, r)} → {act}(z) = {fmt(out[r], 4)}"
-             for r in range(n)]
-    return (f"W_{g} is ({n}, {m + n}) = (n, m+n): one row per cell unit, each row sees all of "
-            f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); z_{g} and the result are ({n},).",
-            lines)
+    g = q.weights[2:]
+    W, b = getattr(params, q.weights), getattr(params, f"b_{g}")
+    z, out = getattr(step, q.pre), getattr(step, q.field)
+    act = core.ACTIVATIONS[q.activation][2]
+    if isinstance(params, core.GRUParams) and q.field == "h_tilde":
+        shapes = (f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
+                  f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh.")
+        lines = [f"z_h[{r}] = {fmt(step.n_x[r])} + {times(step.r[r], step.n_h[r])} = {fmt(z[r])} → "
+                 f"tanh(z) = {fmt(out[r], 4)}" for r in range(n)]
+        return shapes, lines
+    peep = {"f": "p_f", "i": "p_i", "o": "p_o"}.get(g)
+    extra = ""
+    if isinstance(params, core.LSTMParams) and peep in params.peepholes:
+        seen = "C_t" if g == "o" else "C_(t-1)"
+        extra = f" The peephole {peep} ({n},) adds {peep}∘{seen}, one weight per unit."
+    shapes = (f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
+              f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are ({n},)."
+              + extra)
+    lines = []
+    for r in range(n):
+        arithmetic = row_arithmetic(W, step.concat, b, z, r)
+        if extra:
+            seen = step.c if g == "o" else step.c_prev
+            arithmetic += f" (with {times(getattr(params, peep)[r], seen[r])} from the peephole)"
+        lines.append(f"{q.pre}[{r}] = {arithmetic} → {act}(z) = {fmt(out[r], 4)}")
+    return shapes, lines
+
 
 def stage_html(step, params, stage):
     """Stage panel: the formula (LaTeX), the shapes of the operands, and the arithmetic per unit."""
+    layout = layout_of(params)
+    spec = layout.stages[stage]
+    table = {q.field: q for q in core.quantities(params)}
+    q = table[spec.computes]
     m, n, s = params.m, params.n, step
-    v = "[x_t, h_{t-1}]" if params.order == "xh" else "[h_{t-1}, x_t]"
-    if stage == 0:
-        formula = rf"v = {v}"
+    formula = rf"{q.latex} = {q.formula}"
+    if q.field == "concat":
+        formula = rf"v = {concat_label(params.order).replace('(t-1)', '{t-1}')}"
         shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(params.order)} is ({m + n},) = (m+n,)."
         lines = [f"x_t = {fmt_vec(s.x_t)}, h_(t-1) = {fmt_vec(s.h_prev)} → v = {fmt_vec(s.concat)}"]
-    elif stage in (1, 2, 3, 5):
-        g, name, act = {1: ("f", "f", "σ"), 2: ("i", "i", "σ"), 3: ("c", "c_tilde", "tanh"), 5: ("o", "o", "σ")}[stage]
-        lhs = {"f": "f_t", "i": "i_t", "c": r"\tilde C_t", "o": "o_t"}[g]
-        fn = r"\tanh" if act == "tanh" else r"\sigma"
-        formula = rf"{lhs} = {fn}(W_{g} \cdot {v} + b_{g})"
-        shapes, lines = _gate_html(s, params, g, name, act)
-    elif stage == 4:
-        formula = r"C_t = f_t \circ C_{t-1} + i_t \circ \tilde C_t"
+    elif q.kind == "gate" and q.weights is not None:
+        formula = rf"{q.latex} = {q.formula.replace('(' + q.pre + ')', '(' + table[q.pre].formula + ')')}"
+        shapes, lines = _gate_lines(s, params, q)
+    elif q.field == "i":  # coupled
+        shapes = f"no W_i: the input gate is 1 − f_t, so the cell writes exactly as much as it forgets ({n},)."
+        lines = [f"i_t[{k}] = 1 − {fmt(s.f[k], 4)} = {fmt(s.i[k], 4)}" for k in range(n)]
+    elif q.field == "c":
         shapes = f"all ({n},), multiplied entry by entry (∘, the Hadamard product)."
         lines = [f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
                  for k in range(n)]
+    elif q.field == "h" and isinstance(params, core.GRUParams):
+        shapes = (f"all ({n},): z_t chooses, unit by unit, between keeping h_(t-1) (z ≈ 1) and taking the "
+                  "candidate h̃_t (z ≈ 0).")
+        lines = [f"h_t[{k}] = (1 − {fmt(s.z[k])})·{paren(s.h_tilde[k])} + {times(s.z[k], s.h_prev[k])} = "
+                 f"{fmt(s.h[k])}" for k in range(n)]
     else:
-        formula = r"h_t = o_t \circ \tanh(C_t)"
         shapes = f"all ({n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
         lines = [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = {fmt(s.h[k])}"
                  for k in range(n)]
     body = "<br>".join(f"<code>{line}</code>" for line in lines)
-    return f"<h4>Stage {STAGES[stage]}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
+    return f"<h4>Stage {stage + 1} {spec.name}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
 
 def forget_gate_html(gate, W_f, b_f, order="xh"):
     """Lesson 1's readout: every shape, the row-by-row arithmetic, f_t, σ'(z_f), and what f_t does."""
@@ -483,54 +614,62 @@ class Picture:
     def _repr_png_(self):
         return self.png
 
-ACTIVATIONS = (("σ", core.sigmoid, core.sigmoid_prime, "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
-               ("tanh", core.tanh, core.tanh_prime, "max tanh' = 1, at z = 0", (-1.05, 1.05)),
-               ("ReLU", core.relu, core.relu_prime, "ReLU' = 1 for every z > 0", (-0.5, 5)))
+CURVES = (("sigmoid", core.sigmoid, core.sigmoid_prime, "σ", "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
+          ("tanh", core.tanh, core.tanh_prime, "tanh", "max tanh' = 1, at z = 0", (-1.05, 1.05)),
+          ("relu", core.relu, core.relu_prime, "ReLU", "ReLU' = 1 for every z > 0", (-0.5, 5)))
 
 
 class ActivationView(BlitFigure):
-    """σ, tanh and ReLU with their derivatives (dashed); a step's pre-activations marked on each."""
+    """σ, tanh and ReLU with their derivatives (dashed); a cell's pre-activations marked on the curve of
+    the activation each gate uses (filled: the value, hollow: the derivative) and, for comparison, all of
+    them on ReLU."""
 
-    def __init__(self):
-        super().__init__((11, 3.4))
+    def __init__(self, params):
+        super().__init__((11, 3.6))
         axes = self.fig.subplots(1, 3)
-        self.fig.subplots_adjust(left=0.05, right=0.99, bottom=0.16, top=0.88, wspace=0.22)
+        self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.25)
         zs = np.linspace(-Z_LIM, Z_LIM, 801)
+        gates = [q for q in core.quantities(params) if q.kind == "gate"]
         self.marks = []
-        for ax, (name, f, fp, note, ylim) in zip(axes, ACTIVATIONS):
+        for ax, (activation, f, fp, name, note, ylim) in zip(axes, CURVES):
             ax.plot(zs, f(zs), color=GREY, lw=1.5, label=f"{name}(z)")
             ax.plot(zs, fp(zs), color="k", lw=1.2, ls="--", label=f"{name}'(z)")
-            ax.set_title(f"{name}:  {note}", fontsize=9)
+            ax.set_title(f"{name}:  {note}", fontsize=11)
             ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
             ax.set_ylim(*ylim)
-            ax.set_xlabel("z (|z| > 10 pinned to the edge)", fontsize=8)
-            ax.tick_params(labelsize=8)
-            gates = "fio" if name == "σ" else ("c" if name == "tanh" else "fico")
-            for g in gates:
-                dot, diamond = self.animate(ax.plot([], [], "o", color=GATE_COLOURS[g], ms=6, label=f"z_{g}")[0],
-                                            ax.plot([], [], "D", color=GATE_COLOURS[g], ms=5, mfc="white")[0])
-                self.marks.append((g, f, fp, dot, diamond))
-            ax.legend(fontsize=7, loc="upper left", frameon=False, ncol=2)
+            ax.set_xlabel("z (|z| > 10 pinned to the edge)", fontsize=10)
+            ax.set_ylabel(f"{name}(z) and {name}'(z)", fontsize=10)
+            ax.tick_params(labelsize=10)
+            for q in gates:
+                if activation != "relu" and q.activation != activation:
+                    continue
+                colour, marker = COLOURS[q.field], MARKERS[q.field]
+                dot, hollow = self.animate(ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
+                                           ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0])
+                self.marks.append((q, f, fp, dot, hollow))
+            ax.legend(fontsize=9, loc="upper left", frameon=False, ncol=2)
 
     def update(self, step):
-        """Mark a core.Step's z_f, z_i, z_c, z_o: dots on the function, diamonds on its derivative."""
-        for g, f, fp, dot, diamond in self.marks:
-            z = getattr(step, f"z_{g}")
+        """Mark a step's pre-activations: on the function (filled) and on its derivative (hollow)."""
+        for q, f, fp, dot, hollow in self.marks:
+            z = getattr(step, q.pre)
             dot.set_data(_marker_x(z), np.clip(f(z), -1, 5))
-            diamond.set_data(_marker_x(z), fp(z))
+            hollow.set_data(_marker_x(z), fp(z))
 
 
-def derivatives_html(step):
+def derivatives_html(step, params):
     """Each gate's z, activation and derivative, unit by unit."""
     rows = ""
-    for g, name, act, d in (("f", "f_t", core.sigmoid, core.sigmoid_prime), ("i", "i_t", core.sigmoid, core.sigmoid_prime),
-                            ("c", "C̃_t", core.tanh, core.tanh_prime), ("o", "o_t", core.sigmoid, core.sigmoid_prime)):
-        z = getattr(step, f"z_{g}")
-        what = "tanh" if g == "c" else "σ"
-        rows += (f"<tr><td><b>{name}</b></td><td><code>{fmt_vec(z, 3)}</code></td><td><code>{fmt_vec(act(z), 4)}</code></td>"
-                 f"<td><code>{fmt_vec(d(z), 3)}</code></td><td>{what}'</td></tr>")
-    return ("<table class='lstm-derivs'><tr><th></th><th>z</th><th>activation</th><th>derivative at z</th><th></th></tr>"
-            + rows + "</table>")
+    for q in core.quantities(params):
+        if q.kind != "gate":
+            continue
+        f, fp, name = core.ACTIVATIONS[q.activation]
+        z = getattr(step, q.pre)
+        rows += (f"<tr><td><b>{q.text}</b></td><td><code>{fmt_vec(z, 3)}</code></td>"
+                 f"<td><code>{fmt_vec(f(z), 4)}</code></td><td><code>{fmt_vec(fp(z), 3)}</code></td>"
+                 f"<td>{name}'</td></tr>")
+    return ("<table class='lstm-derivs'><tr><th></th><th>z</th><th>activation</th><th>derivative at z</th>"
+            "<th></th></tr>" + rows + "</table>")
 
 
 # Heatmap rows of the gradient-flow view, per cell kind: (field, how it is written, colour range).

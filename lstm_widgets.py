@@ -213,122 +213,168 @@ class ForgetGateExplorer(Explorer):
 # ---------------------------------------------------------------- lesson 2
 
 class StepExplorer(Explorer):
-    """Lesson 2: one LSTM step in seven stages on a live cell diagram."""
+    """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram."""
 
-    def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0):
+    def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM"):
         super().__init__()
         self.stage = 0
+        self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
+                                  description="cell")
         self.m_slider = W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False)
         self.n_slider = W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False)
         self.preset = W.Dropdown(options=lessons.PRESETS, value=preset, description="preset")
-        self.seed = W.IntText(value=seed, description="seed", layout=W.Layout(width="160px"))
+        self.seed = W.IntText(value=seed, description="seed", layout={"width": "160px"})
         self.load_button = W.Button(description="load preset", icon="refresh")
-        self.gate = W.ToggleButtons(options=[("W_f, b_f", "f"), ("W_i, b_i", "i"), ("W_c, b_c", "c"),
-                                             ("W_o, b_o", "o")], value="f", description="edit")
+        self.group = W.ToggleButtons(description="edit")
         self.prev_button = W.Button(description="◀ Prev", disabled=True)
         self.next_button = W.Button(description="Next ▶")
-        self.stage_select = W.Dropdown(options=[(s, k) for k, s in enumerate(viz.STAGES)], value=0,
-                                       description="stage")
+        self.stage_select = W.Dropdown(description="stage")
         self.stage_panel = W.HTMLMath()
         self.values = W.HTML()
         self.state_box, self.weight_box = W.HBox(), W.VBox()
-        self.load_button.on_click(lambda _: self.load(self.preset.value, self.m_slider.value,
-                                                      self.n_slider.value, self.seed.value))
+        self.load_button.on_click(lambda _: self._reload())
         self.prev_button.on_click(lambda _: self.go(self.stage - 1))
         self.next_button.on_click(lambda _: self.go(self.stage + 1))
         self.stage_select.observe(lambda ch: self.go(ch["new"]), "value")
-        self.gate.observe(self._switch_gate, "value")
+        self.group.observe(self._switch_group, "value")
+        self.variant.observe(self._switch_variant, "value")
         for s in (self.m_slider, self.n_slider):
             s.observe(self._resize, "value")
         stages = W.HBox([self.prev_button, self.stage_select, self.next_button])
         self.widget = W.VBox([
-            W.HBox([self.preset, self.seed, self.load_button]), W.HBox([self.m_slider, self.n_slider]),
-            stages, self.error, self.image, self.stage_panel,
-            W.Accordion([W.VBox([self.state_box, self.gate, self.weight_box]), self.values],
-                        titles=("inputs and weights", "every quantity, its shape and numbers"), selected_index=0),
+            W.HBox([self.variant, self.preset, self.seed, self.load_button]),
+            W.HBox([self.m_slider, self.n_slider]), stages, self.error, self.image, self.stage_panel,
+            W.Accordion([W.VBox([self.state_box, self.group, self.weight_box]), self.values],
+                        titles=("inputs and weights", "every quantity, its shape and numbers"),
+                        selected_index=0),
         ])
         self.x = self.h = self.c = self.W = self.b = self.view = self.params = self.step = None
+        self.groups = {}
         self.load(preset, m, n, seed)
 
     def load(self, name, m=3, n=3, seed=0):
-        """Load a preset (the question's example is m = n = 3); a bad seed or size shows a message."""
+        """Load a preset for the chosen cell (the question's example is m = n = 3); a bad seed or size
+        shows a message and changes nothing."""
         try:
-            state = lessons.preset(name, m, n, seed)
+            x, h, c, params = lessons.preset(name, m, n, seed)
+            if self.variant.value != "LSTM":  # the preset's inputs, the variant's own weights
+                params = lessons.make_cell(self.variant.value, params.m, params.n, seed)
         except (ValueError, TypeError) as e:
-            if self.params is not None:  # the sliders go back to the sizes shown
+            if self.params is not None:  # the controls go back to what is shown
                 with self.quiet():
                     self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
+                    self.variant.value = lessons.variant_name(self.params)
             self._show_error(e)
             return
         with self.quiet():  # one redraw for the whole change
             self.preset.value = name
-            self.show(*state)
+            self.show(x, h, c, params)
+
+    def _reload(self):
+        self.load(self.preset.value, self.m_slider.value, self.n_slider.value, self.seed.value)
+
+    def _switch_variant(self, change=None):
+        if not self._quiet:
+            self._reload()
 
     @classmethod
     def of(cls, x_t, h_prev, c_prev, params):
-        """An explorer on given state and weights (for example converted from PyTorch)."""
+        """An explorer on given state and weights: LSTMParams of any variant (for example converted
+        from PyTorch), or GRUParams (c_prev is then None)."""
         e = cls()
         e.show(x_t, h_prev, c_prev, params)
         return e
 
     def show(self, x, h, c, params):
-        """Step through these x_t, h_(t-1), C_(t-1) and LSTMParams (sliders widen to hold them)."""
-        x, h, c = core.check_state(x, h, c, params)
+        """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values)."""
+        step = core.step(x, h, c, params)  # checks every shape, with the clear errors of the core
         self.params = params
+        gru = isinstance(params, core.GRUParams)
+        layout = viz.layout_of(params)
         with self.quiet():
-            self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
+            self.m_slider.value, self.n_slider.value = params.m, params.n
+            self.variant.value = lessons.variant_name(params)
             for old in (self.x, self.h, self.c):
                 if old is not None:
                     old.close()
-            self.x = Vector("x_t", x, self._changed)
-            self.h = Vector("h_(t-1)", h, self._changed)
-            self.c = Vector("C_(t-1)", c, self._changed)
-            self.state_box.children = [self.x.box, self.h.box, self.c.box]
-            if self.view is None or (self.view.m, self.view.n) != (params.m, params.n):
-                self.view = viz.StepView(params.m, params.n)  # same sizes: keep the figure
+            self.x = Vector("x_t", step.x_t, self._changed)
+            self.h = Vector("h_(t-1)", step.h_prev, self._changed)
+            self.c = None if gru else Vector("C_(t-1)", step.c_prev, self._changed)
+            self.state_box.children = [v.box for v in (self.x, self.h, self.c) if v is not None]
+            if self.view is None or (self.view.m, self.view.n, self.view.kind) != (params.m, params.n,
+                                                                                   params.variant):
+                self.view = viz.StepView(params)  # same sizes and cell: keep the figure
+            names = viz.stage_names(layout)
+            self.stage = min(self.stage, len(names) - 1)
+            self.stage_select.options = [(s, k) for k, s in enumerate(names)]
+            self.stage_select.value = self.stage
+            keep = self.group.value
+            self.groups = weight_groups(params)
+            self.group.options = [(label, key) for key, (label, _, _) in self.groups.items()]
+            self.group.value = keep if keep in self.groups else next(iter(self.groups))
             self._show_weights()
+            self.go(self.stage)
 
     def _resize(self, change=None):
         if not self._quiet:
             self.load(self.preset.value if self.preset.value != lessons.PRESETS[0] else lessons.PRESETS[1],
                       self.m_slider.value, self.n_slider.value, self.seed.value)
 
-    def _switch_gate(self, change=None):
+    def _switch_group(self, change=None):
         """Show another gate's weights, and recompute (a message about the last grid goes)."""
+        if self._quiet or self.group.value not in self.groups:
+            return
         self._show_weights()
         self._changed()
 
     def _show_weights(self):
-        g, p = self.gate.value, self.params
+        _, matrix, vector = self.groups[self.group.value]
+        p = self.params
         for old in (self.W, self.b):
             if old is not None:
                 old.close()
         old_rows = self.weight_box.children
-        self.W = Matrix(f"W_{g}", getattr(p, f"W_{g}"), self._changed)
-        self.b = Vector(f"b_{g}", getattr(p, f"b_{g}"), self._changed)
-        self.weight_box.children = [W.HBox([self.W.box, self.b.box])]
+        self.W = None if matrix is None else Matrix(matrix, getattr(p, matrix), self._changed)
+        self.b = Vector(vector, getattr(p, vector), self._changed)
+        self.weight_box.children = [W.HBox([w.box for w in (self.W, self.b) if w is not None])]
         for row in old_rows:
             close_tree(row)
 
     def go(self, stage):
-        """Show stage 0..6 (clamped to the ends)."""
-        self.stage = min(max(int(stage), 0), len(viz.STAGES) - 1)
+        """Show a stage, 0 .. (number of stages − 1), clamped to the ends."""
+        last = len(self.stage_select.options) - 1
+        self.stage = min(max(int(stage), 0), last)
         self.prev_button.disabled = self.stage == 0
-        self.next_button.disabled = self.stage == len(viz.STAGES) - 1
+        self.next_button.disabled = self.stage == last
         if self.stage_select.value != self.stage:
-            self.stage_select.value = self.stage  # its observer comes back here, and refreshes
+            self.stage_select.value = self.stage  # its observer comes back here
         else:
-            self.refresh()
+            self._changed()
 
     def _compute_and_show(self):
-        g = self.gate.value  # the grid shows this gate's weights: take any edits (checked; kept only if valid)
-        self.params = self.params.replace(**{f"W_{g}": self.W.values, f"b_{g}": self.b.values})
-        self.step = core.lstm_step(self.x.values, self.h.values, self.c.values, self.params)
+        _, matrix, vector = self.groups[self.group.value]  # take the grid's edits (kept only if valid)
+        edits = {vector: self.b.values} | ({} if matrix is None else {matrix: self.W.values})
+        self.params = self.params.replace(**edits)
+        c = None if self.c is None else self.c.values
+        self.step = core.step(self.x.values, self.h.values, c, self.params)
         self.view.update(self.step, self.stage, self.params.order)
         self.image.value = self.view.png()
         self.stage_panel.value = viz.stage_html(self.step, self.params, self.stage)
-        self.values.value = viz.values_table_html(self.step, order=self.params.order)
+        self.values.value = viz.values_table_html(self.step, self.params)
         self.updates += 1
+
+
+def weight_groups(params):
+    """What the step explorer can edit, one group at a time: {key: (button label, matrix, vector)}.
+    A weight matrix comes with its bias (W_f with b_f); a peephole vector stands alone."""
+    groups = {}
+    for name in params.names():
+        if name.startswith("W_"):
+            bias = "b_" + name[2:]
+            groups[name] = (f"{name}, {bias}", name, bias)
+        elif name.startswith("p_"):
+            groups[name] = (f"{name} (peephole)", None, name)
+    return groups
 
 
 # ---------------------------------------------------------------- shapes in three notations
@@ -365,7 +411,7 @@ class DerivativeExplorer(Explorer):
                                       readout_format=".3f", style={"description_width": "70px"})
         self.scale.observe(self._changed, "value")
         self.table = W.HTML()
-        self.view = viz.ActivationView()
+        self.view = viz.ActivationView(self.params)
         self.widget = W.VBox([W.HBox([self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])]),
                               self.error, self.image, self.table])
         self.refresh()
@@ -374,7 +420,7 @@ class DerivativeExplorer(Explorer):
         self.step = core.lstm_step(self.x.values, self.h.values, self.c_prev, self.params.scaled(self.scale.value))
         self.view.update(self.step)
         self.image.value = self.view.png()
-        self.table.value = viz.derivatives_html(self.step)
+        self.table.value = viz.derivatives_html(self.step, self.params)
         self.updates += 1
 
 

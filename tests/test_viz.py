@@ -1,4 +1,5 @@
 """The pictures: rendered with Agg, their text artists carry the live numbers, and they follow the input."""
+import dataclasses
 import io
 
 import numpy as np
@@ -24,21 +25,39 @@ def test_png_bytes_decode_to_the_same_pixels():
     np.testing.assert_array_equal(decode(viz.png_bytes(rgb)), rgb)
 
 
-# What each diagram label means, written out here independently of lstm_viz's own tables.
+# What each diagram label means, written out here independently of lstm_viz's and lstm_core's tables.
 LABEL_VALUES = {
     "x_t": lambda s: s.x_t, "h_prev": lambda s: s.h_prev, "c_prev": lambda s: s.c_prev,
     "concat": lambda s: s.concat, "f": lambda s: s.f, "i": lambda s: s.i, "c_tilde": lambda s: s.c_tilde,
     "i_times_c": lambda s: s.i * s.c_tilde, "c": lambda s: s.f * s.c_prev + s.i * s.c_tilde,
-    "o": lambda s: s.o, "tanh_c": lambda s: np.tanh(s.c), "h": lambda s: s.o * np.tanh(s.c),
+    "o": lambda s: s.o, "tanh_c": lambda s: np.tanh(s.c), "h": lambda s: s.h,
+    "r": lambda s: s.r, "z": lambda s: s.z, "one_minus_z": lambda s: 1 - s.z,
+    "r_times_nh": lambda s: s.r * s.n_h, "h_tilde": lambda s: np.tanh(s.n_x + s.r * s.n_h),
+}
+LSTM_LABELS = {"x_t", "h_prev", "c_prev", "concat", "f", "i", "c_tilde", "i_times_c", "c", "o", "tanh_c", "h"}
+GRU_LABELS = {"x_t", "h_prev", "concat", "z", "one_minus_z", "r", "r_times_nh", "h_tilde", "h"}
+VARIANT_PARAMS = {
+    "standard": lambda m, n: core.LSTMParams.random(m, n, seed=3),
+    "peephole": lambda m, n: core.LSTMParams.random(m, n, seed=3, peephole=True),
+    "coupled": lambda m, n: core.LSTMParams.random(m, n, seed=3, coupled=True),
+    "GRU": lambda m, n: core.GRUParams.random(m, n, seed=3),
 }
 
 
-@pytest.mark.parametrize("n", [1, 3, 4, 5, 8])
-def test_diagram_text_carries_the_live_numbers(n):
-    s, p = step_of(n=n)
-    v = viz.StepView(3, n)
-    assert set(v.diagram.labels) == set(LABEL_VALUES)
-    for stage, spec in enumerate(viz.STEP_STAGES):
+def any_step(p):
+    rng = np.random.default_rng(1)
+    return core.step(rng.normal(size=p.m), rng.uniform(-1, 1, p.n), rng.normal(size=p.n), p)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANT_PARAMS))
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_diagram_text_carries_the_live_numbers(variant, n):
+    p = VARIANT_PARAMS[variant](3, n)
+    s = any_step(p)
+    v = viz.StepView(p)
+    assert set(v.diagram.labels) == (GRU_LABELS if variant == "GRU" else LSTM_LABELS)
+    shown_somewhere = set()
+    for stage, spec in enumerate(viz.layout_of(p).stages):
         v.update(s, stage)
         v.png()
         for key, label in v.diagram.labels.items():
@@ -46,18 +65,32 @@ def test_diagram_text_carries_the_live_numbers(n):
             if key not in spec.shows:  # only the name: no numbers from a stage not shown
                 assert "=" not in text and "[" not in text.replace("[x_t, h_(t-1)]", ""), (stage, key, text)
             elif n <= 4:
+                shown_somewhere.add(key)
                 assert text.endswith(" = " + viz.fmt_vec(LABEL_VALUES[key](s), most=6)), (stage, key, text)
             else:  # a colour strip per quantity, numbers in the stage panel
+                shown_somewhere.add(key)
                 assert text.endswith(f"({len(LABEL_VALUES[key](s))})")
                 np.testing.assert_allclose(v.diagram.strips[key].get_array(),
                                            np.clip(LABEL_VALUES[key](s), -1, 1))
         for key, strip in v.diagram.strips.items():
             assert strip.get_visible() == (key in spec.shows)
+    assert shown_somewhere == set(v.diagram.labels)  # every label gets its numbers at some stage
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANT_PARAMS))
+def test_every_quantity_is_in_the_values_panel_with_the_cores_numbers(variant):
+    p = VARIANT_PARAMS[variant](2, 3)
+    s = any_step(p)
+    html = viz.values_table_html(s, p)
+    fields = [f.name for f in dataclasses.fields(s)]
+    assert sorted(q.field for q in core.quantities(p)) == sorted(fields)  # every field, once
+    for field in fields:
+        assert viz.fmt_vec(getattr(s, field), 3) in html, field
 
 
 def test_bars_and_markers_show_the_right_quantity():
     s, p = step_of(seed=2)
-    v = viz.StepView(3, 3)
+    v = viz.StepView(p)
     v.update(s, 4)
     bars = {"f": s.f, "i": s.i, "c_tilde": np.tanh(s.z_c), "c": s.f * s.c_prev + s.i * np.tanh(s.z_c),
             "o": s.o, "h": s.h}
@@ -65,11 +98,12 @@ def test_bars_and_markers_show_the_right_quantity():
     for key, want in bars.items():
         np.testing.assert_allclose([b.get_height() for b in v.bars[key]], np.clip(want, -1.5, 1.5))
     slope = {"f": lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "c": lambda z: 1 / np.cosh(z) ** 2}
-    for g, (dot, diamond) in v.marks.items():
-        z = getattr(s, f"z_{g}")
-        d = slope["c"](z) if g == "c" else slope["f"](z)
-        np.testing.assert_allclose(diamond.get_data()[1], d, rtol=1e-12)  # σ' or tanh', not σ or tanh
-        f = np.tanh(z) if g == "c" else 1 / (1 + np.exp(-z))
+    assert set(v.marks) == {"f", "i", "c_tilde", "o"}
+    for field, (q, dot, hollow) in v.marks.items():
+        z = {"f": s.z_f, "i": s.z_i, "c_tilde": s.z_c, "o": s.z_o}[field]
+        d = slope["c"](z) if field == "c_tilde" else slope["f"](z)
+        np.testing.assert_allclose(hollow.get_data()[1], d, rtol=1e-12)  # σ' or tanh', not σ or tanh
+        f = np.tanh(z) if field == "c_tilde" else 1 / (1 + np.exp(-z))
         np.testing.assert_allclose(dot.get_data()[1], f, rtol=1e-12)
 
 
@@ -82,7 +116,7 @@ def test_forget_view_derivative_note_shows_sigma_prime():
 
 def test_changing_the_input_changes_numbers_and_pixels():
     s, p = step_of()
-    v = viz.StepView(3, 3)
+    v = viz.StepView(p)
     v.update(s, 1)
     before, text = decode(v.png()).copy(), v.diagram.labels["f"].get_text()
     s2 = core.lstm_step(s.x_t + 1.0, s.h_prev, s.c_prev, p)
@@ -96,29 +130,30 @@ def test_changing_the_input_changes_numbers_and_pixels():
 
 def test_blitted_frame_equals_a_full_redraw():
     s, p = step_of(seed=4)
-    v = viz.StepView(3, 3)
+    v = viz.StepView(p)
     for stage in range(7):
         v.update(s, stage)
         v.png()
     v.update(s, 2)
     blitted = decode(v.png()).copy()
-    fresh = viz.StepView(3, 3)
+    fresh = viz.StepView(p)
     fresh.update(s, 2)
     np.testing.assert_array_equal(decode(fresh.png()), blitted)
 
 
 def test_highlight_follows_the_stage():
     s, p = step_of()
-    v = viz.StepView(3, 3)
+    v = viz.StepView(p)
     frames = []
     for stage in range(7):
         v.update(s, stage)
-        assert v.diagram.lit_parts == viz.STAGE_PARTS[stage]
+        assert v.diagram.lit_parts == viz.STAGE_PARTS[stage] & set(v.diagram.parts)
         assert v.diagram.stage_title.get_text().endswith(viz.STAGES[stage])
         gate = {1: "f", 2: "i", 3: "c", 5: "o"}.get(stage)
         assert v.diagram.z_label.get_visible() == (gate is not None)
         if gate:
-            assert v.diagram.z_label.get_text() == f"z_{gate} = " + viz.fmt_vec(getattr(s, f"z_{gate}"), most=4)
+            want = f"$z_{{{gate}}}$ = " + viz.fmt_vec(getattr(s, f"z_{gate}"), most=4)
+            assert v.diagram.z_label.get_text() == want
         frames.append(decode(v.png()).copy())
     for a, b in zip(frames, frames[1:]):
         assert (a != b).any()

@@ -113,7 +113,7 @@ def test_step_explorer_walks_seven_stages_and_stops_at_the_ends():
         e.next_button.click()
         seen.append(e.stage)
     assert seen[:7] == list(range(7)) and seen[-1] == 6 and e.next_button.disabled
-    assert e.view.diagram.lit_parts == viz.STAGE_PARTS[6]
+    assert e.view.diagram.lit_parts == viz.STAGE_PARTS[6] & set(e.view.diagram.parts)
     assert "h_t = o_t" in e.stage_panel.value
     for _ in range(10):
         e.prev_button.click()
@@ -158,7 +158,7 @@ def test_resizing_and_editing_weights():
     assert e.params.n == 7 and e.step.h.shape == (7,) and e.view.n == 7 and len(e.c.sliders) == 7
     e.m_slider.value = 2
     assert e.params.m == 2 and len(e.x.sliders) == 2 and len(e.W.cells[0]) == 9
-    e.gate.value = "o"
+    e.group.value = "W_o"
     e.W.cells[1][0].value = 2.5
     assert e.params.W_o[1, 0] == 2.5
     np.testing.assert_array_equal(e.step.h, core.lstm_step(e.x.values, e.h.values, e.c.values, e.params).h)
@@ -200,15 +200,15 @@ def test_derivative_explorer_marks_the_current_z():
     e = DerivativeExplorer()
     assert e.step.z_f.tolist() == [92, 177, 136]
     dots = {}
-    for g, f, fp, dot, diamond in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU comes last)
-        dots.setdefault(g, (dot, diamond))
+    for q, f, fp, dot, diamond in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU comes last)
+        dots.setdefault(q.field, (dot, diamond))
     assert list(dots["f"][1].get_data()[1]) == list(core.sigmoid_prime(e.step.z_f))
     before = e.image.value
     e.scale.value = 0.01
     x, h, c, p = core.question_example()
     want = core.lstm_step(x, h, c, p.scaled(e.scale.value))
     np.testing.assert_array_equal(e.step.z_f, want.z_f)
-    np.testing.assert_array_equal(dots["c"][1].get_data()[1], core.tanh_prime(want.z_c))
+    np.testing.assert_array_equal(dots["c_tilde"][1].get_data()[1], core.tanh_prime(want.z_c))
     assert e.image.value != before and viz.fmt_vec(want.z_f, 3) in e.table.value
 
 
@@ -237,8 +237,8 @@ def test_of_with_values_beyond_the_sliders_shows_those_values():
     e = StepExplorer.of([12.0, 0.0, 0.0], h, c, p)
     assert e.x.values == [12.0, 0.0, 0.0] and e.x.sliders[0].max >= 12
     np.testing.assert_array_equal(e.step.h, core.lstm_step([12.0, 0, 0], h, c, p).h)
-    e.gate.value = "i"
-    e.gate.value = "f"
+    e.group.value = "W_i"
+    e.group.value = "W_f"
     assert e.b.values[0] == 20.0 and e.params.b_f[0] == 20.0
     e.b.set([-35.5, 0, 0])  # set widens too: never clamped
     assert e.b.values[0] == -35.5 and e.params.b_f[0] == -35.5
@@ -259,7 +259,7 @@ def test_switching_the_edited_gate_clears_the_error_of_the_last_grid():
     e = StepExplorer()
     e.W.cells[0][0].value = float("nan")
     assert "W_f" in e.error.value
-    e.gate.value = "o"
+    e.group.value = "W_o"
     assert e.error.value == "" and e.W.values == e.params.W_o.tolist()
 
 
@@ -275,3 +275,36 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
     assert "[h_(t-1), x_t]" in f.view.z_title.get_text()
     f.order.value = "xh"
     assert "[x_t, h_(t-1)]" in f.view.z_title.get_text()
+
+
+# ---------------------------------------------------------------- every variant in the step explorer
+
+@pytest.mark.parametrize("variant", lessons.VARIANTS)
+def test_step_explorer_steps_through_every_variant(variant):
+    e = StepExplorer()
+    e.variant.value = variant
+    assert lessons.variant_name(e.params) == variant and e.error.value == ""
+    c = None if e.c is None else e.c.values
+    want = core.step(e.x.values, e.h.values, c, e.params)
+    stages = len(e.stage_select.options)
+    assert stages == (5 if variant == "GRU" else 7)
+    for k in range(stages):
+        e.go(k)
+        assert f"Stage {k + 1} " in e.stage_panel.value and e.error.value == ""
+    np.testing.assert_array_equal(e.step.h, want.h)
+    assert e.next_button.disabled and e.view.kind == e.params.variant
+    buttons = [label for label, _ in e.group.options]
+    assert ("W_i, b_i" in buttons) == ("coupled" not in variant and variant != "GRU")
+    assert ("p_f (peephole)" in buttons) == ("peephole" in variant)
+
+
+def test_step_explorer_of_a_gru_cell():
+    p = core.GRUParams.random(2, 3, seed=4)
+    e = StepExplorer.of([0.5, -1.0], [0.1, 0.2, 0.3], None, p)
+    assert e.c is None and len(e.state_box.children) == 2 and e.variant.value == "GRU"
+    e.group.value = "W_hh"
+    e.W.cells[1][2].value = 0.75
+    assert e.params.W_hh[1, 2] == 0.75
+    np.testing.assert_array_equal(e.step.h, core.gru_step([0.5, -1.0], [0.1, 0.2, 0.3], e.params).h)
+    e.go(4)
+    assert "(1 − " in e.stage_panel.value and "h_t[2] =" in e.stage_panel.value
