@@ -48,7 +48,8 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
 
 def make_copy(tmp_path):
     """The Makefile and requirements in an empty folder: make's own logic, without a real install."""
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "requirements-interop.txt"):
+    for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt",
+                 "requirements-interop.txt"):
         shutil.copy(ROOT / name, tmp_path)
     return tmp_path
 
