@@ -246,3 +246,16 @@ def shape_table(m, n):
         ShapeRow("parameters", f"{core.param_count(m, n)}", f"{core.param_count(m, n, True)}",
                  f"{core.param_count(m, n)}"),
     ]
+
+# ---------------------------------------------------------------- checking a derivative without the backward pass
+
+
+def jacobian(f, a, eps=1e-6):
+    """∂f/∂a by central differences, (len f(a), len a): an independent check of any backward formula."""
+    a = core.as_array("a", a)
+    columns = []
+    for k in range(len(a)):
+        step = np.zeros_like(a)
+        step[k] = eps
+        columns.append((f(a + step) - f(a - step)) / (2 * eps))  # (len f(a),)
+    return np.array(columns).T

@@ -111,3 +111,19 @@ def json_outputs_untouched(path):
     import nbformat
     nb = nbformat.read(path, as_version=4)
     return all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
+
+
+def test_voila_lesson_6_steps_through_a_gru(tmp_path):
+    with server("voila", ROOT / "notebooks" / "06_relatives_gru_peephole.ipynb") as url, \
+            browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first.wait_for(timeout=120000)
+        for stage in ("2 reset gate", "3 update gate", "4 candidate", "5 hidden state"):
+            page.get_by_role("button", name="Next ▶").first.click()
+            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(timeout=15000)
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and "Error" not in text.replace("ErrorBar", "")
+        assert not errors, errors

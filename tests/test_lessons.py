@@ -91,3 +91,10 @@ def test_adam_is_adam():
 def test_bad_variant():
     with pytest.raises(ValueError, match="variant must be one of"):
         lessons.gradient_flow(5, variant="LSMT")
+
+
+def test_jacobian_by_finite_differences():
+    A = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
+    np.testing.assert_allclose(lessons.jacobian(lambda v: A @ v, [0.3, -0.7]), A, atol=1e-9)
+    np.testing.assert_allclose(lessons.jacobian(np.tanh, [0.5, 2.0]), np.diag(1 - np.tanh([0.5, 2.0]) ** 2),
+                               atol=1e-9)

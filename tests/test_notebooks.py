@@ -34,13 +34,14 @@ def test_executes_without_error(path, tmp_path):
     assert widgets, "the lesson shows no interactive part"
 
 
-def test_lesson4_runs_without_torch(tmp_path, monkeypatch):
-    """Where PyTorch is missing, lesson 4 falls back to the committed PyTorch numbers."""
+@pytest.mark.parametrize("prefix", ["05_", "06_"])
+def test_torch_lessons_run_without_torch(prefix, tmp_path, monkeypatch):
+    """Where PyTorch is missing, lessons 5 and 6 fall back to the committed PyTorch numbers."""
     fake = tmp_path / "no_torch" / "torch"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('torch is hidden for this test')\n")
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))
-    path = [p for p in NOTEBOOKS if p.name.startswith("04_")][0]
+    path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
