@@ -39,3 +39,16 @@ garrays |= dict(x=gx[0].numpy(), h0=gh0[0].numpy(), h1=gh1[0].numpy(), xs=gxs[:,
                 hs=ghs[:, 0].numpy(), torch_version=np.array(torch.__version__))
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_gru_example.npz", **garrays)
 print({k: v.shape for k, v in garrays.items()})
+
+# nn.LSTM with two layers, both directions and a batch of two sequences, in float64.
+torch.manual_seed(1997)
+module = torch.nn.LSTM(m, n, num_layers=2, bidirectional=True).double()
+mxs = torch.randn(4, 2, m, dtype=torch.float64)  # (T, B, m)
+mh0, mc0 = torch.randn(4, 2, n, dtype=torch.float64), torch.randn(4, 2, n, dtype=torch.float64)  # (L·D, B, n)
+with torch.no_grad():
+    mout, (mhn, mcn) = module(mxs, (mh0, mc0))
+marrays = {f"module_{k}": v.detach().numpy() for k, v in module.state_dict().items()}
+marrays |= dict(xs=mxs.numpy(), h0=mh0.numpy(), c0=mc0.numpy(), output=mout.numpy(), h_n=mhn.numpy(),
+                c_n=mcn.numpy(), torch_version=np.array(torch.__version__))
+np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_module_example.npz", **marrays)
+print({k: v.shape for k, v in marrays.items()})
