@@ -259,3 +259,86 @@ def jacobian(f, a, eps=1e-6):
         step[k] = eps
         columns.append((f(a + step) - f(a - step)) / (2 * eps))  # (len f(a),)
     return np.array(columns).T
+
+# ---------------------------------------------------------------- sequences for the through-time lesson
+
+SEQUENCES = ("write, hold, read", "a word", "a sine", "random")
+WORD = "remember"
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A sequence to run a cell along: inputs xs (T, m), the cell, where it starts (h0, c0 of shape
+    (n,)), names for the input channels, and one line on what to watch."""
+    name: str
+    xs: np.ndarray
+    params: object
+    h0: np.ndarray
+    c0: np.ndarray
+    channels: tuple
+    note: str
+
+
+def write_hold_read(T=12, forget_bias=6.0, seed=0):
+    """Hand-made weights for n = 2 units on inputs (value, write, read): unit 0 writes the value at
+    t = 1 (i ≈ 1), holds it (f ≈ 1, i ≈ 0) through the noise, and shows it when read at the last step
+    (o ≈ 1); unit 1 has no forget bias (f ≈ 0.5) and loses the value within a few steps."""
+    T = core.as_size("T", T)
+    if T < 3:
+        raise ValueError(f"T must be ≥ 3 for write, hold, read (write at t = 1, read at t = T−1), got {T}")
+    rng = np.random.default_rng(core.as_seed(seed))
+    xs = np.zeros((T, 3))  # (T, m): value, write flag, read flag
+    xs[:, 0] = rng.normal(0, 0.3, T)  # noise on the value channel
+    xs[1] = (1.0, 1.0, 0.0)  # t = 1: the value 1 arrives with the write flag
+    xs[T - 1, 2] = 1.0  # the last step asks to read
+    zero = np.zeros((2, 5))  # (n, m+n): nothing from h_(t-1), to keep the picture clean
+    W_i = zero.copy()
+    W_i[:, 1] = 10.0  # write flag opens the input gate: σ(10 − 5) ≈ 0.993, else σ(−5) ≈ 0.007
+    W_c = zero.copy()
+    W_c[:, 0] = 3.0  # the candidate carries the value: tanh(3·1) ≈ 0.995
+    W_o = zero.copy()
+    W_o[:, 2] = 10.0  # read flag opens the output gate
+    b_f = np.array([core.as_number("forget_bias", forget_bias), 0.0])
+    p = core.LSTMParams(W_f=zero, b_f=b_f, W_i=W_i, b_i=[-5.0, -5.0], W_c=W_c, b_c=[0.0, 0.0],
+                        W_o=W_o, b_o=[-5.0, -5.0])
+    return Sequence("write, hold, read", xs, p, np.zeros(2), np.zeros(2), ("value", "write", "read"),
+                    "unit 0 keeps the value from t = 1 to the read at the end; unit 1 (f ≈ 0.5) loses it")
+
+
+def sequence(name, T=12, seed=0, forget_shift=0.0):
+    """A named sequence for the through-time explorer; forget_shift is added to every unit's b_f
+    (0: as designed; write, hold, read breaks when it pulls unit 0's forget gate away from 1)."""
+    shift = core.as_number("forget_shift", forget_shift)
+    if name == SEQUENCES[0]:
+        data = write_hold_read(T, seed=seed)
+    elif name not in SEQUENCES:
+        raise ValueError(f"sequence must be one of {SEQUENCES}, got {name!r}")
+    else:
+        data = _sequence(name, core.as_size("T", T), core.as_seed(seed))
+    p = data.params
+    return Sequence(data.name, data.xs, p.replace(b_f=p.b_f + shift), data.h0, data.c0, data.channels,
+                    data.note)
+
+
+def _sequence(name, T, seed):
+    rng = np.random.default_rng(seed)
+    if name == "a word":
+        letters = sorted(set(WORD))
+        xs = np.zeros((T, len(letters)))  # (T, m): one-hot characters, the word repeated
+        for t in range(T):
+            xs[t, letters.index(WORD[t % len(WORD)])] = 1.0
+        channels = tuple(letters)
+        note = f"the word '{WORD}', one character per step, each a one-hot x_t over {len(letters)} letters"
+    elif name == "a sine":
+        xs = np.sin(2 * np.pi * np.arange(T) / 12)[:, None]  # (T, 1)
+        channels, note = ("sin",), "a sine with a period of 12 steps"
+    else:
+        xs = rng.normal(0, 1, (T, 2))  # (T, 2)
+        channels, note = ("x0", "x1"), "random inputs"
+    p = core.LSTMParams.random(xs.shape[1], 3, seed=seed, scale=1.0)
+    return Sequence(name, xs, p, np.zeros(3), np.zeros(3), channels, note)
+
+
+def memory_after(f, k):
+    """What is left of a memory after k steps with the forget gate at f and nothing written: f**k."""
+    return float(f) ** k

@@ -328,7 +328,7 @@ class CellDiagram:
 
     def __init__(self, ax, params, blit):
         self.ax, self.blit, self.layout = ax, blit, layout_of(params)
-        self.n, self.parts, self.labels, self.strips = params.n, {}, {}, {}
+        self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
         m, n = params.m, params.n
         table = {q.field: q for q in core.quantities(params)}
         self.names = {key: (DERIVED[key][0] if key in DERIVED else table[key].symbol)
@@ -362,8 +362,18 @@ class CellDiagram:
             self._add(part, ax.text(x, y, sym, ha="center", va="center", fontsize=12, zorder=4))
         length = {"x_t": m, "concat": m + n}  # every other labelled quantity has n entries
         for part, key, x, y, ha in self.layout.labels:
-            label = ax.text(x, y, self.names[key], ha=ha, va="bottom", fontsize=11, zorder=5)
-            self.labels[key] = self._add(part, label)
+            # Two artists a label: its name in mathtext (parsed once, cached) and its numbers in plain
+            # text (cheap to redraw), one anchored to the other so that they read "name = numbers".
+            if ha == "left":
+                name = ax.text(x, y, self.names[key], ha="left", va="bottom", fontsize=11, zorder=5)
+                value = ax.annotate("", xy=(1, 0), xycoords=name, ha="left", va="bottom", fontsize=11,
+                                    zorder=5)
+            else:
+                value = ax.text(x, y, "", ha="right", va="bottom", fontsize=11, zorder=5)
+                name = ax.annotate(self.names[key], xy=(0, 0), xycoords=value, ha="right", va="bottom",
+                                   fontsize=11, zorder=5)
+            self.labels[key] = self._add(part, name)
+            self.values[key] = self._add(part, value)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
                 x0 = x if ha == "left" else x - k_max * w
@@ -380,6 +390,10 @@ class CellDiagram:
         self.parts.setdefault(part, []).append(artist)
         return artist
 
+    def text(self, key):
+        """What a label reads now: its name and, when its stage shows it, ' = ' and its numbers."""
+        return self.labels[key].get_text() + self.values[key].get_text()
+
     def value(self, step, key):
         """The numbers a label shows: a field of the step, or a DERIVED value."""
         return DERIVED[key][1](step) if key in DERIVED else getattr(step, key)
@@ -392,27 +406,32 @@ class CellDiagram:
         """
         spec = self.layout.stages[stage]
         for part, key, x, y, ha in self.layout.labels:
-            label = self.labels[key]
+            label, numbers = self.labels[key], self.values[key]
             name = concat_label(order) if key == "concat" else self.names[key]
             live = key in spec.shows
             self.blit.freeze(label, not live)
+            self.blit.freeze(numbers, not live)
             value = self.value(step, key)
+            label.set_text(name)
+            numbers.set_text("")
             if key in self.strips:
                 label.set_text(f"{name} ({len(value)})")
                 self.strips[key].set_visible(live)
                 self.blit.freeze(self.strips[key], not live)
                 self.strips[key].set_array(np.clip(value, -1, 1))
+            elif live and ha == "left":
+                numbers.set_text(f" = {fmt_vec(value, most=6)}")
             elif live:
-                label.set_text(f"{name} = {fmt_vec(value, most=6)}")
-            else:
-                label.set_text(name)
-            label.set_alpha(1.0 if live or part in spec.parts else 0.3)
+                label.set_text(f"{name} = ")
+                numbers.set_text(fmt_vec(value, most=6))
+            for artist in (label, numbers):
+                artist.set_alpha(1.0 if live or part in spec.parts else 0.3)
         self.z_label.set_visible(spec.gate is not None)
         if spec.gate:
             pre = self.pre[spec.gate]
             self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
-            self.z_label.set_text(f"${pre[0]}_{{{pre[2:]}}}$ = {fmt_vec(getattr(step, pre), most=4)}")
-        labels = set(self.labels.values())
+            self.z_label.set_text(f"{pre} = {fmt_vec(getattr(step, pre), most=4)}")  # plain: no mathtext
+        labels = set(self.labels.values()) | set(self.values.values())
         for part, arts in self.parts.items():
             for a in arts:
                 if a not in labels:
@@ -771,3 +790,98 @@ def training_picture(result):
     b.legend(fontsize=8, loc="lower right")
     fig.canvas.draw()
     return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]))
+
+# ---------------------------------------------------------------- lesson 3: through time
+
+CURVE_FIELDS = (("f", "$f_t$", (-0.05, 1.05)), ("i", "$i_t$", (-0.05, 1.05)), ("o", "$o_t$", (-0.05, 1.05)),
+                ("c", "$C_t$", None), ("h", "$h_t$", (-1.05, 1.05)))
+UNIT_COLOURS = (BLUE, VERMILION, GREEN, PURPLE, ORANGE, SKY, "k", GREY)
+UNIT_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
+
+
+class SequenceView(BlitFigure):
+    """The cell unrolled over time: a strip of up to VISIBLE cells with C_t and h_t flowing right and x_t
+    entering from below (colour squares, one per entry), the cursor's cell outlined; under it, each
+    unit's f_t, i_t, o_t, C_t and h_t over time with the cursor marked."""
+    VISIBLE = 12
+
+    def __init__(self, T, m, n):
+        super().__init__((11, 5.2))
+        self.T, self.m, self.n = T, m, n
+        self.cells = min(T, self.VISIBLE)
+        gs = self.fig.add_gridspec(2, 5, height_ratios=(1.15, 1), left=0.05, right=0.99, bottom=0.1,
+                                   top=0.97, hspace=0.35, wspace=0.35)
+        ax = self.strip = self.fig.add_subplot(gs[0, :])
+        ax.set_xlim(-0.6, self.VISIBLE - 0.4)
+        ax.set_ylim(-1.25, 1.35)
+        ax.set_axis_off()
+        w = 0.7 / max(m, n)  # one square per entry
+        boxes, c_cells, h_cells, x_cells = [], [], [], []
+        for k in range(self.cells):
+            boxes.append(FancyBboxPatch((k - 0.36, -0.32), 0.72, 0.64, boxstyle="round,pad=0.03"))
+            for j in range(n):
+                c_cells.append(Rectangle((k - 0.35 + j * w, 0.5), w, 0.22))
+                h_cells.append(Rectangle((k - 0.35 + j * w, -0.72), w, 0.22))
+            for j in range(m):
+                x_cells.append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
+            if k + 1 < self.cells:  # the recurrence: C_t and h_t flow into the next cell
+                ax.annotate("", (k + 0.62, 0.61), (k + 0.38, 0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
+                ax.annotate("", (k + 0.62, -0.61), (k + 0.38, -0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
+            ax.annotate("", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY))
+        ax.add_collection(PatchCollection(boxes, fc="#F4F4F4", ec=GREY, lw=1))
+        ax.text(-0.55, 0.61, "$C_t$", ha="right", va="center", fontsize=11)
+        ax.text(-0.55, -0.61, "$h_t$", ha="right", va="center", fontsize=11)
+        ax.text(-0.55, -1.01, "$x_t$", ha="right", va="center", fontsize=11)
+        self.c_strip, self.h_strip, self.x_strip = self.animate(*(
+            ax.add_collection(PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5))
+            for cells in (c_cells, h_cells, x_cells)))
+        self.cursor_box = self.animate(ax.add_patch(FancyBboxPatch((-0.36, -0.32), 0.72, 0.64, fc="none",
+                                                                   ec=VERMILION, lw=3,
+                                                                   boxstyle="round,pad=0.03")))[0]
+        self.step_labels = self.animate(*[ax.text(k, 0.0, "", ha="center", va="center", fontsize=11)
+                                          for k in range(self.cells)])
+        self.title = self.animate(ax.text(self.VISIBLE / 2 - 0.5, 1.22, "", ha="center", va="center",
+                                          fontsize=12, weight="bold"))[0]
+        self.curves, self.cursors, self.axes = {}, [], {}
+        ts = np.arange(T)
+        for col, (field, name, ylim) in enumerate(CURVE_FIELDS):
+            a = self.axes[field] = self.fig.add_subplot(gs[1, col])
+            a.set_xlim(-0.5, T - 0.5)
+            if ylim:
+                a.set_ylim(*ylim)
+            a.set_title(name, fontsize=11)
+            a.set_xlabel("time step t", fontsize=10)
+            a.tick_params(labelsize=9)
+            if col == 0:
+                a.set_ylabel("value, one line per unit", fontsize=10)
+            self.curves[field] = self.animate(*[
+                a.plot(ts, np.zeros(T), marker=UNIT_MARKERS[j % 8], ms=4, color=UNIT_COLOURS[j % 8], lw=1.4,
+                       label=f"unit {j}")[0] for j in range(n)])
+            self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
+        self.axes["h"].legend(fontsize=8, loc="lower right", frameon=False)
+
+    def window(self, t):
+        """The first step shown in the strip, so that t is visible (and centred when it can be)."""
+        return int(min(max(t - self.VISIBLE // 2, 0), self.T - self.cells))
+
+    def update(self, steps, t):
+        """Show a list of T step records with the cursor at step t."""
+        start = self.window(t)
+        shown = steps[start:start + self.cells]
+        self.c_strip.set_array(np.clip(np.concatenate([s.c for s in shown]), -1, 1))
+        self.h_strip.set_array(np.clip(np.concatenate([s.h for s in shown]), -1, 1))
+        self.x_strip.set_array(np.clip(np.concatenate([s.x_t for s in shown]), -1, 1))
+        for k, label in enumerate(self.step_labels):
+            label.set_text(f"t={start + k}")
+        self.cursor_box.set_x(t - start - 0.36)
+        self.title.set_text(f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1")
+        for field, lines in self.curves.items():
+            values = np.array([getattr(s, field) for s in steps])  # (T, n)
+            for j, line in enumerate(lines):
+                line.set_ydata(values[:, j])
+        for line in self.cursors:
+            line.set_xdata([t, t])
+        c_max = max(1.0, float(np.abs([s.c for s in steps]).max()) * 1.1)
+        if self.axes["c"].get_ylim() != (-c_max, c_max):  # a new range is a new static background
+            self.axes["c"].set_ylim(-c_max, c_max)
+        self.key = (round(c_max, 6),)

@@ -108,6 +108,11 @@ class Explorer:
         self.error = W.HTML()
         self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
+        self.links = []  # widgets that live outside the displayed tree (jslink's Link)
+
+    def widgets(self):
+        """Every widget this explorer owns: its displayed tree and its links."""
+        return walk(self.widget) + self.links
 
     @contextmanager
     def quiet(self):
@@ -458,4 +463,98 @@ class GradientFlowExplorer(Explorer):
         self.readout.value = (f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
                               f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
                               f"{self.flow.keep[-1]:.3g}</p>")
+        self.updates += 1
+
+
+# ---------------------------------------------------------------- lesson 3: through time
+
+class SequenceExplorer(Explorer):
+    """Lesson 3: the cell run along a sequence. A time cursor (◀ ▶, a slider, Play) shows step t on the
+    unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable."""
+
+    def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0):
+        super().__init__()
+        self.sequence = W.Dropdown(options=lessons.SEQUENCES, value=sequence, description="sequence")
+        self.T = W.IntSlider(value=T, min=3, max=50, description="T (steps)", continuous_update=False)
+        self.forget_shift = W.FloatSlider(value=0.0, min=-8, max=4, step=0.25, description="b_f shift")
+        self.seed = W.IntText(value=seed, description="seed", layout={"width": "160px"})
+        self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t")
+        self.play = W.Play(value=0, min=0, max=T - 1, interval=600, description="play")
+        self.links.append(W.jslink((self.play, "value"), (self.t, "value")))  # together in the browser
+        self.play.observe(self._play_moved, "value")  # and in the kernel (headless) as well
+        self.back_button = W.Button(description="◀", layout={"width": "48px"})
+        self.forward_button = W.Button(description="▶", layout={"width": "48px"})
+        self.note = W.HTML()
+        self.step_image = W.Image(format="png", layout={"max_width": "100%"})
+        self.x_box = W.VBox()
+        self.back_button.on_click(lambda _: self.move(self.t.value - 1))
+        self.forward_button.on_click(lambda _: self.move(self.t.value + 1))
+        self.t.observe(self._cursor_moved, "value")
+        for w in (self.sequence, self.T, self.seed, self.forget_shift):
+            w.observe(self._rebuild, "value")
+        self.widget = W.VBox([
+            W.HBox([self.sequence, self.T, self.seed, self.forget_shift], layout={"flex_flow": "row wrap"}),
+            W.HBox([self.play, self.back_button, self.t, self.forward_button], layout={"flex_flow": "row wrap"}),
+            self.note, self.error, self.image, self.x_box, self.step_image])
+        self.x = self.data = self.xs = self.steps = self.view = self.step_view = None
+        self._rebuild()
+
+    def _play_moved(self, change):
+        self.t.value = change["new"]
+
+    def move(self, t):
+        """Put the cursor on step t (clamped to 0..T−1)."""
+        self.t.value = min(max(int(t), 0), self.T.value - 1)
+
+    def _rebuild(self, change=None):
+        """A new sequence, length, seed or forget-bias shift: new inputs and weights, then redraw."""
+        if self._quiet:
+            return
+        try:
+            data = lessons.sequence(self.sequence.value, self.T.value, self.seed.value, self.forget_shift.value)
+        except (ValueError, TypeError) as e:
+            self._show_error(e)
+            return
+        self.data, self.xs = data, data.xs.copy()
+        T, m, n = len(data.xs), data.params.m, data.params.n
+        with self.quiet():
+            self.t.max = self.play.max = T - 1
+            if self.view is None or (self.view.T, self.view.m, self.view.n) != (T, m, n):
+                self.view = viz.SequenceView(T, m, n)
+            if self.step_view is None or (self.step_view.m, self.step_view.n) != (m, n):
+                self.step_view = viz.StepView(data.params)
+            self._show_x()
+        self.note.value = (f"<p><b>{escape(data.name)}</b>: {escape(data.note)}. "
+                           "<i>b_f shift</i> is added to every unit's forget bias (0: as designed).</p>")
+
+    def _show_x(self):
+        """Sliders for x_t at the cursor, one per input channel."""
+        if self.x is not None:
+            self.x.close()
+        old = self.x_box.children
+        self.x = Vector(f"x_t at t = {self.t.value}", self.xs[self.t.value], self._edit_x)
+        for slider, channel in zip(self.x.sliders, self.data.channels):
+            slider.description = f"x[{channel}]"
+        self.x_box.children = [self.x.box]
+        for w in old:
+            close_tree(w)
+
+    def _cursor_moved(self, change=None):
+        if not self._quiet:
+            with self.quiet():  # the x_t sliders follow the cursor; then one redraw
+                self._show_x()
+
+    def _edit_x(self, change=None):
+        """x_t at the cursor changed: every step from t on is recomputed; nothing before it changes."""
+        if not self._quiet:
+            self.xs[self.t.value] = self.x.values
+            self.refresh()
+
+    def _compute_and_show(self):
+        p, t = self.data.params, self.t.value
+        self.steps = core.lstm_forward(self.xs, self.data.h0, self.data.c0, p)
+        self.view.update(self.steps, t)
+        self.image.value = self.view.png()
+        self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
+        self.step_image.value = self.step_view.png()
         self.updates += 1

@@ -34,6 +34,7 @@ EXPLORERS = {
     "ShapeExplorer": lambda: lw.ShapeExplorer(),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=100),
+    "SequenceExplorer": lambda: lw.SequenceExplorer(T=50),
 }
 SIZES = ("m (", "n (", "T (")  # sliders that change sizes (a new structure, not a redraw)
 

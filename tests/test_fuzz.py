@@ -24,8 +24,9 @@ EXPLORERS = {
     "ShapeExplorer": lambda: lw.ShapeExplorer(),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=20),
+    "SequenceExplorer": lambda: lw.SequenceExplorer(),
 }
-VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText)
+VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText, W.Play)
 
 
 def test_every_explorer_class_is_fuzzed():
@@ -59,7 +60,7 @@ def operate(w, rng):
         value = rng.uniform(w.min, w.max)
     else:
         value = rng.normal(0, 3)
-    if isinstance(w, (W.IntSlider, W.IntText)) and math.isfinite(value):
+    if isinstance(w, (W.IntSlider, W.IntText, W.Play)) and math.isfinite(value):
         value = int(round(value))
     try:
         w.value = value
@@ -82,7 +83,7 @@ def test_a_thousand_random_operations(name):
                 options = controls(explorer)
                 operate(options[rng.integers(len(options))], rng)
                 live = len(_instances) - before
-                tree = len(lw.walk(explorer.widget))
+                tree = len(explorer.widgets())
                 assert live <= tree, f"operation {k}: {live} live widgets, {tree} in the tree"
                 assert "Traceback" not in explorer.error.value
             kept = tracemalloc.get_traced_memory()[0]

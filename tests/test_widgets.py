@@ -267,7 +267,7 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
     x, h, c, p = core.question_example()
     e = StepExplorer.of(x, h, c, p.with_order("hx"))
     e.go(1)
-    assert "[h_(t-1), x_t]" in e.view.diagram.labels["concat"].get_text()
+    assert "[h_(t-1), x_t]" in e.view.diagram.text("concat")
     assert "[x_t, h_(t-1)]" not in e.stage_panel.value and "[h_(t-1), x_t]" in e.stage_panel.value
     assert "[h_{t-1}, x_t]" in e.values.value and "[x_t, h_{t-1}]" not in e.values.value
     f = ForgetGateExplorer()
@@ -308,3 +308,65 @@ def test_step_explorer_of_a_gru_cell():
     np.testing.assert_array_equal(e.step.h, core.gru_step([0.5, -1.0], [0.1, 0.2, 0.3], e.params).h)
     e.go(4)
     assert "(1 − " in e.stage_panel.value and "h_t[2] =" in e.stage_panel.value
+
+
+# ---------------------------------------------------------------- lesson 3: through time
+
+def test_sequence_explorer_cursor_shows_exactly_that_step():
+    from lstm_widgets import SequenceExplorer
+    e = SequenceExplorer()
+    data = lessons.sequence(lessons.SEQUENCES[0])
+    want = core.lstm_forward(data.xs, data.h0, data.c0, data.params)
+    for t in (0, 1, 5, 11):
+        e.move(t)
+        np.testing.assert_array_equal(e.steps[t].c, want[t].c)
+        assert e.step_view.diagram.text("c") == "$C_t$ = " + viz.fmt_vec(want[t].c)  # the step view: step t
+        assert e.view.cursors[0].get_xdata()[0] == t and e.x.values == list(data.xs[t])
+    assert e.view.curves["c"][0].get_ydata().tolist() == [s.c[0] for s in want]
+
+
+def test_sequence_explorer_play_and_buttons_move_the_cursor():
+    from lstm_widgets import SequenceExplorer
+    e = SequenceExplorer(T=8)
+    e.play.value = 3  # what the Play widget does each tick
+    assert e.t.value == 3 and e.view.cursors[0].get_xdata()[0] == 3
+    e.forward_button.click()
+    e.back_button.click()
+    e.back_button.click()
+    assert e.t.value == 2
+    for _ in range(10):
+        e.forward_button.click()
+    assert e.t.value == 7 and e.t.max == 7 and e.play.max == 7
+
+
+@pytest.mark.parametrize("name", lessons.SEQUENCES)
+def test_sequence_explorer_loads_every_sequence(name):
+    from lstm_widgets import SequenceExplorer
+    e = SequenceExplorer()
+    e.sequence.value = name
+    data = lessons.sequence(name, 12, 0)
+    assert e.error.value == "" and len(e.steps) == 12 and len(e.x.sliders) == data.params.m
+    np.testing.assert_array_equal(e.steps[-1].h, core.lstm_forward(data.xs, data.h0, data.c0, data.params)[-1].h)
+
+
+def test_editing_x_at_t_changes_that_step_and_later_ones_only():
+    from lstm_widgets import SequenceExplorer
+    e = SequenceExplorer(sequence="random", T=10)
+    before = [(s.h.copy(), s.c.copy()) for s in e.steps]
+    e.move(4)
+    e.x.sliders[1].value = 3.0
+    for t, (s, (h, c)) in enumerate(zip(e.steps, before)):
+        assert np.array_equal(s.h, h) == (t < 4), t
+    e.move(7)
+    e.move(4)  # the edit stays with its step
+    assert e.x.values[1] == 3.0
+
+
+def test_write_hold_read_and_breaking_it():
+    from lstm_widgets import SequenceExplorer
+    e = SequenceExplorer()
+    last = e.steps[-1]
+    assert last.o[0] > 0.99 and abs(last.h[0]) > 0.7  # read at the end: the value held since t = 1
+    assert e.steps[1].i[0] > 0.99 and max(s.i[0] for s in e.steps[2:]) < 0.01
+    e.forget_shift.value = -6.0  # the learner breaks it: unit 0's forget gate at σ(0) = 0.5
+    assert abs(e.steps[-1].h[0]) < 0.01
