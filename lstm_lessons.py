@@ -342,3 +342,33 @@ def _sequence(name, T, seed):
 def memory_after(f, k):
     """What is left of a memory after k steps with the forget gate at f and nothing written: f**k."""
     return float(f) ** k
+
+
+def module_shapes(T, B, m, n, layers=1, bidirectional=False, batch_first=False):
+    """Every tensor of an nn.LSTM(m, n, num_layers=layers, bidirectional=..., batch_first=...) run on
+    B sequences of T steps, in our notation, PyTorch's and Keras's; the parameter count per layer."""
+    T, B, m, n, L = (core.as_size(k, v) for k, v in (("T", T), ("B", B), ("m", m), ("n", n), ("layers", layers)))
+    D = 2 if bidirectional else 1
+    seq = f"({B}, {T}, " if batch_first else f"({T}, {B}, "
+    keras_seq = f"({B}, {T}, "  # Keras is always batch first
+    rows = [
+        ShapeRow("input", f"B = {B} sequences, each xs ({T}, {m})", f"input {seq}{m})", f"inputs {keras_seq}{m})"),
+        ShapeRow("output: h_t of every step", f"B × ({T}, {D}·{n} = {D * n})", f"output {seq}{D * n})",
+                 f"return_sequences=True: {keras_seq}{D * n})"),
+        ShapeRow("h_n: the last h_t", f"{L * D} = L·D vectors ({n},) per sequence", f"h_n ({L * D}, {B}, {n})",
+                 f"return_state=True: ({B}, {n}) per direction, last layer only"),
+        ShapeRow("c_n: the last C_t", f"{L * D} vectors ({n},) per sequence", f"c_n ({L * D}, {B}, {n})",
+                 f"return_state=True: ({B}, {n}) per direction, last layer only"),
+    ]
+    for l in range(L):
+        m_l = m if l == 0 else D * n  # layer 2 reads layer 1's outputs, both directions side by side
+        count = D * (core.param_count(m_l, n, two_biases=True))
+        for d in range(D):
+            suffix = f"_l{l}" + ("_reverse" if d else "")
+            which = f"layer {l}" + (" reverse" if d else "")
+            rows.append(ShapeRow(f"{which}: W_f (one gate)", f"({n}, {m_l + n}) = (n, m_l+n), m_l = {m_l}",
+                                 f"weight_ih{suffix} ({4 * n}, {m_l}), weight_hh{suffix} ({4 * n}, {n})",
+                                 f"kernel ({m_l}, {4 * n}), recurrent_kernel ({n}, {4 * n})"))
+        rows.append(ShapeRow(f"layer {l}: parameters", f"{D * core.param_count(m_l, n)}", f"{count}",
+                             f"{D * core.param_count(m_l, n)}"))
+    return rows

@@ -385,20 +385,38 @@ def weight_groups(params):
 # ---------------------------------------------------------------- shapes in three notations
 
 class ShapeExplorer(Explorer):
-    """m and n sliders -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter count."""
+    """Sizes -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter count: one
+    cell (m, n), and with over_time=True a whole nn.LSTM (T, B, layers, bidirectional, batch_first)."""
 
-    def __init__(self, m=3, n=3):
+    def __init__(self, m=3, n=3, over_time=False):
         super().__init__(picture=False)
         self.m_slider = W.IntSlider(value=m, min=1, max=64, description="m (input)")
         self.n_slider = W.IntSlider(value=n, min=1, max=64, description="n (hidden)")
+        self.T = W.IntSlider(value=5, min=1, max=100, description="T (steps)")
+        self.B = W.IntSlider(value=2, min=1, max=64, description="B (batch)")
+        self.layers = W.IntSlider(value=1, min=1, max=4, description="layers")
+        self.bidirectional = W.Checkbox(value=False, description="bidirectional")
+        self.batch_first = W.Checkbox(value=False, description="batch_first")
         self.table = W.HTML()
-        for s in (self.m_slider, self.n_slider):
+        sizes = [self.m_slider, self.n_slider]
+        module = [self.T, self.B, self.layers, self.bidirectional, self.batch_first]
+        self.over_time = over_time
+        for s in sizes + module:
             s.observe(self._changed, "value")
-        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider]), self.error, self.table])
+        rows = [W.HBox(sizes, layout={"flex_flow": "row wrap"})]
+        if over_time:
+            rows.append(W.HBox(module, layout={"flex_flow": "row wrap"}))
+        self.widget = W.VBox(rows + [self.error, self.table])
         self.refresh()
 
     def _compute_and_show(self):
-        self.table.value = viz.shape_table_html(lessons.shape_table(self.m_slider.value, self.n_slider.value))
+        m, n = self.m_slider.value, self.n_slider.value
+        html = viz.shape_table_html(lessons.shape_table(m, n))
+        if self.over_time:
+            rows = lessons.module_shapes(self.T.value, self.B.value, m, n, self.layers.value,
+                                         self.bidirectional.value, self.batch_first.value)
+            html = "<h4>one cell</h4>" + html + "<h4>nn.LSTM over time</h4>" + viz.shape_table_html(rows)
+        self.table.value = html
 
 
 # ---------------------------------------------------------------- lesson 3

@@ -127,3 +127,26 @@ def test_voila_lesson_6_steps_through_a_gru(tmp_path):
         text = page.locator("body").inner_text()
         assert "Traceback" not in text and "Error" not in text.replace("ErrorBar", "")
         assert not errors, errors
+
+
+def test_voila_lesson_3_time_slider(tmp_path):
+    """Lesson 3 in the app: moving the time cursor redraws the strip and the step view of that step."""
+    with server("voila", ROOT / "notebooks" / "03_through_time.ipynb") as url, browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        handle = slider_handle(page, "t")
+        handle.wait_for(timeout=120000)
+        strip = page.locator("img.widget-image").first
+        strip.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        before = strip.screenshot()
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
+        page.get_by_text("x_t at t = 3").first.wait_for(timeout=30000)
+        page.wait_for_timeout(500)
+        assert strip.screenshot() != before
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and not errors, errors

@@ -21,12 +21,13 @@ GARBAGE = (math.nan, math.inf, -math.inf, 1e300, -1e300, -7, 0)
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
     "StepExplorer": lambda: lw.StepExplorer(),
-    "ShapeExplorer": lambda: lw.ShapeExplorer(),
+    "ShapeExplorer": lambda: lw.ShapeExplorer(over_time=True),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=20),
     "SequenceExplorer": lambda: lw.SequenceExplorer(),
 }
 VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText, W.Play)
+TOGGLES = (W.Checkbox,)
 
 
 def test_every_explorer_class_is_fuzzed():
@@ -40,7 +41,7 @@ def controls(explorer):
     for w in lw.walk(explorer.widget):
         if isinstance(w, W.Button) and not w.disabled:
             found.append(w)
-        elif isinstance(w, VALUED + (W.Dropdown, W.ToggleButtons)):
+        elif isinstance(w, VALUED + TOGGLES + (W.Dropdown, W.ToggleButtons)):
             found.append(w)
     return found
 
@@ -49,6 +50,9 @@ def operate(w, rng):
     """One random operation on one control; False if the widget itself refused the value."""
     if isinstance(w, W.Button):
         w.click()
+        return True
+    if isinstance(w, TOGGLES):
+        w.value = not w.value
         return True
     if isinstance(w, (W.Dropdown, W.ToggleButtons)):
         w.value = w.options[rng.integers(len(w.options))][1] if isinstance(w.options[0], tuple) \

@@ -370,3 +370,11 @@ def test_write_hold_read_and_breaking_it():
     assert e.steps[1].i[0] > 0.99 and max(s.i[0] for s in e.steps[2:]) < 0.01
     e.forget_shift.value = -6.0  # the learner breaks it: unit 0's forget gate at σ(0) = 0.5
     assert abs(e.steps[-1].h[0]) < 0.01
+
+
+def test_shape_explorer_over_time():
+    e = ShapeExplorer(m=3, n=4, over_time=True)
+    e.layers.value, e.bidirectional.value, e.batch_first.value, e.B.value, e.T.value = 2, True, True, 7, 9
+    assert "output (7, 9, 8)" in e.table.value and "h_n (4, 7, 4)" in e.table.value
+    assert "weight_ih_l1_reverse (16, 8)" in e.table.value  # layer 2 reads D·n = 8 numbers a step
+    assert e.error.value == ""
