@@ -23,11 +23,21 @@ Z_LIM = 10.0  # activation plots span z in [−10, 10]; larger |z| is pinned to 
 # ---------------------------------------------------------------- text
 
 def fmt(x, digits=2):
-    """A number as the lessons print it: integers bare, others with `digits` decimals."""
+    """A number as every view prints it. The rule: rounded to `digits` decimals, trailing zeros dropped
+    (so 0.9999999997 and 1.0 both read 1, and 0.50 reads 0.5); numbers from 10^4 on, or too small to
+    show in `digits` decimals (but not 0), in scientific notation with `digits` significant digits."""
     x = float(x)
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.{digits}g}" if abs(x) >= 1e4 or abs(x) < 10 ** -digits else f"{x:.{digits}f}"
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 0.5 * 10 ** -digits):
+        return f"{x:.{digits}g}"
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+def plain(latex):
+    """A formula from the quantity tables (LaTeX) as plain text for prompts: σ, tanh, ∘, C̃."""
+    for a, b in ((r"\tilde{C}", "C̃"), (r"\tilde{h}", "h̃"), (r"\sigma", "σ"), (r"\tanh", "tanh"),
+                 (r"\circ", "∘"), ("{t-1}", "(t-1)"), ("{", ""), ("}", "")):
+        latex = latex.replace(a, b)
+    return latex
 
 def concat_label(order="xh"):
     """How the concatenation is written for an order: [x_t, h_(t-1)] or [h_(t-1), x_t]."""
@@ -197,7 +207,7 @@ class Stage:
     parts: frozenset
     shows: tuple
     gate: str = None
-    computes: str = None
+    computes: tuple = ()  # the fields it computes, the main one first (its formula heads the panel)
 
 
 @dataclass(frozen=True)
@@ -250,15 +260,17 @@ LSTM_LAYOUT = Layout(
             ("mul_i", "i_times_c", 5.6, 5.3, "left"), ("o", "o", 8.1, 3.85, "right"),
             ("tanh_c", "tanh_c", 9.8, 5.2, "left"), ("h_out", "h", 12.2, BUS_Y + 0.25, "right")),
     stages=(
-        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None, "concat"),
+        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None,
+              ("concat",)),
         Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev", "peep_f"}), ("concat", "f", "c_prev"),
-              "f", "f"),
-        Stage("input gate", frozenset({"bus", "i", "peep_i"}), ("concat", "i"), "i", "i"),
-        Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c_tilde", "c_tilde"),
+              "f", ("f", "z_f")),
+        Stage("input gate", frozenset({"bus", "i", "peep_i"}), ("concat", "i"), "i", ("i", "z_i")),
+        Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c_tilde", ("c_tilde", "z_c")),
         Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
-              ("c_prev", "f", "i_times_c", "c"), None, "c"),
-        Stage("output gate", frozenset({"bus", "o", "peep_o"}), ("concat", "o"), "o", "o"),
-        Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h"), None, "h"),
+              ("c_prev", "f", "i_times_c", "c"), None, ("c", "i_times_c")),
+        Stage("output gate", frozenset({"bus", "o", "peep_o"}), ("concat", "o"), "o", ("o", "z_o")),
+        Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h"), None,
+              ("h", "tanh_c")),
     ),
 )
 # Peepholes: dashed wires from the cell state into the gates that see it (the output gate the new C_t).
@@ -292,13 +304,14 @@ GRU_LAYOUT = Layout(
             ("r", "r", 5.5, 3.9, "left"), ("mul_r", "r_times_nh", 8.4, 3.45, "right"),
             ("h_tilde", "h_tilde", 8.7, 3.9, "left")),
     stages=(
-        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None, "concat"),
-        Stage("reset gate", frozenset({"bus", "r"}), ("concat", "r"), "r", "r"),
-        Stage("update gate", frozenset({"bus", "z"}), ("concat", "z"), "z", "z"),
+        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None,
+              ("concat",)),
+        Stage("reset gate", frozenset({"bus", "r"}), ("concat", "r"), "r", ("r", "z_r")),
+        Stage("update gate", frozenset({"bus", "z"}), ("concat", "z"), "z", ("z", "z_z", "one_minus_z")),
         Stage("candidate", frozenset({"bus", "r", "mul_r", "h_tilde"}), ("r", "r_times_nh", "h_tilde"),
-              "h_tilde", "h_tilde"),
+              "h_tilde", ("h_tilde", "z_h", "n_x", "n_h", "r_times_nh")),
         Stage("hidden state", frozenset({"line", "mul_z", "one_minus", "mul_h", "add", "h_out", "h_prev"}),
-              ("h_prev", "z", "one_minus_z", "h_tilde", "h"), None, "h"),
+              ("h_prev", "z", "one_minus_z", "h_tilde", "h"), None, ("h",)),
     ),
 )
 LAYOUTS = {"LSTM": LSTM_LAYOUT, "GRU": GRU_LAYOUT}
@@ -316,6 +329,14 @@ def layout_of(params):
 STEP_STAGES = LSTM_LAYOUT.stages
 STAGES = tuple(f"{k + 1} {s.name}" for k, s in enumerate(STEP_STAGES))
 STAGE_PARTS = tuple(s.parts for s in STEP_STAGES)
+
+
+def not_yet(layout, stage):
+    """The fields and labels a stage has not computed yet: absent from every view in predict mode."""
+    later = set()
+    for spec in layout.stages[stage + 1:]:
+        later.update(spec.computes)
+    return frozenset(later)
 
 
 def stage_names(layout):
@@ -398,8 +419,9 @@ class CellDiagram:
         """The numbers a label shows: a field of the step, or a DERIVED value."""
         return DERIVED[key][1](step) if key in DERIVED else getattr(step, key)
 
-    def update(self, step, stage, order="xh"):
-        """Light up a stage and write the numbers of what it uses and computes on their wires.
+    def update(self, step, stage, order="xh", hide=frozenset()):
+        """Light up a stage and write the numbers of what it uses and computes on their wires; labels
+        in `hide` (quantities not computed yet, in predict mode) are absent.
 
         Every other label shows only its name: static, drawn once per (stage, order) into the cached
         background, so a slider move redraws only the few labels of the current stage.
@@ -426,7 +448,10 @@ class CellDiagram:
                 numbers.set_text(fmt_vec(value, most=6))
             for artist in (label, numbers):
                 artist.set_alpha(1.0 if live or part in spec.parts else 0.3)
-        self.z_label.set_visible(spec.gate is not None)
+                artist.set_visible(key not in hide)
+            if key in self.strips:
+                self.strips[key].set_visible(live and key not in hide)
+        self.z_label.set_visible(spec.gate is not None and spec.gate not in hide)
         if spec.gate:
             pre = self.pre[spec.gate]
             self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
@@ -437,7 +462,7 @@ class CellDiagram:
                 if a not in labels:
                     a.set_alpha(1.0 if part in spec.parts else 0.3)
         self.stage_title.set_text(f"Stage {stage + 1} {spec.name}")
-        self.blit.key = (stage, order)  # everything else is static for one stage and order
+        self.blit.key = (stage, order, hide)  # everything else is static for one stage, order, hiding
 
     @property
     def lit_parts(self):
@@ -493,13 +518,17 @@ class StepView(BlitFigure):
                         ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0]))
             ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
 
-    def update(self, step, stage, order="xh"):
-        """Show a step record at a stage, computed with concatenation order `order`."""
-        self.diagram.update(step, stage, order)
+    def update(self, step, stage, order="xh", hide=frozenset()):
+        """Show a step record at a stage, computed with concatenation order `order`; quantities in
+        `hide` (not computed yet, in predict mode) are absent from the diagram, bars and curves."""
+        self.diagram.update(step, stage, order, hide)
         for key, bars in self.bars.items():
             for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5)):
                 bar.set_height(v)
+                bar.set_visible(key not in hide)
         for field, (q, value, slope) in self.marks.items():
+            value.set_visible(field not in hide)
+            slope.set_visible(field not in hide)
             z = getattr(step, q.pre)
             f, fp, _ = core.ACTIVATIONS[q.activation]
             value.set_data(_marker_x(z), f(z))
@@ -507,10 +536,12 @@ class StepView(BlitFigure):
 
 # ---------------------------------------------------------------- HTML panels (numbers belong in text, not pixels)
 
-def values_table_html(step, params, digits=3):
-    """Every quantity of a step as an HTML table: name, formula, shape, numbers."""
+def values_table_html(step, params, digits=3, hide=frozenset()):
+    """Every quantity of a step as an HTML table: name, formula, shape, numbers (none of those in hide)."""
     rows = ""
     for q in core.quantities(params):
+        if q.field in hide:
+            continue
         name = concat_label(params.order).replace("(t-1)", "{t-1}") if q.field == "concat" else q.text
         formula = concat_label(params.order) if q.field == "concat" else f"${q.formula}$"
         value = getattr(step, q.field)
@@ -556,7 +587,7 @@ def stage_html(step, params, stage):
     layout = layout_of(params)
     spec = layout.stages[stage]
     table = {q.field: q for q in core.quantities(params)}
-    q = table[spec.computes]
+    q = table[spec.computes[0]]
     m, n, s = params.m, params.n, step
     formula = rf"{q.latex} = {q.formula}"
     if q.field == "concat":

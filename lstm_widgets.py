@@ -1,10 +1,10 @@
 """Sliders and buttons wired to lstm_core (the numbers) and lstm_viz (the pictures). No math here."""
+import math
 from contextlib import contextmanager
 from html import escape
 
-import math
-
 import ipywidgets as W
+import numpy as np
 
 import lstm_core as core
 import lstm_lessons as lessons
@@ -220,9 +220,13 @@ class ForgetGateExplorer(Explorer):
 class StepExplorer(Explorer):
     """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram."""
 
-    def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM"):
+    def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__()
         self.stage = 0
+        self.predict_mode = W.Checkbox(value=predict, description="predict first (hide what is not computed yet)",
+                                       style={"description_width": "initial"})
+        self.ask = Predict(lambda seed: lessons.Question("", "vector", np.zeros(1), ""))
+        self.ask.new_button.layout.display = "none"  # the explorer's own numbers: change them with the sliders
         self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
                                   description="cell")
         self.m_slider = W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False)
@@ -245,10 +249,13 @@ class StepExplorer(Explorer):
         self.variant.observe(self._switch_variant, "value")
         for s in (self.m_slider, self.n_slider):
             s.observe(self._resize, "value")
-        stages = W.HBox([self.prev_button, self.stage_select, self.next_button])
+        self.predict_mode.observe(self._changed, "value")
+        stages = W.HBox([self.prev_button, self.stage_select, self.next_button, self.predict_mode],
+                        layout={"flex_flow": "row wrap"})
         self.widget = W.VBox([
-            W.HBox([self.variant, self.preset, self.seed, self.load_button]),
-            W.HBox([self.m_slider, self.n_slider]), stages, self.error, self.image, self.stage_panel,
+            W.HBox([self.variant, self.preset, self.seed, self.load_button], layout={"flex_flow": "row wrap"}),
+            W.HBox([self.m_slider, self.n_slider], layout={"flex_flow": "row wrap"}), stages, self.error,
+            self.ask.widget, self.image, self.stage_panel,
             W.Accordion([W.VBox([self.state_box, self.group, self.weight_box]), self.values],
                         titles=("inputs and weights", "every quantity, its shape and numbers"),
                         selected_index=0),
@@ -362,11 +369,30 @@ class StepExplorer(Explorer):
         self.params = self.params.replace(**edits)
         c = None if self.c is None else self.c.values
         self.step = core.step(self.x.values, self.h.values, c, self.params)
-        self.view.update(self.step, self.stage, self.params.order)
+        layout = viz.layout_of(self.params)
+        hide = viz.not_yet(layout, self.stage) if self.predict_mode.value else frozenset()
+        self.view.update(self.step, self.stage, self.params.order, hide)
         self.image.value = self.view.png()
         self.stage_panel.value = viz.stage_html(self.step, self.params, self.stage)
-        self.values.value = viz.values_table_html(self.step, self.params)
+        self.values.value = viz.values_table_html(self.step, self.params, hide=hide)
+        self._ask_next(layout)
         self.updates += 1
+
+    def _ask_next(self, layout):
+        """In predict mode: ask for the next stage's main value, from this step's numbers."""
+        nxt = self.stage + 1
+        self.ask.widget.layout.display = "flex" if self.predict_mode.value and nxt < len(layout.stages) else "none"
+        if self.ask.widget.layout.display == "none":
+            return
+        spec = layout.stages[nxt]
+        q = {q.field: q for q in core.quantities(self.params)}[spec.computes[0]]
+        value = getattr(self.step, q.field)
+        prompt = (f"Next, stage {nxt + 1} ({spec.name}) computes {q.text} = {viz.plain(q.formula)}. "
+                  f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b are "
+                  "under 'inputs and weights'), then press Next ▶.")
+        if self.ask.question.prompt != prompt or not np.array_equal(self.ask.question.answer, value):
+            self.ask.ask(lessons.Question(prompt, "vector", value, viz.stage_html(self.step, self.params, nxt),
+                                          tolerance=0.006))
 
 
 def weight_groups(params):
@@ -576,3 +602,79 @@ class SequenceExplorer(Explorer):
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
         self.updates += 1
+
+
+# ---------------------------------------------------------------- predict, then reveal
+
+class Predict:
+    """Predict, then reveal: a question made from live numbers (lstm_lessons), the learner's answer
+    checked against lstm_core's value, a hint that fits the mistake, then the answer with its arithmetic.
+    "new numbers" draws the question again from other numbers; the check stays exact."""
+
+    def __init__(self, make, seed=0):
+        self.make, self.seed = make, seed
+        self.question = make(seed)
+        self.prompt = W.HTML()
+        if self.question.kind == "choice":
+            self.answer = W.ToggleButtons(options=self.question.choices, value=None)
+        else:
+            self.answer = W.Text(placeholder={"number": "a number, e.g. 0.5", "vector": "e.g. [0.1, -2, 3]",
+                                              "shape": "e.g. (3, 6)"}[self.question.kind],
+                                 continuous_update=False, layout={"width": "260px"})
+        self.check_button = W.Button(description="check", button_style="primary")
+        self.reveal_button = W.Button(description="show the answer")
+        self.new_button = W.Button(description="new numbers")
+        self.feedback = W.HTMLMath()
+        self.tries = 0
+        self.check_button.on_click(lambda _: self.check())
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.new_button.on_click(lambda _: self.new_numbers())
+        self.answer.observe(lambda ch: self.check() if ch["new"] not in (None, "") else None, "value")
+        buttons = W.HBox([self.answer, self.check_button, self.reveal_button, self.new_button],
+                         layout={"flex_flow": "row wrap"})
+        self.widget = W.VBox([self.prompt, buttons, self.feedback], layout={"border": "1px solid #BBB",
+                                                                              "padding": "6px"})
+        self._show_question()
+
+    def ask(self, question):
+        """Ask another question (the step explorer asks about its next stage)."""
+        self.question = question
+        with self.answer.hold_trait_notifications():
+            self.answer.value = ""
+        self._show_question()
+
+    def _show_question(self):
+        self.prompt.value = f"<b>Predict</b> — {escape(self.question.prompt)}"
+        self.feedback.value = ""
+        self.tries = 0
+
+    def check(self):
+        """Check the answer typed (or chosen); right: the answer with its arithmetic; wrong: a hint."""
+        right, said = lessons.check(self.question, self.answer.value)
+        self.tries += 1
+        if right:
+            self.feedback.value = f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
+        else:
+            more = " (or press <i>show the answer</i>)" if self.tries >= 2 else ""
+            self.feedback.value = f"<span style='color:#B00020'>✗ {escape(said)}</span>{more}"
+        return right
+
+    def reveal(self):
+        """Show the answer and its arithmetic."""
+        self.feedback.value = f"<b>Answer.</b> {self.question.reveal}"
+
+    def new_numbers(self):
+        """The same question on other numbers."""
+        self.seed += 1
+        self.question = self.make(self.seed)
+        with self.answer.hold_trait_notifications():
+            self.answer.value = None if self.question.kind == "choice" else ""
+        self._show_question()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def predict(lesson, number):
+    """The lesson's prediction number 1, 2, 3 … (lstm_lessons.LESSON_QUESTIONS)."""
+    return Predict(lessons.LESSON_QUESTIONS[lesson][number - 1])

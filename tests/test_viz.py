@@ -179,6 +179,8 @@ def test_stage_html_every_stage():
 
 
 def test_fmt():
-    assert viz.fmt(92.0) == "92" and viz.fmt(0.5) == "0.50" and viz.fmt(-0.0) == "0"
-    assert viz.fmt(1.1089e-40, 3) == "1.11e-40"
+    assert viz.fmt(92.0) == "92" and viz.fmt(0.5) == "0.5" and viz.fmt(-0.0) == "0" and viz.fmt(0.25) == "0.25"
+    assert viz.fmt(1.1089e-40, 3) == "1.11e-40" and viz.fmt(123456.0) == "1.2e+05"
+    assert viz.fmt(1 / (1 + np.exp(-22)), 4) == viz.fmt(1.0, 4) == "1"  # one rule: σ(22) and σ(43) read alike
+    assert viz.fmt(-0.004) == "-0.004" and viz.fmt(-0.006) == "-0.01"
     assert viz.fmt_vec([1, 2, 3, 4, 5, 6, 7], most=4) == "[1, 2, 3, …, 7]"

@@ -378,3 +378,67 @@ def test_shape_explorer_over_time():
     assert "output (7, 9, 8)" in e.table.value and "h_n (4, 7, 4)" in e.table.value
     assert "weight_ih_l1_reverse (16, 8)" in e.table.value  # layer 2 reads D·n = 8 numbers a step
     assert e.error.value == ""
+
+
+# ---------------------------------------------------------------- predict, then reveal
+
+def test_predict_checks_hints_and_reveals():
+    from lstm_widgets import Predict
+    p = Predict(lessons.q_forget_row)
+    assert "W_f[0]" in p.prompt.value and "92" not in p.prompt.value  # no answer before it is asked for
+    p.answer.value = "91"
+    assert "did you add the bias" in p.feedback.value
+    p.answer.value = "65"
+    assert "[h_(t-1), x_t] order" in p.feedback.value and "show the answer" in p.feedback.value
+    p.answer.value = "92"
+    assert "✓ Right." in p.feedback.value and "<b>92</b>" in p.feedback.value
+    p.new_button.click()
+    assert p.feedback.value == "" and p.answer.value == "" and p.question.prompt != lessons.q_forget_row(0).prompt
+    p.answer.value = str(p.question.answer)
+    assert "✓" in p.feedback.value
+    p.reveal_button.click()
+    assert "Answer." in p.feedback.value
+
+
+def test_predict_choices_and_bad_text():
+    from lstm_widgets import Predict, predict
+    p = Predict(lessons.q_gru_keep)
+    p.answer.value = "takes h̃_t"
+    assert "other convention" in p.feedback.value
+    p.answer.value = "keeps h_(t-1)"
+    assert "✓" in p.feedback.value
+    q = predict(1, 1)
+    q.answer.value = "three by six"
+    assert "type numbers only" in q.feedback.value
+    for lesson, questions in lessons.LESSON_QUESTIONS.items():
+        for k in range(len(questions)):
+            assert predict(lesson, k + 1).question.prompt == questions[k](0).prompt
+
+
+@pytest.mark.parametrize("variant", ["LSTM", "GRU"])
+def test_predict_mode_hides_what_is_not_computed_yet(variant):
+    e = StepExplorer(variant=variant, predict=True)
+    layout = viz.layout_of(e.params)
+    fields = [q.field for q in core.quantities(e.params)]
+    for stage, spec in enumerate(layout.stages):
+        e.go(stage)
+        later = set()
+        for s in layout.stages[stage + 1:]:  # written out here: every later stage's quantities
+            later.update(s.computes)
+        for key, label in e.view.diagram.labels.items():
+            assert label.get_visible() == (key not in later), (stage, key)  # absent, not dimmed
+        for key, bars in e.view.bars.items():
+            assert bars[0].get_visible() == (key not in later)
+        for field in fields:
+            shown = f"<b>{next(q.text for q in core.quantities(e.params) if q.field == field)}</b>" in e.values.value
+            assert shown == (field not in later) or field == "concat"
+        if stage + 1 < len(layout.stages):
+            nxt = layout.stages[stage + 1].computes[0]
+            np.testing.assert_array_equal(e.ask.question.answer, getattr(e.step, nxt))
+            assert e.ask.widget.layout.display == "flex"
+            e.ask.answer.value = str([round(float(v), 3) for v in getattr(e.step, nxt)])
+            assert "✓" in e.ask.feedback.value
+        else:
+            assert e.ask.widget.layout.display == "none"
+    e.predict_mode.value = False
+    assert all(label.get_visible() for label in e.view.diagram.labels.values())
