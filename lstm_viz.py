@@ -464,10 +464,33 @@ class CellDiagram:
         self.stage_title.set_text(f"Stage {stage + 1} {spec.name}")
         self.blit.key = (stage, order, hide)  # everything else is static for one stage, order, hiding
 
+    def overview(self, title):
+        """Every part drawn at full strength, every label its name only: the cell as a map."""
+        for key in self.labels:
+            self.labels[key].set_text(self.names[key] if key != "concat" else concat_label())
+            self.values[key].set_text("")
+        for strip in self.strips.values():
+            strip.set_visible(False)
+        for arts in self.parts.values():
+            for a in arts:
+                a.set_alpha(1.0)
+        self.z_label.set_visible(False)
+        self.stage_title.set_text(title)
+
     @property
     def lit_parts(self):
         """The parts drawn at full strength now (judged by their wires and shapes, not labels)."""
         return {p for p, arts in self.parts.items() if arts[0].get_alpha() == 1.0}
+
+
+def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step"):
+    """A small static picture of a cell (names, no numbers), for a lesson's opening."""
+    params = params or core.LSTMParams.random(3, 3)
+    figure = BlitFigure((9.5, 4.6))
+    ax = figure.fig.add_axes((0, 0, 1, 1))
+    diagram = CellDiagram(ax, params, figure)
+    diagram.overview(title)
+    return Picture(figure.png())
 
 
 class StepView(BlitFigure):

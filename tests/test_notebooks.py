@@ -48,3 +48,29 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, monkeypatch):
     assert "largest difference" in text
     diff = float(text.split("largest difference")[1].split()[0])
     assert diff < 1e-12
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_lesson_asks_at_least_three_predictions(path):
+    nb = nbformat.read(path, as_version=4)
+    asks = [c for c in nb.cells if c.cell_type == "code" and "predict(" in c.source and "import" not in c.source]
+    assert len(asks) >= 3
+
+
+@pytest.mark.parametrize("prefix", ["01_", "05_"])
+def test_cells_survive_being_rerun(prefix, tmp_path, monkeypatch):
+    """Run every cell, then every cell again, in order (what Run All twice, or a learner going back, does):
+    no error, and lesson 5's check still agrees with PyTorch (also without torch, on the committed numbers)."""
+    fake = tmp_path / "no_torch" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('torch is hidden for this test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+    path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
+    nb = nbformat.read(path, as_version=4)
+    again = [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"]
+    nb.cells = nb.cells + again
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    for part in text.split("largest difference")[1:]:
+        assert float(part.split()[0]) < 1e-12
