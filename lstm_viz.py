@@ -128,9 +128,14 @@ def png_bytes(rgb):
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
 
-def _marker_x(z):
-    """z pinned to the plotted range, so saturated pre-activations stay visible at the edge."""
-    return np.clip(z, -Z_LIM, Z_LIM)
+def _marker_x(z, lane=0):
+    """z pinned to the plotted range, so saturated pre-activations stay visible at the edge; pinned
+    markers step inward 0.35 apart (lane: which gate on the same axes) so that none hides another."""
+    z = np.asarray(z, float)
+    x = np.clip(z, -Z_LIM, Z_LIM)
+    pinned = np.abs(z) > Z_LIM
+    rank = np.cumsum(pinned) - 1 + lane * len(z)  # the k-th pinned marker on these axes
+    return np.where(pinned, x - np.sign(z) * 0.35 * rank, x)
 
 # ---------------------------------------------------------------- lesson 1: the forget gate
 
@@ -149,6 +154,10 @@ class ForgetGateView(BlitFigure):
             ax.set_xticks(units, [f"unit {k}" for k in units])
             ax.set_xlim(-0.6, n - 0.4)
             ax.axhline(0, color=GREY, lw=0.8)
+        ax_z.set_ylabel("z_f", fontsize=10)
+        ax_f.set_ylabel("f_t", fontsize=10)
+        for ax in (ax_z, ax_f):
+            ax.set_xlabel("cell unit", fontsize=10)
         ax_z.set_yscale("symlog", linthresh=1)
         ax_z.set_ylim(-1e3, 1e3)
         ax_f.set_ylim(0, 1.15)
@@ -163,7 +172,8 @@ class ForgetGateView(BlitFigure):
             ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
             ax.set_ylim(-0.02 if top > 1 else -0.005, top)
             ax.set_title(title, fontsize=10)
-            ax.set_xlabel("z", fontsize=9)
+            ax.set_xlabel("z", fontsize=10)
+            ax.set_ylabel(title.split(" ")[0], fontsize=10)
         self.s_marks, self.d_marks, self.s_note, self.d_note = self.animate(
             ax_s.plot(np.zeros(n), np.zeros(n), "o", color=BLUE, ms=7)[0],
             ax_d.plot(np.zeros(n), np.zeros(n), "o", color=VERMILION, ms=7)[0],
@@ -522,7 +532,7 @@ class StepView(BlitFigure):
         ax_b.set_ylabel("value", fontsize=10)
         ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
-        self.marks = {}
+        self.marks, self.lanes = {}, {}
         for col, activation in enumerate(("sigmoid", "tanh")):
             f, fp, name = core.ACTIVATIONS[activation]
             ax = self.fig.add_subplot(gs[1, col + 1])
@@ -533,9 +543,12 @@ class StepView(BlitFigure):
             ax.tick_params(labelsize=10)
             ax.set_xlabel("pre-activation z (|z| > 10 at the edge)", fontsize=10)
             ax.set_ylabel(f"{name} and {name}'", fontsize=10)
+            lane = 0
             for q in table:
                 if q.activation == activation and q.kind == "gate":
                     colour, marker = COLOURS[q.field], MARKERS[q.field]
+                    self.lanes[q.field] = lane
+                    lane += 1
                     self.marks[q.field] = (q, *self.animate(
                         ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
                         ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0]))
@@ -554,8 +567,8 @@ class StepView(BlitFigure):
             slope.set_visible(field not in hide)
             z = getattr(step, q.pre)
             f, fp, _ = core.ACTIVATIONS[q.activation]
-            value.set_data(_marker_x(z), f(z))
-            slope.set_data(_marker_x(z), fp(z))
+            value.set_data(_marker_x(z, self.lanes[field]), f(z))
+            slope.set_data(_marker_x(z, self.lanes[field]), fp(z))
 
 # ---------------------------------------------------------------- HTML panels (numbers belong in text, not pixels)
 
@@ -713,21 +726,23 @@ class ActivationView(BlitFigure):
             ax.set_xlabel("z (|z| > 10 pinned to the edge)", fontsize=10)
             ax.set_ylabel(f"{name}(z) and {name}'(z)", fontsize=10)
             ax.tick_params(labelsize=10)
+            lane = 0
             for q in gates:
                 if activation != "relu" and q.activation != activation:
                     continue
                 colour, marker = COLOURS[q.field], MARKERS[q.field]
                 dot, hollow = self.animate(ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
                                            ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0])
-                self.marks.append((q, f, fp, dot, hollow))
+                self.marks.append((q, f, fp, dot, hollow, lane))
+                lane += 1
             ax.legend(fontsize=9, loc="upper left", frameon=False, ncol=2)
 
     def update(self, step):
         """Mark a step's pre-activations: on the function (filled) and on its derivative (hollow)."""
-        for q, f, fp, dot, hollow in self.marks:
+        for q, f, fp, dot, hollow, lane in self.marks:
             z = getattr(step, q.pre)
-            dot.set_data(_marker_x(z), np.clip(f(z), -1, 5))
-            hollow.set_data(_marker_x(z), fp(z))
+            dot.set_data(_marker_x(z, lane), np.clip(f(z), -1, 5))
+            hollow.set_data(_marker_x(z, lane), fp(z))
 
 
 def derivatives_html(step, params):
@@ -775,14 +790,14 @@ class GradientFlowView(BlitFigure):
         ax.set_xlabel("steps back from the last step T", fontsize=9)
         ax.set_ylabel("share reaching that step (1 = all)", fontsize=9)
         ax.set_title("how much of the gradient of sum(h_T) reaches each earlier step", fontsize=10)
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
         ks = np.arange(T + 1)
         grad, keep = FLOW_WORDS[kind]
         self.lines = dict(zip(("cell", "rnn", "keep"), self.animate(
             ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label=f"{variant} {grad}")[0],
             ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[0],
             ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label=f"mean product of {keep}")[0])))
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=9, loc="lower left")
         self.maps = {}
         for r, (key, name, lim) in enumerate(FLOW_MAPS[kind]):
             a = self.fig.add_subplot(gs[r, 1])
@@ -792,11 +807,11 @@ class GradientFlowView(BlitFigure):
                                                    interpolation="nearest"))[0]
             a.set_ylabel(name, fontsize=10, rotation=0, labelpad=14)
             a.set_yticks([])
-            a.tick_params(labelsize=7)
+            a.tick_params(labelsize=9)
             if r < 3:
                 a.tick_params(labelbottom=False)
-            self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=6)
-        a.set_xlabel("time step t (rows: units)", fontsize=8)
+            self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=9)
+        a.set_xlabel("time step t (rows: units)", fontsize=9)
 
     def update(self, flow):
         """Show lstm_lessons.gradient_flow's result; another T re-lays the time axes (same figure).
@@ -831,7 +846,7 @@ def training_picture(result):
                 fontsize=10)
     a.set_xlabel("training iteration", fontsize=9)
     a.set_ylabel("loss", fontsize=9)
-    a.legend(fontsize=8, loc="upper right")
+    a.legend(fontsize=9, loc="upper right")
     u = result.memory_unit
     gate = "z_t" if result.variant == "GRU" else "f_t"
     for values, colour, name in ((result.keep_before, GREY, "before training"),
@@ -841,7 +856,7 @@ def training_picture(result):
     b.set_title(f"keep gate ${gate}$ of the memory unit ({u}) through a sequence", fontsize=10)
     b.set_xlabel("time step t", fontsize=9)
     b.set_ylabel(f"${gate}$", fontsize=9)
-    b.legend(fontsize=8, loc="lower right")
+    b.legend(fontsize=9, loc="lower right")
     fig.canvas.draw()
     return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]))
 
@@ -906,13 +921,17 @@ class SequenceView(BlitFigure):
             a.set_title(name, fontsize=11)
             a.set_xlabel("time step t", fontsize=10)
             a.tick_params(labelsize=9)
-            if col == 0:
-                a.set_ylabel("value, one line per unit", fontsize=10)
+            a.set_ylabel(f"{name}, one line per unit" if col == 0 else name, fontsize=10)
             self.curves[field] = self.animate(*[
                 a.plot(ts, np.zeros(T), marker=UNIT_MARKERS[j % 8], ms=4, color=UNIT_COLOURS[j % 8], lw=1.4,
                        label=f"unit {j}")[0] for j in range(n)])
             self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
-        self.axes["h"].legend(fontsize=8, loc="lower right", frameon=False)
+        self.axes["h"].legend(fontsize=9, loc="lower right", frameon=False)
+
+    def fits(self, T, m, n):
+        """Whether this figure can show T steps of an (m, n) cell: the same sizes and number of strip cells
+        (another T then only re-lays the time axes)."""
+        return (self.m, self.n, self.cells) == (m, n, min(T, self.VISIBLE))
 
     def window(self, t):
         """The first step shown in the strip, so that t is visible (and centred when it can be)."""
@@ -920,6 +939,13 @@ class SequenceView(BlitFigure):
 
     def update(self, steps, t):
         """Show a list of T step records with the cursor at step t."""
+        if len(steps) != self.T:  # another length: the same figure, the time axes re-laid
+            self.T = len(steps)
+            for a in self.axes.values():
+                a.set_xlim(-0.5, self.T - 0.5)
+            for lines in self.curves.values():
+                for line in lines:
+                    line.set_xdata(np.arange(self.T))
         start = self.window(t)
         shown = steps[start:start + self.cells]
         self.c_strip.set_array(np.clip(np.concatenate([s.c for s in shown]), -1, 1))
@@ -932,10 +958,10 @@ class SequenceView(BlitFigure):
         for field, lines in self.curves.items():
             values = np.array([getattr(s, field) for s in steps])  # (T, n)
             for j, line in enumerate(lines):
-                line.set_ydata(values[:, j])
+                line.set_data(np.arange(self.T), values[:, j])
         for line in self.cursors:
             line.set_xdata([t, t])
         c_max = max(1.0, float(np.abs([s.c for s in steps]).max()) * 1.1)
         if self.axes["c"].get_ylim() != (-c_max, c_max):  # a new range is a new static background
             self.axes["c"].set_ylim(-c_max, c_max)
-        self.key = (round(c_max, 6),)
+        self.key = (self.T, round(c_max, 6))

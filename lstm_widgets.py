@@ -563,7 +563,7 @@ class SequenceExplorer(Explorer):
         T, m, n = len(data.xs), data.params.m, data.params.n
         with self.quiet():
             self.t.max = self.play.max = T - 1
-            if self.view is None or (self.view.T, self.view.m, self.view.n) != (T, m, n):
+            if self.view is None or not self.view.fits(T, m, n):
                 self.view = viz.SequenceView(T, m, n)
             if self.step_view is None or (self.step_view.m, self.step_view.n) != (m, n):
                 self.step_view = viz.StepView(data.params)

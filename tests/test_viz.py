@@ -165,7 +165,8 @@ def test_forget_view_pins_saturated_markers_and_labels_them():
     v.update(g)
     v.png()
     xs, ys = v.s_marks.get_data()
-    assert list(xs) == [viz.Z_LIM] * 3 and list(ys) == [1.0] * 3
+    assert len(set(xs)) == 3 and min(xs) > viz.Z_LIM - 1 and max(xs) == viz.Z_LIM  # side by side, none hidden
+    assert list(ys) == [1.0] * 3
     assert "3 of 3" in v.s_note.get_text()
     assert [t.get_text() for t in v.z_text] == ["92", "177", "136"]
 
@@ -184,3 +185,41 @@ def test_fmt():
     assert viz.fmt(1 / (1 + np.exp(-22)), 4) == viz.fmt(1.0, 4) == "1"  # one rule: σ(22) and σ(43) read alike
     assert viz.fmt(-0.004) == "-0.004" and viz.fmt(-0.006) == "-0.01"
     assert viz.fmt_vec([1, 2, 3, 4, 5, 6, 7], most=4) == "[1, 2, 3, …, 7]"
+
+
+def all_views():
+    """One of every figure the lessons draw, updated with real numbers."""
+    x, h, c, p = core.question_example()
+    s = core.lstm_step(x, h, c, p)
+    forget = viz.ForgetGateView(3)
+    forget.update(core.forget_gate(core.QUESTION_W_F, core.QUESTION_B_F, x, h))
+    views = [forget]
+    for params in VARIANT_PARAMS.values():
+        v = viz.StepView(params(3, 3))
+        v.update(any_step(params(3, 3)), 1)
+        views.append(v)
+    act = viz.ActivationView(p)
+    act.update(s)
+    flow = viz.GradientFlowView(20, 8)
+    flow.update(lessons.gradient_flow(20))
+    data = lessons.sequence("write, hold, read")
+    seq = viz.SequenceView(12, 3, 2)
+    seq.update(core.lstm_forward(data.xs, data.h0, data.c0, data.params), 3)
+    return views + [act, flow, seq]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_every_text_is_at_least_11_px_and_every_axis_is_labelled(index):
+    import matplotlib.text
+    view = all_views()[index]
+    view.fig.canvas.draw()  # lays out tick labels
+    dpi = view.fig.dpi
+    for t in view.fig.findobj(matplotlib.text.Text):
+        if t.get_visible() and t.get_text().strip():
+            assert t.get_fontsize() * dpi / 72 >= 11, (type(view).__name__, t.get_text(), t.get_fontsize())
+    for ax in view.fig.axes:
+        if not ax.axison or ax.get_label() == "<colorbar>":
+            continue
+        assert ax.get_ylabel(), (type(view).__name__, ax.get_title())
+        if ax.xaxis.get_tick_params()["labelbottom"]:
+            assert ax.get_xlabel(), (type(view).__name__, ax.get_title())

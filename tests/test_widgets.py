@@ -200,7 +200,7 @@ def test_derivative_explorer_marks_the_current_z():
     e = DerivativeExplorer()
     assert e.step.z_f.tolist() == [92, 177, 136]
     dots = {}
-    for q, f, fp, dot, diamond in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU comes last)
+    for q, f, fp, dot, diamond, lane in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU last)
         dots.setdefault(q.field, (dot, diamond))
     assert list(dots["f"][1].get_data()[1]) == list(core.sigmoid_prime(e.step.z_f))
     before = e.image.value
