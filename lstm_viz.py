@@ -649,7 +649,8 @@ def stage_html(step, params, stage):
         shapes = f"all ({n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
         lines = [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = {fmt(s.h[k])}"
                  for k in range(n)]
-    body = "<br>".join(f"<code>{line}</code>" for line in lines)
+    body = "<br>".join(f"<code style='white-space:normal;overflow-wrap:anywhere'>{line}</code>"
+                       for line in lines)
     return f"<h4>Stage {stage + 1} {spec.name}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
 
 def forget_gate_html(gate, W_f, b_f, order="xh"):
@@ -660,7 +661,7 @@ def forget_gate_html(gate, W_f, b_f, order="xh"):
     cat = "[x_t, h_(t-1)]" if order == "xh" else "[h_(t-1), x_t]"
     rows = "".join(
         f"<tr><td>unit {r}</td><td><code>{row_arithmetic(W_f, v, b_f, z, r)}</code></td>"
-        f"<td><code>σ({fmt(z[r])}) = {f[r]:.6g}</code></td><td>{_keep_words(f[r])}</td></tr>" for r in range(n))
+        f"<td><code>σ({fmt(z[r])}) = {fmt(f[r], 6)}</code></td><td>{_keep_words(f[r])}</td></tr>" for r in range(n))
     exact = " (exactly 1.0 in float64: e^(−z) is below half the machine epsilon)" if np.any(f == 1.0) else ""
     return (f"<p><b>Shapes</b>: m = {m}, n = {n}. x_t is ({m},), h_(t-1) is ({n},), {cat} is ({m + n},). "
             f"W_f is ({n}, {m + n}) = (n, m+n): one row per cell unit, and each row sees the whole {cat}. "

@@ -36,6 +36,11 @@ def walk(widget):
     return found
 
 
+def hrow(*children):
+    """Widgets side by side that wrap onto the next line in a narrow window (no sideways scrolling)."""
+    return W.HBox(list(children), layout={"flex_flow": "row wrap"})
+
+
 def _span(value):
     """A slider bound that holds value: ±10, or the next whole number beyond it."""
     if not math.isfinite(value):  # NaN or ±inf: the slider shows it, the error line explains it
@@ -165,7 +170,7 @@ class ForgetGateExplorer(Explorer):
         self.n_slider.observe(self._resize, "value")
         self.order.observe(self._changed, "value")
         self.reset_button.on_click(lambda _: self.reset())
-        self.widget = W.VBox([W.HBox([self.m_slider, self.n_slider, self.reset_button]), self.order,
+        self.widget = W.VBox([hrow(self.m_slider, self.n_slider, self.reset_button), self.order,
                               self.controls, self.error, self.readout, self.image])
         self.x = self.h = self.b = self.W = self.view = self.gate = None
         self.reset()
@@ -182,7 +187,7 @@ class ForgetGateExplorer(Explorer):
         if self.view is None or self.view.n != len(h):  # a new figure only for a new size
             self.view = viz.ForgetGateView(len(h))
         old_rows = self.controls.children
-        self.controls.children = [W.HBox([self.x.box, self.h.box, self.b.box]), self.W.box]
+        self.controls.children = [hrow(self.x.box, self.h.box, self.b.box), self.W.box]
         for row in old_rows:  # the HBox that held the old sliders
             close_tree(row)
 
@@ -240,7 +245,7 @@ class StepExplorer(Explorer):
         self.stage_select = W.Dropdown(description="stage")
         self.stage_panel = W.HTMLMath()
         self.values = W.HTML()
-        self.state_box, self.weight_box = W.HBox(), W.VBox()
+        self.state_box, self.weight_box = W.HBox(layout={"flex_flow": "row wrap"}), W.VBox()
         self.load_button.on_click(lambda _: self._reload())
         self.prev_button.on_click(lambda _: self.go(self.stage - 1))
         self.next_button.on_click(lambda _: self.go(self.stage + 1))
@@ -348,7 +353,7 @@ class StepExplorer(Explorer):
         old_rows = self.weight_box.children
         self.W = None if matrix is None else Matrix(matrix, getattr(p, matrix), self._changed)
         self.b = Vector(vector, getattr(p, vector), self._changed)
-        self.weight_box.children = [W.HBox([w.box for w in (self.W, self.b) if w is not None])]
+        self.weight_box.children = [hrow(*[w.box for w in (self.W, self.b) if w is not None])]
         for row in old_rows:
             close_tree(row)
 
@@ -461,7 +466,7 @@ class DerivativeExplorer(Explorer):
         self.scale.observe(self._changed, "value")
         self.table = W.HTML()
         self.view = viz.ActivationView(self.params)
-        self.widget = W.VBox([W.HBox([self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])]),
+        self.widget = W.VBox([hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
                               self.error, self.image, self.table])
         self.refresh()
 
@@ -489,7 +494,7 @@ class GradientFlowExplorer(Explorer):
         for s in (self.variant, self.T, self.forget_bias, self.scale, self.seed):
             s.observe(self._changed, "value")
         self.view = self.flow = None
-        self.widget = W.VBox([W.HBox([self.variant, self.T]), W.HBox([self.forget_bias, self.scale, self.seed]),
+        self.widget = W.VBox([hrow(self.variant, self.T), hrow(self.forget_bias, self.scale, self.seed),
                               self.error, self.readout, self.image])
         self.refresh()
 

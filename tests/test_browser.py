@@ -150,3 +150,20 @@ def test_voila_lesson_3_time_slider(tmp_path):
         assert strip.screenshot() != before
         text = page.locator("body").inner_text()
         assert "Traceback" not in text and not errors, errors
+
+
+@pytest.mark.parametrize("lesson", ["01_forget_gate.ipynb", "02_lstm_cell_step_through.ipynb",
+                                    "03_through_time.ipynb"])
+def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
+    with server("voila", ROOT / "notebooks" / lesson) as url, browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        page.set_viewport_size({"width": 800, "height": 1000})
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("img.widget-image").first.wait_for(timeout=120000)
+        page.wait_for_timeout(1500)  # MathJax and the last pictures land
+        page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
+        wide = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert wide <= 800, f"{lesson} is {wide} px wide at 800 px: it scrolls sideways (see {tmp_path}/narrow.png)"
+        culprits = page.evaluate("""() => [...document.querySelectorAll('.widget-box, .widget-html, img, table')]
+            .filter(e => e.getBoundingClientRect().right > 801).map(e => e.className || e.tagName).slice(0, 5)""")
+        assert not culprits, culprits
