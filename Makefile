@@ -22,12 +22,17 @@ $(PY):
 	  echo "Could not create $(VENV) with '$(PYTHON) -m venv'. On Debian or Ubuntu install the venv"; \
 	  echo "module first: sudo apt-get install python3-venv   (then run make again)"; exit 1; }
 
-$(VENV)/.runtime: requirements.txt pyproject.toml | $(PY)
+# jupyter/overrides.json: this project's JupyterLab defaults (no news pop-up), in the venv, not in $$HOME
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+$(VENV)/.runtime: requirements.txt pyproject.toml jupyter/overrides.json | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
+	mkdir -p $(LAB_SETTINGS) && cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(PY)
+$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml jupyter/overrides.json | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	mkdir -p $(LAB_SETTINGS) && cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(VENV)/.runtime $@
 
 # optional: `make test WITH_TORCH=1` also installs PyTorch, so the tests compare against nn.LSTMCell live
@@ -38,9 +43,10 @@ $(VENV)/.interop: requirements-interop.txt | $(PY)
 lab: $(VENV)/.runtime
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT) --LabApp.default_url=/lab/tree/notebooks/01_forget_gate.ipynb
 
-# voila.json (read from this folder) binds 127.0.0.1 and refuses requests for any other Host name
+# voila.json (read from this folder) binds 127.0.0.1 and refuses requests for any other Host name;
+# the template in jupyter/voila/templates/lstm is Voilà's lab template without its CDN icon fonts (offline)
 app: $(VENV)/.runtime
-	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT)
+	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm
 
 test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest

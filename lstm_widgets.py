@@ -161,7 +161,7 @@ class ForgetGateExplorer(Explorer):
         self.n_slider = W.IntSlider(value=3, min=1, max=6, description="n (hidden)", continuous_update=False)
         self.order = W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")], value="xh",
                                      description="concat")
-        self.reset_button = W.Button(description="reset to the question's example", icon="undo",
+        self.reset_button = W.Button(description="reset to the question's example",
                                      layout=W.Layout(width="260px"))
         self.readout = W.HTML()  # numbers and arithmetic, no formulas: no MathJax pass per change
         self.readout.add_class("lstm-readout")
@@ -238,7 +238,7 @@ class StepExplorer(Explorer):
         self.n_slider = W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False)
         self.preset = W.Dropdown(options=lessons.PRESETS, value=preset, description="preset")
         self.seed = W.IntText(value=seed, description="seed", layout={"width": "160px"})
-        self.load_button = W.Button(description="load preset", icon="refresh")
+        self.load_button = W.Button(description="load preset")
         self.group = W.ToggleButtons(description="edit")
         self.prev_button = W.Button(description="◀ Prev", disabled=True)
         self.next_button = W.Button(description="Next ▶")

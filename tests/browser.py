@@ -32,7 +32,8 @@ def server(kind, path, timeout=90):
     """Start Voilà on a notebook or folder, or JupyterLab on a folder; yield its base URL; stop it by pid."""
     port = free_port()
     if kind == "voila":
-        cmd = [str(BIN / "voila"), str(path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+        cmd = [str(BIN / "voila"), str(path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+               "--template=lstm"]  # as make app serves it: jupyter/voila/templates/lstm, no CDN icon fonts
     else:
         cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={path}",
@@ -40,7 +41,8 @@ def server(kind, path, timeout=90):
         if os.geteuid() == 0:
             cmd.append("--allow-root")
     log = open(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"lstm-{kind}-{port}.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    env = {**os.environ, "JUPYTER_PATH": str(ROOT / "jupyter")}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -36,6 +36,10 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
         api = f"http://127.0.0.1:{port}/api/contents/notebooks/01_forget_gate.ipynb?content=0&token={token}"
         with urllib.request.urlopen(api, timeout=10) as r:
             assert json.load(r)["type"] == "notebook"
+        settings = (f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+                    f"?token={token}")
+        with urllib.request.urlopen(settings, timeout=10) as r:  # a quiet start: no news pop-up
+            assert json.load(r)["schema"]["properties"]["fetchNews"]["default"] == "false"  # our override
         try:  # and nothing is served without the token
             urllib.request.urlopen(api.split("&token=")[0], timeout=10)
             raise AssertionError("the server answered without a token")
@@ -51,6 +55,7 @@ def make_copy(tmp_path):
     for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt",
                  "requirements-interop.txt"):
         shutil.copy(ROOT / name, tmp_path)
+    shutil.copytree(ROOT / "jupyter", tmp_path / "jupyter")
     return tmp_path
 
 
