@@ -442,7 +442,10 @@ def check(question, text):
         if len(given) != len(want):
             return False, f"expected {len(want)} numbers (one per unit), got {len(given)}"
         off = [k for k in range(len(want)) if abs(given[k] - want[k]) > q.tolerance]
-        return False, f"entr{'y' if len(off) == 1 else 'ies'} {', '.join(map(str, off))} {'is' if len(off) == 1 else 'are'} off: recompute {'that row' if len(off) == 1 else 'those rows'}"
+        where = ", ".join(map(str, off))
+        if len(off) == 1:
+            return False, f"entry {where} is off: recompute that row"
+        return False, f"entries {where} are off: recompute those rows"
     if q.kind == "shape" and tuple(given) == tuple(q.answer)[::-1]:
         return False, "that is the transpose: rows first (one row per cell unit), then columns"
     if q.kind == "number":

@@ -3,8 +3,10 @@
 Every view owns one Figure. Static parts (axes, ticks, curves, the cell's outline) are drawn once
 into a cached background; the artists that change are marked animated and blitted onto it.
 """
+import base64
 import struct
 import zlib
+from html import escape
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -500,7 +502,9 @@ def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the
     ax = figure.fig.add_axes((0, 0, 1, 1))
     diagram = CellDiagram(ax, params, figure)
     diagram.overview(title)
-    return Picture(figure.png())
+    return Picture(figure.png(), "Diagram of one LSTM cell: the cell state line C along the top with a multiply "
+                   "(forget gate) and an add (input gate times candidate); the four gate boxes f, i, candidate "
+                   "and o fed by [x_t, h_(t-1)] from below; the output h_t = o_t times tanh(C_t) on the right.")
 
 
 class StepView(BlitFigure):
@@ -693,13 +697,17 @@ def shape_table_html(rows):
 # ---------------------------------------------------------------- lesson 3: derivatives and gradient flow
 
 class Picture:
-    """PNG bytes that Jupyter shows as an image."""
+    """PNG bytes that Jupyter shows as an image, with alt text for screen readers."""
 
-    def __init__(self, png):
-        self.png = png
+    def __init__(self, png, alt=""):
+        self.png, self.alt = png, alt
 
     def _repr_png_(self):
         return self.png
+
+    def _repr_html_(self):
+        data = base64.b64encode(self.png).decode("ascii")
+        return f"<img src='data:image/png;base64,{data}' alt='{escape(self.alt, quote=True)}' style='max-width:100%'>"
 
 CURVES = (("sigmoid", core.sigmoid, core.sigmoid_prime, "σ", "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
           ("tanh", core.tanh, core.tanh_prime, "tanh", "max tanh' = 1, at z = 0", (-1.05, 1.05)),
@@ -859,7 +867,9 @@ def training_picture(result):
     b.set_ylabel(f"${gate}$", fontsize=9)
     b.legend(fontsize=9, loc="lower right")
     fig.canvas.draw()
-    return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]))
+    alt = (f"Left: the training loss of the {result.variant} falling from about ln 2 to "
+           f"{result.losses[-1]:.3f}; right: the memory unit's keep gate through a sequence before and after.")
+    return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]), alt)
 
 # ---------------------------------------------------------------- lesson 3: through time
 

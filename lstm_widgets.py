@@ -13,6 +13,7 @@ import lstm_viz as viz
 SLIDER = dict(step=0.1, readout_format=".1f", continuous_update=True,
               style={"description_width": "70px"})
 SLIDER_RANGE = 10.0  # sliders span ±10, widened to hold any value they are given
+SCREEN_READER_ONLY = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)"
 
 
 def close_tree(widget):
@@ -108,10 +109,13 @@ class Matrix:
 class Explorer:
     """Shared plumbing: a quiet context for bulk edits, an error line, display as its widget."""
 
-    def __init__(self, picture=True):
+    def __init__(self, picture=True, description=""):
         self._quiet = False
         self.error = W.HTML()
         self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
+        # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the picture's
+        # description goes in a caption that screen readers read and the page does not show
+        self.caption = W.HTML(f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>")
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
 
@@ -156,7 +160,9 @@ class ForgetGateExplorer(Explorer):
     """Lesson 1: x_t, h_(t-1), b_f sliders, an editable W_f, sizes m and n, and every number of f_t."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(description=(
+                "Bars of z_f and f_t for each cell unit, and the sigmoid and its slope with "
+                "each z_f marked"))
         self.m_slider = W.IntSlider(value=3, min=1, max=6, description="m (input)", continuous_update=False)
         self.n_slider = W.IntSlider(value=3, min=1, max=6, description="n (hidden)", continuous_update=False)
         self.order = W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")], value="xh",
@@ -171,7 +177,7 @@ class ForgetGateExplorer(Explorer):
         self.order.observe(self._changed, "value")
         self.reset_button.on_click(lambda _: self.reset())
         self.widget = W.VBox([hrow(self.m_slider, self.n_slider, self.reset_button), self.order,
-                              self.controls, self.error, self.readout, self.image])
+                              self.controls, self.error, self.readout, self.image, self.caption])
         self.x = self.h = self.b = self.W = self.view = self.gate = None
         self.reset()
 
@@ -226,9 +232,12 @@ class StepExplorer(Explorer):
     """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram."""
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
-        super().__init__()
+        super().__init__(description=(
+                "The LSTM cell diagram with the current stage lit and its numbers on the "
+                "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
+                " gate's pre-activation marked"))
         self.stage = 0
-        self.predict_mode = W.Checkbox(value=predict, description="predict first (hide what is not computed yet)",
+        self.predict_mode = W.Checkbox(value=predict, description="predict first (hide later stages)",
                                        style={"description_width": "initial"})
         self.ask = Predict(lambda seed: lessons.Question("", "vector", np.zeros(1), ""))
         self.ask.new_button.layout.display = "none"  # the explorer's own numbers: change them with the sliders
@@ -260,7 +269,7 @@ class StepExplorer(Explorer):
         self.widget = W.VBox([
             W.HBox([self.variant, self.preset, self.seed, self.load_button], layout={"flex_flow": "row wrap"}),
             W.HBox([self.m_slider, self.n_slider], layout={"flex_flow": "row wrap"}), stages, self.error,
-            self.ask.widget, self.image, self.stage_panel,
+            self.ask.widget, self.image, self.caption, self.stage_panel,
             W.Accordion([W.VBox([self.state_box, self.group, self.weight_box]), self.values],
                         titles=("inputs and weights", "every quantity, its shape and numbers"),
                         selected_index=0),
@@ -456,7 +465,9 @@ class DerivativeExplorer(Explorer):
     """The question's cell with x_t, h_(t-1) sliders and a weight scale: where every z sits on σ, tanh, ReLU."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(description=(
+                "Sigmoid, tanh and ReLU with their slopes, each gate's pre-activation marked "
+                "on them"))
         x, h, c, self.params = core.question_example()
         self.c_prev = c
         self.x = Vector("x_t", x, self._changed)
@@ -467,7 +478,7 @@ class DerivativeExplorer(Explorer):
         self.table = W.HTML()
         self.view = viz.ActivationView(self.params)
         self.widget = W.VBox([hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
-                              self.error, self.image, self.table])
+                              self.error, self.image, self.caption, self.table])
         self.refresh()
 
     def _compute_and_show(self):
@@ -482,7 +493,10 @@ class GradientFlowExplorer(Explorer):
     """T, forget bias, weight scale, seed and cell variant -> how much gradient reaches each earlier step."""
 
     def __init__(self, T=50, n=8, variant="LSTM"):
-        super().__init__()
+        super().__init__(description=(
+                "The share of the gradient reaching each earlier step, for the cell and a "
+                "vanilla RNN on a log scale, with the product of keep gates; heatmaps of the "
+                "gates per unit over time"))
         self.n = n
         self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
                                   description="cell")
@@ -495,7 +509,7 @@ class GradientFlowExplorer(Explorer):
             s.observe(self._changed, "value")
         self.view = self.flow = None
         self.widget = W.VBox([hrow(self.variant, self.T), hrow(self.forget_bias, self.scale, self.seed),
-                              self.error, self.readout, self.image])
+                              self.error, self.readout, self.image, self.caption])
         self.refresh()
 
     def _compute_and_show(self):
@@ -522,7 +536,9 @@ class SequenceExplorer(Explorer):
     unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable."""
 
     def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0):
-        super().__init__()
+        super().__init__(description=(
+                "The cell unrolled over time, C_t and h_t flowing right, the cursor's step "
+                "outlined; each unit's gates and states over time with the cursor marked"))
         self.sequence = W.Dropdown(options=lessons.SEQUENCES, value=sequence, description="sequence")
         self.T = W.IntSlider(value=T, min=3, max=50, description="T (steps)", continuous_update=False)
         self.forget_shift = W.FloatSlider(value=0.0, min=-8, max=4, step=0.25, description="b_f shift")
@@ -544,7 +560,7 @@ class SequenceExplorer(Explorer):
         self.widget = W.VBox([
             W.HBox([self.sequence, self.T, self.seed, self.forget_shift], layout={"flex_flow": "row wrap"}),
             W.HBox([self.play, self.back_button, self.t, self.forward_button], layout={"flex_flow": "row wrap"}),
-            self.note, self.error, self.image, self.x_box, self.step_image])
+            self.note, self.error, self.image, self.caption, self.x_box, self.step_image])
         self.x = self.data = self.xs = self.steps = self.view = self.step_view = None
         self._rebuild()
 

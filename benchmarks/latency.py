@@ -9,7 +9,7 @@
 4. Last line, slider_to_redraw_ms: the step explorer at stage 5 over 200 changes of x_t; baseline B
    re-creates the figure on each change, F draws the whole figure (canvas.draw(), the matplotlib
    slider-demo way) on each change; S = B/M, R = F/M.
-Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] [--no-notebooks])
+Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] [--no-notebooks] [--quick])
 """
 import pathlib
 import shutil
@@ -98,12 +98,16 @@ def browser_round_trip(presses=20):
         print(f"browser_round_trip_ms median={med:.1f} p95={p95:.1f} presses={presses}", flush=True)
 
 
+QUICK = "--quick" in sys.argv  # a few changes each: checks the script and its output, not the speed
+
+
 def explorer_redraw(name, changes=100, seed=0):
     rng = np.random.default_rng(seed)
     e = EXPLORERS[name]()
     sliders = [w for w in lw.walk(e.widget) if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))]
     moving = [s for s in sliders if not s.description.startswith(SIZES)] or sliders
     ms = []
+    changes = 5 if QUICK else changes
     for k in range(changes + 10):
         s = moving[k % len(moving)]
         lo, hi = max(s.min, -3), min(s.max, 3) if s.max > s.min + 1 else s.max
@@ -117,6 +121,7 @@ def explorer_redraw(name, changes=100, seed=0):
 
 
 def slider_to_redraw(changes=200, seed=0):
+    changes = 10 if QUICK else changes
     rng = np.random.default_rng(seed)
     e = lw.StepExplorer()
     e.go(4)
@@ -129,7 +134,7 @@ def slider_to_redraw(changes=200, seed=0):
         full.append(timed(lambda: setattr(s, "value", float(v) + 0.05)))
     base = []
     for s, v in zip(sliders[:50], values[:50]):  # baseline: the same callback on a figure made anew
-        base.append(timed(lambda: (setattr(e, "view", viz.StepView(e.params.m, e.params.n)),
+        base.append(timed(lambda: (setattr(e, "view", viz.StepView(e.params)),
                                    setattr(s, "value", float(v) - 0.05))))
     med, p95 = summary(ms)
     bmed, fmed = statistics.median(base), statistics.median(full)

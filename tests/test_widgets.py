@@ -442,3 +442,12 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
             assert e.ask.widget.layout.display == "none"
     e.predict_mode.value = False
     assert all(label.get_visible() for label in e.view.diagram.labels.values())
+
+
+def test_every_picture_has_a_text_description():
+    import lstm_widgets as lw
+    for e in (ForgetGateExplorer(), StepExplorer(), lw.DerivativeExplorer(), lw.GradientFlowExplorer(T=5),
+              lw.SequenceExplorer()):
+        tree = lw.walk(e.widget)
+        assert e.image in tree and e.caption in tree and "Picture: " in e.caption.value
+        assert len(e.caption.value) > 60  # says what is drawn, not just "a picture"
