@@ -96,23 +96,21 @@ def as_array(name, value, ndim=1):
                          "every entry must be a finite number")
     return a
 
+def as_whole(name, value, least, why):
+    """A whole number ≥ least (True/False and 2.5 refused), or a clear error saying why."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number ≥ {least}, got {type(value).__name__} {value!r:.40}")
+    if value < least:
+        raise ValueError(f"{name} must be ≥ {least}, got {value}: {why}")
+    return int(value)
+
 def as_size(name, value):
     """A size such as m or n: a whole number ≥ 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number ≥ 1, got {type(value).__name__} {value!r:.40}")
-    if value < 1:
-        raise ValueError(f"{name} must be ≥ 1, got {value}: a cell needs at least one input "
-                         "and one unit")
-    return int(value)
+    return as_whole(name, value, 1, "a cell needs at least one input and one unit")
 
 def as_seed(value):
     """A random seed: a whole number ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"seed must be a whole number ≥ 0, got {type(value).__name__} {value!r:.40}")
-    if value < 0:
-        raise ValueError(f"seed must be ≥ 0, got {value}: numpy's generator takes "
-                         "non-negative seeds")
-    return int(value)
+    return as_whole("seed", value, 0, "numpy's generator takes non-negative seeds")
 
 def as_number(name, value, positive=False):
     """One finite real number (positive if asked)."""
@@ -904,22 +902,10 @@ class GRUSeqGrads(GRUGrads):
     dh0: np.ndarray
 
 
-def _check_gru_step(step, p, name="step"):
-    if not isinstance(step, GRUStep):
-        raise TypeError(f"{name} must be a GRUStep record (from gru_step), got {type(step).__name__}")
-    if step.x_t.shape != (p.m,) or step.h_prev.shape != (p.n,):
-        raise ValueError(f"{name} was made by a GRU with m = {len(step.x_t)}, n = {len(step.h_prev)}, "
-                         f"but params have m = {p.m}, n = {p.n}: backward needs the forward pass's params")
-    if not np.array_equal(step.concat, concat(step.x_t, step.h_prev, p.order)):
-        raise ValueError(f"{name} was made with the other concatenation order than params "
-                         f"(order={p.order!r}): backward needs the params of the forward pass")
-    return step
-
-
 def gru_step_backward(step, params, dh):
     """Gradients of one GRU step, given dh = ∂L/∂h_t arriving from later."""
     p = check_params(params, GRUParams)
-    s = _check_gru_step(step, p)
+    s = check_step(step, p, GRUStep)
     dh = _check_len("dh", as_array("dh", dh), p.n, "one gradient per entry of h_t")
     with np.errstate(all="ignore"):
         dh_tilde = dh * (1.0 - s.z)  # (n,)
@@ -948,7 +934,7 @@ def gru_backward(steps, params, dhs):
         raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
     T, n = len(steps), p.n
     for t, s in enumerate(steps):
-        _check_gru_step(s, p, name=f"steps[{t}]")
+        check_step(s, p, GRUStep, name=f"steps[{t}]")
     dhs = as_array("dhs", dhs, 2)
     if dhs.shape != (T, n):
         raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step")

@@ -251,24 +251,24 @@ LSTM_LAYOUT = Layout(
            ("bus", (2.2, 8.2), (BUS_Y, BUS_Y), 1.6, False),
            ("f", (3.0, 3.0), (BUS_Y, BOX_Y - 0.35), 1.6, False),
            ("i", (4.6, 4.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("c", (6.4, 6.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+           ("c_tilde", (6.4, 6.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
            ("o", (8.2, 8.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
            ("f", (3.0, 3.0), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
            ("i", (4.6, 4.6, 5.3), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
-           ("c", (6.4, 6.4, 5.7), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
+           ("c_tilde", (6.4, 6.4, 5.7), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
            ("mul_i", (5.5, 5.5), (4.8, LINE_Y - 0.25), 1.6, False),
            ("o", (8.2, 8.2, 9.3), (BOX_Y + 0.35, 4.0, 4.0), 1.6, False),
            ("tanh_c", (9.5, 9.5), (LINE_Y, 5.45), 1.6, False),
            ("tanh_c", (9.5, 9.5), (4.95, 4.2), 1.6, False),
            ("h_out", (9.5, 9.5, 12.2), (3.8, BUS_Y, BUS_Y), 1.6, False)),
-    boxes=(("f", "f", 3.0, "W_f"), ("i", "i", 4.6, "W_i"), ("c", "c_tilde", 6.4, "W_c"),
+    boxes=(("f", "f", 3.0, "W_f"), ("i", "i", 4.6, "W_i"), ("c_tilde", "c_tilde", 6.4, "W_c"),
            ("o", "o", 8.2, "W_o")),
     ops=(("mul_f", 3.0, LINE_Y, "×"), ("add", 5.5, LINE_Y, "+"), ("mul_i", 5.5, 4.6, "×"),
          ("mul_h", 9.5, 4.0, "×"), ("tanh_c", 9.5, 5.2, "tanh")),
     labels=(("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "left"), ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
             ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "left"), ("x", "x_t", 2.35, 0.35, "left"),
             ("bus", "concat", 2.4, BUS_Y - 0.45, "left"), ("f", "f", 3.1, 5.0, "left"),
-            ("i", "i", 3.3, 4.2, "left"), ("c", "c_tilde", 6.5, 4.2, "left"),
+            ("i", "i", 3.3, 4.2, "left"), ("c_tilde", "c_tilde", 6.5, 4.2, "left"),
             ("mul_i", "i_times_c", 5.6, 5.3, "left"), ("o", "o", 8.1, 3.85, "right"),
             ("tanh_c", "tanh_c", 9.8, 5.2, "left"), ("h_out", "h", 12.2, BUS_Y + 0.25, "right")),
     stages=(
@@ -277,7 +277,7 @@ LSTM_LAYOUT = Layout(
         Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev", "peep_f"}), ("concat", "f", "c_prev"),
               "f", ("f", "z_f")),
         Stage("input gate", frozenset({"bus", "i", "peep_i"}), ("concat", "i"), "i", ("i", "z_i")),
-        Stage("candidate", frozenset({"bus", "c"}), ("concat", "c_tilde"), "c_tilde", ("c_tilde", "z_c")),
+        Stage("candidate", frozenset({"bus", "c_tilde"}), ("concat", "c_tilde"), "c_tilde", ("c_tilde", "z_c")),
         Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
               ("c_prev", "f", "i_times_c", "c"), None, ("c", "i_times_c")),
         Stage("output gate", frozenset({"bus", "o", "peep_o"}), ("concat", "o"), "o", ("o", "z_o")),
@@ -815,7 +815,7 @@ class GradientFlowView(BlitFigure):
                                                    cmap=cmap, extent=(-0.5, T - 0.5, n - 0.5, -0.5),
                                                    interpolation="nearest"))[0]
             a.set_ylabel(name, fontsize=10, rotation=0, labelpad=14)
-            a.set_yticks([])
+            a.set_yticks([0, n - 1], ["unit 0", f"unit {n - 1}"] if n > 1 else ["unit 0"])
             a.tick_params(labelsize=9)
             if r < 3:
                 a.tick_params(labelbottom=False)

@@ -5,6 +5,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+@pytest.fixture
+def without_torch(tmp_path, monkeypatch):
+    """Kernels started in this test cannot import torch, as on a machine without it."""
+    fake = tmp_path / "no_torch" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('torch is hidden for this test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -35,12 +44,8 @@ def test_executes_without_error(path, tmp_path):
 
 
 @pytest.mark.parametrize("prefix", ["05_", "06_"])
-def test_torch_lessons_run_without_torch(prefix, tmp_path, monkeypatch):
+def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     """Where PyTorch is missing, lessons 5 and 6 fall back to the committed PyTorch numbers."""
-    fake = tmp_path / "no_torch" / "torch"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError('torch is hidden for this test')\n")
-    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
     path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -58,13 +63,9 @@ def test_every_lesson_asks_at_least_three_predictions(path):
 
 
 @pytest.mark.parametrize("prefix", ["01_", "05_"])
-def test_cells_survive_being_rerun(prefix, tmp_path, monkeypatch):
+def test_cells_survive_being_rerun(prefix, tmp_path, without_torch):
     """Run every cell, then every cell again, in order (what Run All twice, or a learner going back, does):
     no error, and lesson 5's check still agrees with PyTorch (also without torch, on the committed numbers)."""
-    fake = tmp_path / "no_torch" / "torch"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError('torch is hidden for this test')\n")
-    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
     path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
     again = [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"]
