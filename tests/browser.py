@@ -119,6 +119,18 @@ def screenshots(out=ROOT / "docs"):
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / f"{name}.png"))
                 print("wrote", out / f"{name}.png")
+    stamp = out / "screenshots.txt"
+    stamp.write_text(drawing_stamp())
+    print("wrote", stamp)
+
+
+DRAWING = ("lstm_viz.py", "lstm_widgets.py")
+
+
+def drawing_stamp():
+    """The code the screenshots were drawn with, by content: one 'sha256  file' line each."""
+    import hashlib
+    return "".join(f"{hashlib.sha256((ROOT / f).read_bytes()).hexdigest()}  {f}\n" for f in DRAWING)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["screenshots"]:
