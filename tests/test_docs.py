@@ -2,8 +2,6 @@
 import pathlib
 import re
 
-import pytest
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DRAWING = ("lstm_viz.py", "lstm_widgets.py")  # the code that draws what the screenshots show
 
