@@ -115,7 +115,9 @@ class Explorer:
         self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the picture's
         # description goes in a caption that screen readers read and the page does not show
-        self.caption = W.HTML(f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>")
+        self.caption = None
+        if picture:
+            self.caption = W.HTML(f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>")
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
 
@@ -432,20 +434,22 @@ class ShapeExplorer(Explorer):
         super().__init__(picture=False)
         self.m_slider = W.IntSlider(value=m, min=1, max=64, description="m (input)")
         self.n_slider = W.IntSlider(value=n, min=1, max=64, description="n (hidden)")
-        self.T = W.IntSlider(value=5, min=1, max=100, description="T (steps)")
-        self.B = W.IntSlider(value=2, min=1, max=64, description="B (batch)")
-        self.layers = W.IntSlider(value=1, min=1, max=4, description="layers")
-        self.bidirectional = W.Checkbox(value=False, description="bidirectional")
-        self.batch_first = W.Checkbox(value=False, description="batch_first")
+        self.over_time = over_time
         self.table = W.HTML()
         sizes = [self.m_slider, self.n_slider]
-        module = [self.T, self.B, self.layers, self.bidirectional, self.batch_first]
-        self.over_time = over_time
-        for s in sizes + module:
-            s.observe(self._changed, "value")
         rows = [W.HBox(sizes, layout={"flex_flow": "row wrap"})]
-        if over_time:
+        self.T = self.B = self.layers = self.bidirectional = self.batch_first = None
+        if over_time:  # the module's controls exist only where they are shown
+            self.T = W.IntSlider(value=5, min=1, max=100, description="T (steps)")
+            self.B = W.IntSlider(value=2, min=1, max=64, description="B (batch)")
+            self.layers = W.IntSlider(value=1, min=1, max=4, description="layers")
+            self.bidirectional = W.Checkbox(value=False, description="bidirectional")
+            self.batch_first = W.Checkbox(value=False, description="batch_first")
+            module = [self.T, self.B, self.layers, self.bidirectional, self.batch_first]
             rows.append(W.HBox(module, layout={"flex_flow": "row wrap"}))
+            sizes += module
+        for s in sizes:
+            s.observe(self._changed, "value")
         self.widget = W.VBox(rows + [self.error, self.table])
         self.refresh()
 
