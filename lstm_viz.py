@@ -534,7 +534,10 @@ class StepView(BlitFigure):
         ax_b.tick_params(labelsize=10)
         ax_b.set_xlabel("unit (bars clipped at ±1.5)", fontsize=10)
         ax_b.set_ylabel("value", fontsize=10)
-        ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
+        legend = ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
+        self.legend_entries = {}  # field -> (its legend text, its legend handle): hidden with the quantity
+        for key, text, handle in zip(self.bars, legend.get_texts(), legend.legend_handles):
+            self.legend_entries[key] = (text, handle)
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
         self.marks, self.lanes = {}, {}
         for col, activation in enumerate(("sigmoid", "tanh")):
@@ -556,7 +559,10 @@ class StepView(BlitFigure):
                     self.marks[q.field] = (q, *self.animate(
                         ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
                         ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0]))
-            ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
+            legend = ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
+            gates = [q.field for q in table if q.activation == activation and q.kind == "gate"]
+            for key, text, handle in zip(gates, legend.get_texts()[2:], legend.legend_handles[2:]):
+                self.legend_entries[f"mark {key}"] = (text, handle)
 
     def update(self, step, stage, order="xh", hide=frozenset()):
         """Show a step record at a stage, computed with concatenation order `order`; quantities in
@@ -566,6 +572,9 @@ class StepView(BlitFigure):
             for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5)):
                 bar.set_height(v)
                 bar.set_visible(key not in hide)
+        for key, artists in self.legend_entries.items():
+            for artist in artists:  # static: the background is cached per (stage, order, hide)
+                artist.set_visible(key.removeprefix("mark ") not in hide)
         for field, (q, value, slope) in self.marks.items():
             value.set_visible(field not in hide)
             slope.set_visible(field not in hide)

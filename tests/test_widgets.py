@@ -429,6 +429,10 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
             assert label.get_visible() == (key not in later), (stage, key)  # absent, not dimmed
         for key, bars in e.view.bars.items():
             assert bars[0].get_visible() == (key not in later)
+            text, handle = e.view.legend_entries[key]  # its legend entry goes too
+            assert text.get_visible() == handle.get_visible() == (key not in later)
+        for field in e.view.marks:
+            assert e.view.legend_entries[f"mark {field}"][0].get_visible() == (field not in later)
         for field in fields:
             shown = f"<b>{next(q.text for q in core.quantities(e.params) if q.field == field)}</b>" in e.values.value
             assert shown == (field not in later) or field == "concat"
