@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Ellipse, FancyBboxPatch, Rectangle
 
 import lstm_core as core
+import lstm_lessons as lessons
 
 # Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
@@ -37,7 +38,7 @@ def fmt(x, digits=2):
 def plain(latex):
     """A formula from the quantity tables (LaTeX) as plain text for prompts: σ, tanh, ∘, C̃."""
     for a, b in ((r"\tilde{C}", "C̃"), (r"\tilde{h}", "h̃"), (r"\sigma", "σ"), (r"\tanh", "tanh"),
-                 (r"\circ", "∘"), ("{t-1}", "(t-1)"), ("{", ""), ("}", "")):
+                 (r"\circ", "∘"), ("{t-1}", "(t-1)"), ("{", ""), ("}", ""), (" - ", " − ")):
         latex = latex.replace(a, b)
     return latex
 
@@ -60,11 +61,18 @@ def times(a, b, digits=2):
     """'0.50·(−1)': a product as the lessons write it, negative factors in brackets."""
     return f"{paren(a, digits)}·{paren(b, digits)}"
 
-def row_arithmetic(W, v, b, z, r, digits=2):
-    """'1·1 + 2·2 + … + 6·6 = 91, + 1 = 92': row r of W·v, then the bias, spelled out."""
+def row_arithmetic(W, v, b, z, r, digits=2, extra=()):
+    """'1·1 + 2·2 + … + 6·6 = 91, + 1 = 92': row r of W·v, then the bias, spelled out. extra: terms
+    added between W·v and the bias, each (how it is written, its value), shown with a running sum:
+    '… = 0.47, + (−0.1)·1 (peephole) = 0.37, + (−0.23) = 0.14'."""
     terms = " + ".join(times(w, x, digits) for w, x in zip(W[r], v))
+    running = float(W[r] @ v)
+    line = f"{terms} = {fmt(running, digits)}"
+    for text, value in extra:
+        running += float(value)
+        line += f", + {text} = {fmt(running, digits)}"
     bias = f"({fmt(b[r], digits)})" if b[r] < 0 else fmt(b[r], digits)
-    return f"{terms} = {fmt(z[r] - b[r], digits)}, + {bias} = {fmt(z[r], digits)}"
+    return f"{line}, + {bias} = {fmt(z[r], digits)}"
 
 # ---------------------------------------------------------------- blitting
 
@@ -204,12 +212,6 @@ class ForgetGateView(BlitFigure):
 
 # ---------------------------------------------------------------- lesson 2: the cell diagram, as data
 
-# Colours per quantity field (Okabe–Ito), with a marker shape each, so gates differ without colour too.
-COLOURS = {"f": BLUE, "i": ORANGE, "c_tilde": GREEN, "o": PURPLE, "c": VERMILION, "h": "k",
-           "r": SKY, "z": BLUE, "h_tilde": GREEN}
-MARKERS = {"f": "o", "i": "s", "c_tilde": "^", "o": "v", "r": "s", "z": "o", "h_tilde": "^"}
-
-
 @dataclass(frozen=True)
 class Stage:
     """One stage of the step-through: its name, the diagram parts it lights, the labels whose numbers
@@ -225,7 +227,7 @@ class Stage:
 @dataclass(frozen=True)
 class Layout:
     """A cell's diagram on a 12.4 × 7.6 canvas. wires: (part, xs, ys, width, dashed); boxes: gate boxes
-    (part, quantity field, x, weights text); ops: round operators (part, x, y, symbol); labels: live
+    (part, quantity field, x, the names of its weight matrices); ops: round operators (part, x, y, symbol); labels: live
     labels (part, key, x, y, ha), key a quantity field or a DERIVED key; line: (y, what it carries)."""
     kind: str
     wires: tuple
@@ -261,8 +263,8 @@ LSTM_LAYOUT = Layout(
            ("tanh_c", (9.5, 9.5), (LINE_Y, 5.45), 1.6, False),
            ("tanh_c", (9.5, 9.5), (4.95, 4.2), 1.6, False),
            ("h_out", (9.5, 9.5, 12.2), (3.8, BUS_Y, BUS_Y), 1.6, False)),
-    boxes=(("f", "f", 3.0, "W_f"), ("i", "i", 4.6, "W_i"), ("c_tilde", "c_tilde", 6.4, "W_c"),
-           ("o", "o", 8.2, "W_o")),
+    boxes=(("f", "f", 3.0, ("W_f",)), ("i", "i", 4.6, ("W_i",)), ("c_tilde", "c_tilde", 6.4, ("W_c",)),
+           ("o", "o", 8.2, ("W_o",))),
     ops=(("mul_f", 3.0, LINE_Y, "×"), ("add", 5.5, LINE_Y, "+"), ("mul_i", 5.5, 4.6, "×"),
          ("mul_h", 9.5, 4.0, "×"), ("tanh_c", 9.5, 5.2, "tanh")),
     labels=(("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "left"), ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
@@ -307,7 +309,8 @@ GRU_LAYOUT = Layout(
            ("h_tilde", (8.6, 8.6), (BOX_Y + 0.35, 4.35), 1.6, False),
            ("mul_h", (8.6, 8.6), (4.85, LINE_Y - 0.25), 1.6, False),
            ("h_out", (8.6, 12.2), (LINE_Y, LINE_Y), 3.0, False)),
-    boxes=(("z", "z", 3.2, "W_z"), ("r", "r", 5.4, "W_r"), ("h_tilde", "h_tilde", 8.6, "W_hx, W_hh")),
+    boxes=(("z", "z", 3.2, ("W_z",)), ("r", "r", 5.4, ("W_r",)),
+           ("h_tilde", "h_tilde", 8.6, ("W_hx", "W_hh"))),
     ops=(("mul_z", 3.2, LINE_Y, "×"), ("one_minus", 5.8, 4.6, "1−"), ("mul_r", 7.4, BOX_Y, "×"),
          ("mul_h", 8.6, 4.6, "×"), ("add", 8.6, LINE_Y, "+")),
     labels=(("h_prev", "h_prev", 0.2, LINE_Y + 0.35, "left"), ("h_out", "h", 12.2, LINE_Y + 0.35, "right"),
@@ -326,15 +329,13 @@ GRU_LAYOUT = Layout(
               ("h_prev", "z", "one_minus_z", "h_tilde", "h"), None, ("h",)),
     ),
 )
-LAYOUTS = {"LSTM": LSTM_LAYOUT, "GRU": GRU_LAYOUT}
 
 
 def layout_of(params):
-    """The diagram layout of this cell: the GRU's, or the LSTM's with its peephole wires."""
-    if isinstance(params, core.GRUParams):
-        return GRU_LAYOUT
-    extra = tuple(PEEPHOLE_WIRES[name] for name in params.peepholes)
-    return replace(LSTM_LAYOUT, wires=LSTM_LAYOUT.wires + extra)
+    """The diagram layout of this cell: its family's, with the wires of the arrays it has (peepholes)."""
+    drawing = drawing_of(params)
+    extra = tuple(drawing.extra_wires[name] for name in params.names() if name in drawing.extra_wires)
+    return replace(drawing.layout, wires=drawing.layout.wires + extra)
 
 
 # the LSTM's stages, as the lessons number them: "1 concatenate", ...
@@ -359,8 +360,9 @@ def stage_names(layout):
 class CellDiagram:
     """A Colah-style cell drawn from a Layout on an axes; its labels carry live values."""
 
-    def __init__(self, ax, params, blit):
+    def __init__(self, ax, params, blit, shapes=True):
         self.ax, self.blit, self.layout = ax, blit, layout_of(params)
+        drawing = drawing_of(params)
         self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
         m, n = params.m, params.n
         table = {q.field: q for q in core.quantities(params)}
@@ -376,15 +378,19 @@ class CellDiagram:
             self._add(part, ax.plot(xs, ys, color="k", lw=width, ls="--" if dashed else "-")[0])
         for part, field, x, weights in self.layout.boxes:
             q = table[field]
-            colour = COLOURS[field]
+            colour = drawing.colours[field]
             self._add(part, ax.add_patch(FancyBboxPatch((x - 0.45, BOX_Y - 0.35), 0.9, 0.7, fc=colour, ec="k",
                                                         boxstyle="round,pad=0.05", alpha=0.9)))
-            sign = "1−f" if q.weights is None else core.ACTIVATIONS[q.activation][2]
+            if q.weights is None:  # a gate computed from another (the coupled i_t = 1 − f_t)
+                sign = plain(q.formula).replace(" ", "").replace("_t", "")
+                shape = f"no weights: {plain(q.formula)}"
+            else:
+                sign = core.ACTIVATIONS[q.activation][2]
+                sizes = [f"{name} {getattr(params, name).shape[0]}×{getattr(params, name).shape[1]}"
+                         for name in weights]
+                shape = ", ".join(sizes) if shapes else ", ".join(f"{name} ?" for name in weights)
             self._add(part, ax.text(x, BOX_Y, sign, ha="center", va="center", color="white", fontsize=12,
                                     weight="bold"))
-            shape = "no weights: 1 − f_t" if q.weights is None else f"{weights} {n}×{m + n}"
-            if isinstance(params, core.GRUParams) and field == "h_tilde":
-                shape = f"W_hx {n}×{m}, W_hh {n}×{n}"
             self._add(part, ax.text(x, BOX_Y - 0.45, shape, ha="center", va="top", fontsize=9.5))
         for part, x, y, sym in self.layout.ops:
             if sym == "tanh":
@@ -495,16 +501,15 @@ class CellDiagram:
         return {p for p, arts in self.parts.items() if arts[0].get_alpha() == 1.0}
 
 
-def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step"):
-    """A small static picture of a cell (names, no numbers), for a lesson's opening."""
+def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step", shapes=True):
+    """A small static picture of a cell (names, no numbers), for a lesson's opening; shapes=False
+    writes "W_f ?" on the boxes instead of their shapes (a question asks for them first)."""
     params = params or core.LSTMParams.random(3, 3)
     figure = BlitFigure((9.5, 4.6))
     ax = figure.fig.add_axes((0, 0, 1, 1))
-    diagram = CellDiagram(ax, params, figure)
+    diagram = CellDiagram(ax, params, figure, shapes=shapes)
     diagram.overview(title)
-    return Picture(figure.png(), "Diagram of one LSTM cell: the cell state line C along the top with a multiply "
-                   "(forget gate) and an add (input gate times candidate); the four gate boxes f, i, candidate "
-                   "and o fed by [x_t, h_(t-1)] from below; the output h_t = o_t times tanh(C_t) on the right.")
+    return Picture(figure.png(), drawing_of(params).alt)
 
 
 class StepView(BlitFigure):
@@ -513,9 +518,10 @@ class StepView(BlitFigure):
 
     def __init__(self, params):
         super().__init__((11, 7.4))
-        self.m, self.n, self.kind = params.m, params.n, params.variant
+        self.m, self.n, self.kind = params.m, params.n, core.cell_of(params).name
         n = self.n
         table = core.quantities(params)
+        drawing = drawing_of(params)
         gs = self.fig.add_gridspec(2, 3, height_ratios=(1.7, 1), left=0.06, right=0.99, bottom=0.08,
                                    top=0.99, hspace=0.14, wspace=0.25)
         self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), params, self)
@@ -525,7 +531,7 @@ class StepView(BlitFigure):
         self.bars = {}
         for j, q in enumerate(shown):
             xs = np.arange(n) - 0.4 + (j + 0.5) * w
-            self.bars[q.field] = self.animate(*ax_b.bar(xs, np.zeros(n), w, color=COLOURS[q.field],
+            self.bars[q.field] = self.animate(*ax_b.bar(xs, np.zeros(n), w, color=drawing.colours[q.field],
                                                          label=q.symbol).patches)
         ax_b.set_xlim(-0.5, n - 0.5)
         ax_b.set_ylim(-1.5, 1.5)
@@ -553,7 +559,7 @@ class StepView(BlitFigure):
             lane = 0
             for q in table:
                 if q.activation == activation and q.kind == "gate":
-                    colour, marker = COLOURS[q.field], MARKERS[q.field]
+                    colour, marker = drawing.colours[q.field], drawing.markers[q.field]
                     self.lanes[q.field] = lane
                     lane += 1
                     self.marks[q.field] = (q, *self.animate(
@@ -586,82 +592,128 @@ class StepView(BlitFigure):
 # ---------------------------------------------------------------- HTML panels (numbers belong in text, not pixels)
 
 def values_table_html(step, params, digits=3, hide=frozenset()):
-    """Every quantity of a step as an HTML table: name, formula, shape, numbers (none of those in hide)."""
+    """Every quantity of a step as an HTML table: name, formula, shape, numbers (none of those in hide).
+    Formulas are plain Unicode (an HTML widget does not typeset LaTeX)."""
     rows = ""
     for q in core.quantities(params):
         if q.field in hide:
             continue
-        name = concat_label(params.order).replace("(t-1)", "{t-1}") if q.field == "concat" else q.text
-        formula = concat_label(params.order) if q.field == "concat" else f"${q.formula}$"
+        name = f"v = {concat_label(params.order)}" if q.field == "concat" else q.text
+        formula = concat_label(params.order) if q.field == "concat" else plain(q.formula)
         value = getattr(step, q.field)
         rows += (f"<tr><td><b>{name}</b></td><td>{formula}</td><td>({len(value)},)</td>"
                  f"<td style='font-family:monospace'>{fmt_vec(value, digits)}</td></tr>")
     return ("<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th><th>numbers</th>"
             "</tr>" + rows + "</table>")
 
+# ---------------------------------------------------------------- stage panels: shapes and arithmetic per unit
+# A panel function takes (step, params, q), q the quantity its stage computes, and returns
+# (a sentence on the shapes, one line of arithmetic per unit). Each family's drawing names its own.
 
-def _gate_lines(step, params, q):
-    """Shapes and per-unit arithmetic of a gate with its own weights."""
+
+def concat_panel(step, params, q):
+    """v = [x_t, h_(t-1)]: the two vectors and what they make."""
+    m, n, order = params.m, params.n, params.order
+    shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(order)} is ({m + n},) = (m+n,)."
+    return shapes, [f"x_t = {fmt_vec(step.x_t)}, h_(t-1) = {fmt_vec(step.h_prev)} → v = {fmt_vec(step.concat)}"]
+
+
+def gate_panel(step, params, q, extra=None):
+    """A gate with weights of its own: W v (+ extra terms) + b, row by row, then its activation.
+    extra(r) gives the terms added between W v and b for unit r: [(how it is written, its value)]."""
     m, n = params.m, params.n
     g = q.weights[2:]
     W, b = getattr(params, q.weights), getattr(params, f"b_{g}")
     z, out = getattr(step, q.pre), getattr(step, q.field)
     act = core.ACTIVATIONS[q.activation][2]
-    if isinstance(params, core.GRUParams) and q.field == "h_tilde":
-        shapes = (f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
-                  f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh.")
-        lines = [f"z_h[{r}] = {fmt(step.n_x[r])} + {times(step.r[r], step.n_h[r])} = {fmt(z[r])} → "
-                 f"tanh(z) = {fmt(out[r], 4)}" for r in range(n)]
-        return shapes, lines
-    peep = {"f": "p_f", "i": "p_i", "o": "p_o"}.get(g)
-    extra = ""
-    if isinstance(params, core.LSTMParams) and peep in params.peepholes:
-        seen = "C_t" if g == "o" else "C_(t-1)"
-        extra = f" The peephole {peep} ({n},) adds {peep}∘{seen}, one weight per unit."
     shapes = (f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
-              f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are ({n},)."
-              + extra)
+              f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are ({n},).")
     lines = []
     for r in range(n):
-        arithmetic = row_arithmetic(W, step.concat, b, z, r)
-        if extra:
-            seen = step.c if g == "o" else step.c_prev
-            arithmetic += f" (with {times(getattr(params, peep)[r], seen[r])} from the peephole)"
+        terms = extra(r) if extra else ()
+        arithmetic = row_arithmetic(W, step.concat, b, z, r, extra=terms)
         lines.append(f"{q.pre}[{r}] = {arithmetic} → {act}(z) = {fmt(out[r], 4)}")
     return shapes, lines
 
 
+# the peephole each LSTM gate may have, and the cell state it sees (the output gate sees the new C_t)
+PEEPHOLES_SEEN = {"f": ("p_f", "c_prev", "C_(t-1)"), "i": ("p_i", "c_prev", "C_(t-1)"),
+                  "o": ("p_o", "c", "C_t")}
+
+
+def lstm_gate_panel(step, params, q):
+    """An LSTM gate: its own weights (with the peephole term if the cell has one), or, coupled,
+    i_t = 1 − f_t."""
+    n = params.n
+    if q.weights is None:
+        shapes = f"no W_i: the input gate is 1 − f_t, so the cell writes exactly as much as it forgets ({n},)."
+        return shapes, [f"i_t[{k}] = 1 − {fmt(step.f[k], 4)} = {fmt(step.i[k], 4)}" for k in range(n)]
+    name, seen, written = PEEPHOLES_SEEN.get(q.weights[2:], (None, None, None))
+    if name not in params.names():
+        return gate_panel(step, params, q)
+    p, c = getattr(params, name), getattr(step, seen)
+    extra = lambda r: [(f"{times(p[r], c[r])} (peephole)", p[r] * c[r])]  # noqa: E731
+    shapes, lines = gate_panel(step, params, q, extra)
+    return shapes + f" The peephole {name} ({n},) adds {name}∘{written}, one weight per unit.", lines
+
+
+def cell_update_panel(step, params, q):
+    """C_t = f_t∘C_(t-1) + i_t∘C̃_t, unit by unit."""
+    s = step
+    shapes = f"all ({params.n},), multiplied entry by entry (∘, the Hadamard product)."
+    return shapes, [f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
+                    for k in range(params.n)]
+
+
+def lstm_hidden_panel(step, params, q):
+    """h_t = o_t∘tanh(C_t), unit by unit."""
+    s = step
+    shapes = f"all ({params.n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
+    return shapes, [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = "
+                    f"{fmt(s.h[k])}" for k in range(params.n)]
+
+
+def gru_candidate_panel(step, params, q):
+    """h̃_t = tanh(n_x + r_t∘n_h), unit by unit."""
+    m, n, s = params.m, params.n, step
+    shapes = (f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
+              f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh.")
+    return shapes, [f"z_h[{r}] = {fmt(s.n_x[r])} + {times(s.r[r], s.n_h[r])} = {fmt(s.z_h[r])} → "
+                    f"tanh(z) = {fmt(s.h_tilde[r], 4)}" for r in range(n)]
+
+
+def gru_hidden_panel(step, params, q):
+    """h_t = (1 − z_t)∘h̃_t + z_t∘h_(t-1), unit by unit."""
+    s = step
+    shapes = (f"all ({params.n},): z_t chooses, unit by unit, between keeping h_(t-1) (z ≈ 1) and taking "
+              "the candidate h̃_t (z ≈ 0).")
+    return shapes, [f"h_t[{k}] = (1 − {fmt(s.z[k])})·{paren(s.h_tilde[k])} + {times(s.z[k], s.h_prev[k])} = "
+                    f"{fmt(s.h[k])}" for k in range(params.n)]
+
+
+def panel_of(params, q):
+    """The panel function for quantity q of this cell: its family's own, or the generic one."""
+    panels = drawing_of(params).panels
+    if q.field in panels:
+        return panels[q.field]
+    if q.kind == "concat":
+        return concat_panel
+    if q.weights is not None:
+        return gate_panel
+    raise KeyError(f"the {drawing_of(params).family} drawing has no panel for {q.field}")
+
+
 def stage_html(step, params, stage):
     """Stage panel: the formula (LaTeX), the shapes of the operands, and the arithmetic per unit."""
-    layout = layout_of(params)
-    spec = layout.stages[stage]
+    spec = layout_of(params).stages[stage]
     table = {q.field: q for q in core.quantities(params)}
     q = table[spec.computes[0]]
-    m, n, s = params.m, params.n, step
     formula = rf"{q.latex} = {q.formula}"
-    if q.field == "concat":
+    if q.kind == "concat":
         formula = rf"v = {concat_label(params.order).replace('(t-1)', '{t-1}')}"
-        shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(params.order)} is ({m + n},) = (m+n,)."
-        lines = [f"x_t = {fmt_vec(s.x_t)}, h_(t-1) = {fmt_vec(s.h_prev)} → v = {fmt_vec(s.concat)}"]
     elif q.kind == "gate" and q.weights is not None:
         formula = rf"{q.latex} = {q.formula.replace('(' + q.pre + ')', '(' + table[q.pre].formula + ')')}"
-        shapes, lines = _gate_lines(s, params, q)
-    elif q.field == "i":  # coupled
-        shapes = f"no W_i: the input gate is 1 − f_t, so the cell writes exactly as much as it forgets ({n},)."
-        lines = [f"i_t[{k}] = 1 − {fmt(s.f[k], 4)} = {fmt(s.i[k], 4)}" for k in range(n)]
-    elif q.field == "c":
-        shapes = f"all ({n},), multiplied entry by entry (∘, the Hadamard product)."
-        lines = [f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
-                 for k in range(n)]
-    elif q.field == "h" and isinstance(params, core.GRUParams):
-        shapes = (f"all ({n},): z_t chooses, unit by unit, between keeping h_(t-1) (z ≈ 1) and taking the "
-                  "candidate h̃_t (z ≈ 0).")
-        lines = [f"h_t[{k}] = (1 − {fmt(s.z[k])})·{paren(s.h_tilde[k])} + {times(s.z[k], s.h_prev[k])} = "
-                 f"{fmt(s.h[k])}" for k in range(n)]
-    else:
-        shapes = f"all ({n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
-        lines = [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = {fmt(s.h[k])}"
-                 for k in range(n)]
+    shapes, lines = panel_of(params, q)(step, params, q)
     body = "<br>".join(f"<code style='white-space:normal;overflow-wrap:anywhere'>{line}</code>"
                        for line in lines)
     return f"<h4>Stage {stage + 1} {spec.name}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
@@ -695,7 +747,7 @@ def _keep_words(f):
         return f"erases: keeps only {f:.0%}"
     return f"keeps {f:.0%}, forgets {1 - f:.0%}"
 
-def shape_table_html(rows):
+def shape_table_html(rows: list[lessons.ShapeRow]):
     """lstm_lessons.shape_table rows as an HTML table."""
     head = "<tr><th></th><th>ours</th><th>PyTorch nn.LSTM</th><th>Keras LSTM</th></tr>"
     body = ""
@@ -734,6 +786,7 @@ class ActivationView(BlitFigure):
         self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.25)
         zs = np.linspace(-Z_LIM, Z_LIM, 801)
         gates = [q for q in core.quantities(params) if q.kind == "gate"]
+        drawing = drawing_of(params)
         self.marks = []
         for ax, (activation, f, fp, name, note, ylim) in zip(axes, CURVES):
             ax.plot(zs, f(zs), color=GREY, lw=1.5, label=f"{name}(z)")
@@ -748,7 +801,7 @@ class ActivationView(BlitFigure):
             for q in gates:
                 if activation != "relu" and q.activation != activation:
                     continue
-                colour, marker = COLOURS[q.field], MARKERS[q.field]
+                colour, marker = drawing.colours[q.field], drawing.markers[q.field]
                 dot, hollow = self.animate(ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
                                            ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0])
                 self.marks.append((q, f, fp, dot, hollow, lane))
@@ -778,18 +831,6 @@ def derivatives_html(step, params):
             "<th></th></tr>" + rows + "</table>")
 
 
-# Heatmap rows of the gradient-flow view, per cell kind: (field, how it is written, colour range).
-FLOW_MAPS = {
-    "LSTM": (("f", "$f_t$", (0, 1)), ("i", "$i_t$", (0, 1)), ("o", "$o_t$", (0, 1)), ("c", "$C_t$", (-3, 3))),
-    "GRU": (("r", "$r_t$", (0, 1)), ("z", "$z_t$", (0, 1)), ("h_tilde", r"$\tilde{h}_t$", (-1, 1)),
-            ("h", "$h_t$", (-1, 1))),
-}
-FLOW_WORDS = {  # (the cell's gradient, the keep gate's product)
-    "LSTM": ("‖∂L/∂(h, C)‖", "$f_t$ along the cell path"),
-    "GRU": ("‖∂L/∂h‖", "$z_t$ along the direct path"),
-}
-
-
 class GradientFlowView(BlitFigure):
     """Share of the gradient reaching each earlier step (log scale), cell vs RNN, the product of the keep
     gate beside it; heatmaps of the cell's gates and states over time."""
@@ -798,7 +839,7 @@ class GradientFlowView(BlitFigure):
     def __init__(self, T, n, variant="LSTM"):
         super().__init__((11, 4.6))
         self.T, self.n, self.variant = T, n, variant
-        kind = "GRU" if variant == "GRU" else "LSTM"
+        drawing = DRAWINGS[core.check_cell(variant).family]
         gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12,
                                    top=0.93, hspace=0.5, wspace=0.12)
         ax = self.main = self.fig.add_subplot(gs[:, 0])
@@ -810,14 +851,14 @@ class GradientFlowView(BlitFigure):
         ax.set_title("how much of the gradient of sum(h_T) reaches each earlier step", fontsize=10)
         ax.tick_params(labelsize=9)
         ks = np.arange(T + 1)
-        grad, keep = FLOW_WORDS[kind]
+        grad, keep = drawing.flow_words
         self.lines = dict(zip(("cell", "rnn", "keep"), self.animate(
             ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label=f"{variant} {grad}")[0],
             ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[0],
             ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label=f"mean product of {keep}")[0])))
         ax.legend(fontsize=9, loc="lower left")
         self.maps = {}
-        for r, (key, name, lim) in enumerate(FLOW_MAPS[kind]):
+        for r, (key, name, lim) in enumerate(drawing.flow_maps):
             a = self.fig.add_subplot(gs[r, 1])
             cmap = "viridis" if lim[0] == 0 else "PuOr_r"
             self.maps[key] = self.animate(a.imshow(np.zeros((n, T)), aspect="auto", vmin=lim[0], vmax=lim[1],
@@ -831,7 +872,7 @@ class GradientFlowView(BlitFigure):
             self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=9)
         a.set_xlabel("time step t (rows: units)", fontsize=9)
 
-    def update(self, flow):
+    def update(self, flow: lessons.GradientFlow):
         """Show lstm_lessons.gradient_flow's result; another T re-lays the time axes (same figure).
 
         Both gradient norms are divided by their size at k = 0 (√n), so that they and the product of
@@ -852,8 +893,10 @@ class GradientFlowView(BlitFigure):
             im.set_data(flow.maps[key])
 
 
-def training_picture(result):
+def training_picture(result: lessons.Training):
     """Loss over training, and the memory unit's keep gate through the probe sequence before and after."""
+    keep = core.cell_of(result.params).keep_gate
+    gate = {q.field: q for q in core.quantities(result.params)}[keep].latex
     fig = Figure(figsize=(11, 3.2), dpi=90)
     FigureCanvasAgg(fig)
     a, b = fig.subplots(1, 2)
@@ -866,7 +909,6 @@ def training_picture(result):
     a.set_ylabel("loss", fontsize=9)
     a.legend(fontsize=9, loc="upper right")
     u = result.memory_unit
-    gate = "z_t" if result.variant == "GRU" else "f_t"
     for values, colour, name in ((result.keep_before, GREY, "before training"),
                                  (result.keep_after, BLUE, "after training")):
         b.plot(values[u], "o-", color=colour, label=name)
@@ -882,48 +924,56 @@ def training_picture(result):
 
 # ---------------------------------------------------------------- lesson 3: through time
 
-CURVE_FIELDS = (("f", "$f_t$", (-0.05, 1.05)), ("i", "$i_t$", (-0.05, 1.05)), ("o", "$o_t$", (-0.05, 1.05)),
-                ("c", "$C_t$", None), ("h", "$h_t$", (-1.05, 1.05)))
 UNIT_COLOURS = (BLUE, VERMILION, GREEN, PURPLE, ORANGE, SKY, "k", GREY)
 UNIT_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
 
 
 class SequenceView(BlitFigure):
-    """The cell unrolled over time: a strip of up to VISIBLE cells with C_t and h_t flowing right and x_t
-    entering from below (colour squares, one per entry), the cursor's cell outlined; under it, each
-    unit's f_t, i_t, o_t, C_t and h_t over time with the cursor marked."""
+    """The cell unrolled over time: a strip of up to VISIBLE cells with C_t (if the cell has one) and h_t
+    flowing right and x_t entering from below (colour squares, one per entry), the cursor's cell
+    outlined; under it, each unit's over_time fields (f_t, i_t, o_t, C_t, h_t for an LSTM) over time
+    with the cursor marked."""
     VISIBLE = 12
 
-    def __init__(self, T, m, n):
+    def __init__(self, T, m, n, cell="LSTM"):
         super().__init__((11, 5.2))
         self.T, self.m, self.n = T, m, n
+        self.cell = core.check_cell(cell)
+        drawing = DRAWINGS[self.cell.family]
         self.cells = min(T, self.VISIBLE)
-        gs = self.fig.add_gridspec(2, 5, height_ratios=(1.15, 1), left=0.05, right=0.99, bottom=0.1,
+        columns = len(self.cell.over_time)
+        gs = self.fig.add_gridspec(2, columns, height_ratios=(1.15, 1), left=0.05, right=0.99, bottom=0.1,
                                    top=0.97, hspace=0.35, wspace=0.35)
         ax = self.strip = self.fig.add_subplot(gs[0, :])
         ax.set_xlim(-0.6, self.VISIBLE - 0.4)
         ax.set_ylim(-1.25, 1.35)
         ax.set_axis_off()
         w = 0.7 / max(m, n)  # one square per entry
-        boxes, c_cells, h_cells, x_cells = [], [], [], []
+        rows = {"h": [], "x": []}
+        if self.cell.has_cell_state:
+            rows["c"] = []
+        boxes = []
         for k in range(self.cells):
             boxes.append(FancyBboxPatch((k - 0.36, -0.32), 0.72, 0.64, boxstyle="round,pad=0.03"))
             for j in range(n):
-                c_cells.append(Rectangle((k - 0.35 + j * w, 0.5), w, 0.22))
-                h_cells.append(Rectangle((k - 0.35 + j * w, -0.72), w, 0.22))
+                rows["h"].append(Rectangle((k - 0.35 + j * w, -0.72), w, 0.22))
+                if "c" in rows:
+                    rows["c"].append(Rectangle((k - 0.35 + j * w, 0.5), w, 0.22))
             for j in range(m):
-                x_cells.append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
+                rows["x"].append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
             if k + 1 < self.cells:  # the recurrence: C_t and h_t flow into the next cell
-                ax.annotate("", (k + 0.62, 0.61), (k + 0.38, 0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
+                if "c" in rows:
+                    ax.annotate("", (k + 0.62, 0.61), (k + 0.38, 0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
                 ax.annotate("", (k + 0.62, -0.61), (k + 0.38, -0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
             ax.annotate("", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY))
         ax.add_collection(PatchCollection(boxes, fc="#F4F4F4", ec=GREY, lw=1))
-        ax.text(-0.55, 0.61, "$C_t$", ha="right", va="center", fontsize=11)
-        ax.text(-0.55, -0.61, "$h_t$", ha="right", va="center", fontsize=11)
-        ax.text(-0.55, -1.01, "$x_t$", ha="right", va="center", fontsize=11)
-        self.c_strip, self.h_strip, self.x_strip = self.animate(*(
-            ax.add_collection(PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5))
-            for cells in (c_cells, h_cells, x_cells)))
+        names = {"c": (0.61, "$C_t$"), "h": (-0.61, "$h_t$"), "x": (-1.01, "$x_t$")}
+        self.strips = {}
+        for key, cells in rows.items():
+            y, name = names[key]
+            ax.text(-0.55, y, name, ha="right", va="center", fontsize=11)
+            collection = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5)
+            self.strips[key] = self.animate(ax.add_collection(collection))[0]
         self.cursor_box = self.animate(ax.add_patch(FancyBboxPatch((-0.36, -0.32), 0.72, 0.64, fc="none",
                                                                    ec=VERMILION, lw=3,
                                                                    boxstyle="round,pad=0.03")))[0]
@@ -931,13 +981,17 @@ class SequenceView(BlitFigure):
                                           for k in range(self.cells)])
         self.title = self.animate(ax.text(self.VISIBLE / 2 - 0.5, 1.22, "", ha="center", va="center",
                                           fontsize=12, weight="bold"))[0]
-        self.curves, self.cursors, self.axes = {}, [], {}
+        symbols = {q.field: q.symbol for q in self.cell.quantities(None)}
+        self.curves, self.cursors, self.axes, self.autoscale = {}, [], {}, []
         ts = np.arange(T)
-        for col, (field, name, ylim) in enumerate(CURVE_FIELDS):
+        for col, field in enumerate(self.cell.over_time):
+            name, ylim = symbols[field], drawing.ranges[field]
             a = self.axes[field] = self.fig.add_subplot(gs[1, col])
             a.set_xlim(-0.5, T - 0.5)
             if ylim:
                 a.set_ylim(*ylim)
+            else:  # an unbounded quantity (C_t): its range follows the numbers
+                self.autoscale.append(field)
             a.set_title(name, fontsize=11)
             a.set_xlabel("time step t", fontsize=10)
             a.tick_params(labelsize=9)
@@ -946,12 +1000,12 @@ class SequenceView(BlitFigure):
                 a.plot(ts, np.zeros(T), marker=UNIT_MARKERS[j % 8], ms=4, color=UNIT_COLOURS[j % 8], lw=1.4,
                        label=f"unit {j}")[0] for j in range(n)])
             self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
-        self.axes["h"].legend(fontsize=9, loc="lower right", frameon=False)
+        self.axes[self.cell.over_time[-1]].legend(fontsize=9, loc="lower right", frameon=False)
 
-    def fits(self, T, m, n):
-        """Whether this figure can show T steps of an (m, n) cell: the same sizes and number of strip cells
-        (another T then only re-lays the time axes)."""
-        return (self.m, self.n, self.cells) == (m, n, min(T, self.VISIBLE))
+    def fits(self, T, m, n, cell="LSTM"):
+        """Whether this figure can show T steps of an (m, n) cell of this kind: the same sizes, kind and
+        number of strip cells (another T then only re-lays the time axes)."""
+        return (self.m, self.n, self.cells, self.cell.name) == (m, n, min(T, self.VISIBLE), cell)
 
     def window(self, t):
         """The first step shown in the strip, so that t is visible (and centred when it can be)."""
@@ -968,20 +1022,82 @@ class SequenceView(BlitFigure):
                     line.set_xdata(np.arange(self.T))
         start = self.window(t)
         shown = steps[start:start + self.cells]
-        self.c_strip.set_array(np.clip(np.concatenate([s.c for s in shown]), -1, 1))
-        self.h_strip.set_array(np.clip(np.concatenate([s.h for s in shown]), -1, 1))
-        self.x_strip.set_array(np.clip(np.concatenate([s.x_t for s in shown]), -1, 1))
+        fields = {"c": "c", "h": "h", "x": "x_t"}
+        for key, strip in self.strips.items():
+            strip.set_array(np.clip(np.concatenate([getattr(s, fields[key]) for s in shown]), -1, 1))
         for k, label in enumerate(self.step_labels):
             label.set_text(f"t={start + k}")
         self.cursor_box.set_x(t - start - 0.36)
-        self.title.set_text(f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1")
+        self.title.set_text(f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
+                            if self.cell.has_cell_state else
+                            f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1")
         for field, lines in self.curves.items():
             values = np.array([getattr(s, field) for s in steps])  # (T, n)
             for j, line in enumerate(lines):
                 line.set_data(np.arange(self.T), values[:, j])
         for line in self.cursors:
             line.set_xdata([t, t])
-        c_max = max(1.0, float(np.abs([s.c for s in steps]).max()) * 1.1)
-        if self.axes["c"].get_ylim() != (-c_max, c_max):  # a new range is a new static background
-            self.axes["c"].set_ylim(-c_max, c_max)
-        self.key = (self.T, round(c_max, 6))
+        limits = []
+        for field in self.autoscale:  # a new range is a new static background
+            top = max(1.0, float(np.abs([getattr(s, field) for s in steps]).max()) * 1.1)
+            if self.axes[field].get_ylim() != (-top, top):
+                self.axes[field].set_ylim(-top, top)
+            limits.append(round(top, 6))
+        self.key = (self.T, tuple(limits))
+
+# ---------------------------------------------------------------- each family's drawing, as data
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """Everything a family's pictures and panels need, in one place: its diagram layout (with its stages),
+    the wires of optional arrays (peepholes), a colour and a marker per gate or state (Okabe–Ito, and a
+    shape so gates differ without colour too), the value range of each field plotted over time (None:
+    follows the numbers), the heatmap rows of the gradient-flow view (field, symbol, colour range), the
+    words of that view (the cell's gradient, the keep gate's path), the panel function of each field
+    whose arithmetic is not a plain row of W v + b, and the cell picture's text alternative."""
+    family: str
+    layout: Layout
+    extra_wires: dict
+    colours: dict
+    markers: dict
+    ranges: dict
+    flow_maps: tuple
+    flow_words: tuple
+    panels: dict
+    alt: str
+
+
+GATE_RANGE, TANH_RANGE = (-0.05, 1.05), (-1.05, 1.05)
+LSTM_DRAWING = Drawing(
+    family="LSTM", layout=LSTM_LAYOUT, extra_wires=PEEPHOLE_WIRES,
+    colours={"f": BLUE, "i": ORANGE, "c_tilde": GREEN, "o": PURPLE, "c": VERMILION, "h": "k"},
+    markers={"f": "o", "i": "s", "c_tilde": "^", "o": "v"},
+    ranges={"f": GATE_RANGE, "i": GATE_RANGE, "o": GATE_RANGE, "c": None, "h": TANH_RANGE},
+    flow_maps=(("f", "$f_t$", (0, 1)), ("i", "$i_t$", (0, 1)), ("o", "$o_t$", (0, 1)),
+               ("c", "$C_t$", (-3, 3))),
+    flow_words=("‖∂L/∂(h, C)‖", "$f_t$ along the cell path"),
+    panels={"f": lstm_gate_panel, "i": lstm_gate_panel, "o": lstm_gate_panel, "c": cell_update_panel,
+            "h": lstm_hidden_panel},
+    alt=("Diagram of one LSTM cell: the cell state line C along the top with a multiply (forget gate) and "
+         "an add (input gate times candidate); the four gate boxes f, i, candidate and o fed by "
+         "[x_t, h_(t-1)] from below; the output h_t = o_t times tanh(C_t) on the right."),
+)
+GRU_DRAWING = Drawing(
+    family="GRU", layout=GRU_LAYOUT, extra_wires={},
+    colours={"r": SKY, "z": BLUE, "h_tilde": GREEN, "h": "k"},
+    markers={"r": "s", "z": "o", "h_tilde": "^"},
+    ranges={"r": GATE_RANGE, "z": GATE_RANGE, "h_tilde": TANH_RANGE, "h": TANH_RANGE},
+    flow_maps=(("r", "$r_t$", (0, 1)), ("z", "$z_t$", (0, 1)), ("h_tilde", r"$\tilde{h}_t$", (-1, 1)),
+               ("h", "$h_t$", (-1, 1))),
+    flow_words=("‖∂L/∂h‖", "$z_t$ along the direct path"),
+    panels={"h_tilde": gru_candidate_panel, "h": gru_hidden_panel},
+    alt=("Diagram of one GRU cell: the hidden state line h along the top, kept by z_t and mixed with the "
+         "candidate h̃_t by 1 − z_t; the boxes z, r and the candidate fed by [x_t, h_(t-1)] from below."),
+)
+DRAWINGS = {d.family: d for d in (LSTM_DRAWING, GRU_DRAWING)}  # family -> its drawing
+
+
+def drawing_of(params):
+    """The drawing of this cell's family."""
+    return DRAWINGS[core.cell_of(params).family]

@@ -8,6 +8,7 @@ import numpy as np
 
 import lstm_core as core
 import lstm_lessons as lessons
+import lstm_questions as questions
 import lstm_viz as viz
 
 SLIDER = dict(step=0.1, readout_format=".1f", continuous_update=True,
@@ -241,7 +242,7 @@ class StepExplorer(Explorer):
         self.stage = 0
         self.predict_mode = W.Checkbox(value=predict, description="predict first (hide later stages)",
                                        style={"description_width": "initial"})
-        self.ask = Predict(lambda seed: lessons.Question("", "vector", np.zeros(1), ""))
+        self.ask = Predict(lambda seed: questions.Question("", "vector", np.zeros(1), ""))
         self.ask.new_button.layout.display = "none"  # the explorer's own numbers: change them with the sliders
         self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
                                   description="cell")
@@ -284,14 +285,12 @@ class StepExplorer(Explorer):
         """Load a preset for the chosen cell (the question's example is m = n = 3); a bad seed or size
         shows a message and changes nothing."""
         try:
-            x, h, c, params = lessons.preset(name, m, n, seed)
-            if self.variant.value != "LSTM":  # the preset's inputs, the variant's own weights
-                params = lessons.make_cell(self.variant.value, params.m, params.n, seed)
+            x, h, c, params = lessons.preset(name, m, n, seed, variant=self.variant.value)
         except (ValueError, TypeError) as e:
             if self.params is not None:  # the controls go back to what is shown
                 with self.quiet():
                     self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
-                    self.variant.value = lessons.variant_name(self.params)
+                    self.variant.value = core.cell_of(self.params).name
             self._show_error(e)
             return
         with self.quiet():  # one redraw for the whole change
@@ -317,20 +316,20 @@ class StepExplorer(Explorer):
         """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values)."""
         step = core.step(x, h, c, params)  # checks every shape, with the clear errors of the core
         self.params = params
-        gru = isinstance(params, core.GRUParams)
+        cell = core.cell_of(params)
         layout = viz.layout_of(params)
         with self.quiet():
             self.m_slider.value, self.n_slider.value = params.m, params.n
-            self.variant.value = lessons.variant_name(params)
+            self.variant.value = cell.name
             for old in (self.x, self.h, self.c):
                 if old is not None:
                     old.close()
             self.x = Vector("x_t", step.x_t, self._changed)
             self.h = Vector("h_(t-1)", step.h_prev, self._changed)
-            self.c = None if gru else Vector("C_(t-1)", step.c_prev, self._changed)
+            self.c = Vector("C_(t-1)", step.c_prev, self._changed) if cell.has_cell_state else None
             self.state_box.children = [v.box for v in (self.x, self.h, self.c) if v is not None]
             if self.view is None or (self.view.m, self.view.n, self.view.kind) != (params.m, params.n,
-                                                                                   params.variant):
+                                                                                   cell.name):
                 self.view = viz.StepView(params)  # same sizes and cell: keep the figure
             names = viz.stage_names(layout)
             self.stage = min(self.stage, len(names) - 1)
@@ -407,7 +406,7 @@ class StepExplorer(Explorer):
                   f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b are "
                   "under 'inputs and weights'), then press Next ▶.")
         if self.ask.question.prompt != prompt or not np.array_equal(self.ask.question.answer, value):
-            self.ask.ask(lessons.Question(prompt, "vector", value, viz.stage_html(self.step, self.params, nxt),
+            self.ask.ask(questions.Question(prompt, "vector", value, viz.stage_html(self.step, self.params, nxt),
                                           tolerance=0.006))
 
 
@@ -524,7 +523,8 @@ class GradientFlowExplorer(Explorer):
             self.view = viz.GradientFlowView(T, self.n, variant)
         self.view.update(self.flow)
         self.image.value = self.view.png()
-        gate = "z_t" if variant == "GRU" else "f_t"
+        cell = core.check_cell(variant)
+        gate = {q.field: q for q in core.quantities(self.flow.params)}[cell.keep_gate].text
         share = self.flow.cell[-1] / self.flow.cell[0]
         rnn_share = self.flow.rnn[-1] / self.flow.rnn[0]
         self.readout.value = (f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
@@ -621,7 +621,7 @@ class SequenceExplorer(Explorer):
 
     def _compute_and_show(self):
         p, t = self.data.params, self.t.value
-        self.steps = core.lstm_forward(self.xs, self.data.h0, self.data.c0, p)
+        self.steps = core.forward(self.xs, p, self.data.h0, self.data.c0)
         self.view.update(self.steps, t)
         self.image.value = self.view.png()
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
@@ -675,7 +675,7 @@ class Predict:
 
     def check(self):
         """Check the answer typed (or chosen); right: the answer with its arithmetic; wrong: a hint."""
-        right, said = lessons.check(self.question, self.answer.value)
+        right, said = questions.check(self.question, self.answer.value)
         self.tries += 1
         if right:
             self.feedback.value = f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
@@ -701,5 +701,5 @@ class Predict:
 
 
 def predict(lesson, number):
-    """The lesson's prediction number 1, 2, 3 … (lstm_lessons.LESSON_QUESTIONS)."""
-    return Predict(lessons.LESSON_QUESTIONS[lesson][number - 1])
+    """The lesson's prediction number 1, 2, 3 … (lstm_questions.LESSON_QUESTIONS)."""
+    return Predict(questions.LESSON_QUESTIONS[lesson][number - 1])

@@ -9,10 +9,10 @@ import lstm_core as L
 from test_core import numeric_grad, rel_err
 
 VARIANTS = {
-    "standard": {},
-    "peephole": {"peephole": True},
-    "coupled": {"coupled": True},
-    "coupled peephole": {"coupled": True, "peephole": True},
+    "LSTM": {},
+    "peephole LSTM": {"peephole": True},
+    "coupled LSTM": {"coupled": True},
+    "coupled peephole LSTM": {"coupled": True, "peephole": True},
 }
 
 
@@ -54,7 +54,7 @@ def test_a_standard_cell_is_unchanged_bit_for_bit():
     c_new = f * c + i * g
     np.testing.assert_array_equal(s.c, c_new)
     np.testing.assert_array_equal(s.h, o * np.tanh(c_new))
-    assert p.variant == "standard" and p.count() == L.param_count(4, 3)
+    assert p.variant == "LSTM" and p.count() == L.param_count(4, 3)
 
 
 def test_variants_share_the_standard_cells_numbers():
@@ -87,7 +87,7 @@ def test_every_variant_backward_matches_finite_differences(m, n, T, seed, order,
     g = L.lstm_backward(L.lstm_forward(xs, h0, c0, p), p, wh, dc_T=wc)
     for k, a in arrays.items():
         assert rel_err(getattr(g, "d" + k), numeric_grad(loss, a)) < 1e-6, k
-    assert (g.dW_i is None) == p.coupled and (g.dp_f is None) == (variant in ("standard", "coupled"))
+    assert (g.dW_i is None) == p.coupled and (g.dp_f is None) == (variant in ("LSTM", "coupled LSTM"))
     assert rel_err(g.dxs, numeric_grad(loss, xs)) < 1e-6
     assert rel_err(g.dh0, numeric_grad(loss, h0)) < 1e-6
     assert rel_err(g.dc0, numeric_grad(loss, c0)) < 1e-6
@@ -118,7 +118,7 @@ def test_grads_as_params_keep_the_variant():
     p = L.LSTMParams.random(2, 3, seed=1, coupled=True, peephole=True)
     steps = L.lstm_forward(np.ones((2, 2)), np.zeros(3), np.zeros(3), p)
     q = L.lstm_backward(steps, p, np.ones((2, 3))).as_params()
-    assert q.variant == "coupled peephole" and q.names() == p.names()
+    assert q.variant == "coupled peephole LSTM" and q.names() == p.names()
 
 
 # ---------------------------------------------------------------- the GRU

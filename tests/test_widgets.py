@@ -7,6 +7,7 @@ import pytest
 
 import lstm_core as core
 import lstm_lessons as lessons
+import lstm_questions as questions
 import lstm_viz as viz
 from lstm_widgets import ForgetGateExplorer, ShapeExplorer, StepExplorer
 
@@ -269,7 +270,7 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
     e.go(1)
     assert "[h_(t-1), x_t]" in e.view.diagram.text("concat")
     assert "[x_t, h_(t-1)]" not in e.stage_panel.value and "[h_(t-1), x_t]" in e.stage_panel.value
-    assert "[h_{t-1}, x_t]" in e.values.value and "[x_t, h_{t-1}]" not in e.values.value
+    assert "[h_(t-1), x_t]" in e.values.value and "[x_t, h_(t-1)]" not in e.values.value
     f = ForgetGateExplorer()
     f.order.value = "hx"
     assert "[h_(t-1), x_t]" in f.view.z_title.get_text()
@@ -283,7 +284,7 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
 def test_step_explorer_steps_through_every_variant(variant):
     e = StepExplorer()
     e.variant.value = variant
-    assert lessons.variant_name(e.params) == variant and e.error.value == ""
+    assert core.cell_of(e.params).name == variant and e.error.value == ""
     c = None if e.c is None else e.c.values
     want = core.step(e.x.values, e.h.values, c, e.params)
     stages = len(e.stage_select.options)
@@ -384,7 +385,7 @@ def test_shape_explorer_over_time():
 
 def test_predict_checks_hints_and_reveals():
     from lstm_widgets import Predict
-    p = Predict(lessons.q_forget_row)
+    p = Predict(questions.q_forget_row)
     assert "W_f[0]" in p.prompt.value and "92" not in p.prompt.value  # no answer before it is asked for
     p.answer.value = "91"
     assert "did you add the bias" in p.feedback.value
@@ -393,7 +394,7 @@ def test_predict_checks_hints_and_reveals():
     p.answer.value = "92"
     assert "✓ Right." in p.feedback.value and "<b>92</b>" in p.feedback.value
     p.new_button.click()
-    assert p.feedback.value == "" and p.answer.value == "" and p.question.prompt != lessons.q_forget_row(0).prompt
+    assert p.feedback.value == "" and p.answer.value == "" and p.question.prompt != questions.q_forget_row(0).prompt
     p.answer.value = str(p.question.answer)
     assert "✓" in p.feedback.value
     p.reveal_button.click()
@@ -402,7 +403,7 @@ def test_predict_checks_hints_and_reveals():
 
 def test_predict_choices_and_bad_text():
     from lstm_widgets import Predict, predict
-    p = Predict(lessons.q_gru_keep)
+    p = Predict(questions.q_gru_keep)
     p.answer.value = "takes h̃_t"
     assert "other convention" in p.feedback.value
     p.answer.value = "keeps h_(t-1)"
@@ -410,9 +411,9 @@ def test_predict_choices_and_bad_text():
     q = predict(1, 1)
     q.answer.value = "three by six"
     assert "type numbers only" in q.feedback.value
-    for lesson, questions in lessons.LESSON_QUESTIONS.items():
-        for k in range(len(questions)):
-            assert predict(lesson, k + 1).question.prompt == questions[k](0).prompt
+    for lesson, made in questions.LESSON_QUESTIONS.items():
+        for k in range(len(made)):
+            assert predict(lesson, k + 1).question.prompt == made[k](0).prompt
 
 
 @pytest.mark.parametrize("variant", ["LSTM", "GRU"])
