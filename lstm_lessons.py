@@ -37,8 +37,8 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
 
     "the question's example" is m = n = 3 with the question's x_t, h_(t-1), W_f, b_f (and the answer's
     W_i, b_i), each where the cell has it; "forget bias = 1" shifts the keep gate's bias by 1; "gates
-    open" and "gates closed" shrink every σ gate's weights to a tenth and shift its bias by ±6, so that
-    every such gate sits near 1 (open) or near 0 (closed) whatever x_t and h_(t-1) are.
+    open" and "gates closed" shrink every σ gate's weights to a tenth and set its bias to ±8, so that
+    every such gate sits above 0.99 (open) or below 0.01 (closed) whatever x_t and h_(t-1) are.
     """
     cell = core.check_cell(variant, "variant")
     if name == PRESETS[0]:
@@ -53,13 +53,13 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
     x, h, c = rng.normal(0, 1, m), rng.uniform(-0.5, 0.5, n), rng.normal(0, 1, n)  # (m,), (n,), (n,)
     p = cell.make(m, n, seed=seed, forget_bias=1.0 if name == "forget bias = 1" else 0.0)
     if name in ("gates open", "gates closed"):
-        shift = 6.0 if name == "gates open" else -6.0  # σ(±6) ≈ 0.998 / 0.002
+        bias_value = 8.0 if name == "gates open" else -8.0  # σ(±8) ≈ 0.9997 / 0.0003
         changes = {}
         for q in core.quantities(p):
             if q.kind == "gate" and q.activation == "sigmoid" and q.weights is not None:
                 bias = "b_" + q.weights[2:]
                 changes[q.weights] = 0.1 * getattr(p, q.weights)  # (n, m+n)
-                changes[bias] = getattr(p, bias) + shift  # (n,)
+                changes[bias] = np.full(p.n, bias_value)  # (n,)
         p = p.replace(**changes)
     return x, h, c, p
 

@@ -1,6 +1,11 @@
-"""Sliders and buttons wired to lstm_core (the numbers) and lstm_viz (the pictures). No math here."""
+"""Sliders and buttons wired to lstm_core (the numbers) and lstm_viz (the pictures). No math here.
+
+Every explorer keeps one truth, its model (a dict made in __init__): a learner's change to any
+control goes through one path, Explorer.edit(key, value), which computes the new model (refusing it
+with a message if the core refuses it), then writes every control from the model and redraws from
+the model. Nothing is read back from the widgets during a redraw.
+"""
 import math
-from contextlib import contextmanager
 from html import escape
 
 import ipywidgets as W
@@ -50,18 +55,43 @@ def _span(value):
     return max(SLIDER_RANGE, float(math.ceil(abs(value))))
 
 
-class Vector:
-    """A column of sliders, one per entry of a vector; `.values` reads them all."""
+def put(widget, value):
+    """Write a value into a control, widening a bounded one (a slider, a Play) that cannot hold it:
+    a control never shows a clamped number that the model does not have."""
+    if hasattr(widget, "max") and value > widget.max:
+        widget.max = value
+    if hasattr(widget, "min") and value < widget.min:
+        widget.min = value
+    widget.value = value
 
-    def __init__(self, name, values, on_change):
+
+def replace_children(box, children):
+    """Show new children in a box and close the ones they replace."""
+    old = [w for w in box.children if w not in children]
+    box.children = list(children)
+    for w in old:
+        close_tree(w)
+
+
+class Vector:
+    """A column of sliders, one per entry of a vector; a move of slider k sends edit((key, k), value)."""
+
+    def __init__(self, name, values, edit, key=None):
+        self.key = key or name
         self.sliders = []
         for k, v in enumerate(values):
             s = _span(v)
-            self.sliders.append(W.FloatSlider(value=float(v), min=-s, max=s, description=f"{name}[{k}]",
-                                              layout={"width": "300px"}, **SLIDER))
-        for s in self.sliders:
-            s.observe(on_change, "value")
-        self.box = W.VBox([W.HTML(f"<b>{escape(name)}</b> ({len(values)},)")] + self.sliders)
+            slider = W.FloatSlider(value=float(v), min=-s, max=s, description=f"{name}[{k}]",
+                                   layout={"width": "300px"}, **SLIDER)
+            slider.observe(lambda change, k=k: edit((self.key, k), change["new"]), "value")
+            self.sliders.append(slider)
+        self.title = W.HTML()
+        self.rename(name)
+        self.box = W.VBox([self.title] + self.sliders)
+
+    def rename(self, name):
+        """Another heading for the same sliders (x_t at another step)."""
+        self.title.value = f"<b>{escape(name)}</b> ({len(self.sliders)},)"
 
     @property
     def values(self):
@@ -69,7 +99,7 @@ class Vector:
 
     def set(self, values):
         """Set every slider, widening its range where a value lies beyond it (never clamped)."""
-        for s, v in zip(self.sliders, values):
+        for s, v in zip(self.sliders, values, strict=True):
             span = _span(v)
             if span > s.max:
                 s.max, s.min = span, -span
@@ -80,14 +110,18 @@ class Vector:
 
 
 class Matrix:
-    """An editable grid of numbers, one box per entry; `.values` reads the rows."""
+    """An editable grid of numbers, one box per entry; a change of entry (r, c) sends edit((key, r, c), value)."""
 
-    def __init__(self, name, rows, on_change):
-        self.cells = [[W.FloatText(value=float(v), layout={"width": "62px"}) for v in row]
-                      for row in rows]
-        for row in self.cells:
-            for c in row:
-                c.observe(on_change, "value")
+    def __init__(self, name, rows, edit, key=None):
+        self.key = key or name
+        self.cells = []
+        for r, row in enumerate(rows):
+            boxes = []
+            for c, v in enumerate(row):
+                box = W.FloatText(value=float(v), layout={"width": "62px"})
+                box.observe(lambda change, r=r, c=c: edit((self.key, r, c), change["new"]), "value")
+                boxes.append(box)
+            self.cells.append(boxes)
         cols = len(rows[0])
         self.title = W.HTML(f"<b>{escape(name)}</b> ({len(rows)}, {cols}) = (n, m+n)")
         grid = W.GridBox([c for row in self.cells for c in row],
@@ -95,23 +129,41 @@ class Matrix:
         self.box = W.VBox([self.title, grid])
 
     @property
+    def shape(self):
+        return len(self.cells), len(self.cells[0])
+
+    @property
     def values(self):
         return [[c.value for c in row] for row in self.cells]
 
     def set(self, rows):
-        for row, vals in zip(self.cells, rows):
-            for c, v in zip(row, vals):
+        for row, vals in zip(self.cells, rows, strict=True):
+            for c, v in zip(row, vals, strict=True):
                 c.value = float(v)
 
     def close(self):
         close_tree(self.box)
 
 
+def with_entry(model, key, value):
+    """A copy of the model array named key[0] with the entry key[1:] set to value (a number)."""
+    name, index = key[0], key[1:]
+    if value is None or isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"{name}{list(index)} must be a number, got {value!r:.40}")
+    array = np.array(model[name], dtype=float)
+    array[index] = value
+    return array
+
+
 class Explorer:
-    """Shared plumbing: a quiet context for bulk edits, an error line, display as its widget."""
+    """Shared plumbing: the one edit path, an error line, a picture with its text description, and
+    display as its widget. A subclass makes self.model in __init__ and defines _apply (the model after
+    an edit; raises ValueError or TypeError to refuse it), _write (every control from the model) and
+    _draw (every picture and panel from the model)."""
 
     def __init__(self, picture=True, description=""):
-        self._quiet = False
+        self._writing = False  # True while the controls are written from the model (their echoes)
+        self.model = {}
         self.error = W.HTML()
         self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the picture's
@@ -126,38 +178,69 @@ class Explorer:
         """Every widget this explorer owns: its displayed tree and its links."""
         return walk(self.widget) + self.links
 
-    @contextmanager
-    def quiet(self):
-        """Change many widgets, then update once."""
-        old, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = old
-        if not old:
-            self.refresh()
+    def close(self):
+        """Close every widget this explorer owns (its tree and its links): for a notebook that replaces it."""
+        for w in self.links:
+            w.close()
+        close_tree(self.widget)
 
-    def _changed(self, change=None):
-        if not self._quiet:
-            self.refresh()
+    def connect(self, widget, key, trait="value"):
+        """A control whose changes are edits of the model under key."""
+        widget.observe(lambda change: self.edit(key, change["new"]), trait)
+        return widget
+
+    def press(self, button, key):
+        """A button whose clicks are edits of the model under key."""
+        button.on_click(lambda _: self.edit(key, None))
+        return button
+
+    def edit(self, key, value):
+        """The one edit path: the model takes the change (or refuses it, with a message saying why and
+        the last good picture kept); then every control is written from the model and, if it changed,
+        every picture is redrawn from it."""
+        if self._writing:  # a control being written from the model: its echo is not an edit
+            return
+        try:
+            self._apply(key, value)
+        except (ValueError, TypeError) as e:
+            self._write_controls()
+            self._show_error(e)
+            return
+        self.error.value = ""
+        self._write_controls()
+        self.refresh()
+
+    def _write_controls(self):
+        self._writing = True
+        try:
+            self._write()
+        finally:
+            self._writing = False
 
     def refresh(self):
-        """Recompute from the widgets and redraw; bad input shows a message and keeps the last picture."""
-        try:
-            self._compute_and_show()
-            self.error.value = ""
-        except (ValueError, TypeError) as e:
-            self._show_error(e)
+        """Redraw every picture and panel from the model."""
+        self._draw()
+        self.updates += 1
 
     def _show_error(self, e):
         """One line in red under the controls; the last good picture stays."""
         self.error.value = f"<div class='lstm-error' style='color:#B00020'>⚠ {escape(str(e))}</div>"
+
+    def _start(self):
+        """Controls written from the first model, and the first picture."""
+        self._write_controls()
+        self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
 
 # ---------------------------------------------------------------- lesson 1
+
+def _fit(values, k, fill):
+    """The first k entries of values, padded with fill."""
+    return [values[j] if j < len(values) else fill for j in range(k)]
+
 
 class ForgetGateExplorer(Explorer):
     """Lesson 1: x_t, h_(t-1), b_f sliders, an editable W_f, sizes m and n, and every number of f_t."""
@@ -166,107 +249,133 @@ class ForgetGateExplorer(Explorer):
         super().__init__(description=(
                 "Bars of z_f and f_t for each cell unit, and the sigmoid and its slope with "
                 "each z_f marked"))
-        self.m_slider = W.IntSlider(value=3, min=1, max=6, description="m (input)", continuous_update=False)
-        self.n_slider = W.IntSlider(value=3, min=1, max=6, description="n (hidden)", continuous_update=False)
-        self.order = W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")], value="xh",
-                                     description="concat")
-        self.reset_button = W.Button(description="reset to the question's example",
-                                     layout=W.Layout(width="260px"))
+        self.m_slider = self.connect(W.IntSlider(value=3, min=1, max=6, description="m (input)",
+                                                 continuous_update=False), "m")
+        self.n_slider = self.connect(W.IntSlider(value=3, min=1, max=6, description="n (hidden)",
+                                                 continuous_update=False), "n")
+        self.order = self.connect(W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")],
+                                                  value="xh", description="concat"), "order")
+        self.reset_button = self.press(W.Button(description="reset to the question's example",
+                                                layout=W.Layout(width="260px")), "reset")
+        self.small_button = self.press(W.Button(description="small weights (W_f × 0.01)",
+                                                layout=W.Layout(width="220px")), "small")
         self.readout = W.HTML()  # numbers and arithmetic, no formulas: no MathJax pass per change
         self.readout.add_class("lstm-readout")
         self.controls = W.VBox()
-        self.m_slider.observe(self._resize, "value")
-        self.n_slider.observe(self._resize, "value")
-        self.order.observe(self._changed, "value")
-        self.reset_button.on_click(lambda _: self.reset())
-        self.widget = W.VBox([hrow(self.m_slider, self.n_slider, self.reset_button), self.order,
-                              self.controls, self.error, self.readout, self.image, self.caption])
+        self.widget = W.VBox([hrow(self.m_slider, self.n_slider, self.reset_button, self.small_button),
+                              self.order, self.controls, self.error, self.readout, self.image, self.caption])
         self.x = self.h = self.b = self.W = self.view = self.gate = None
-        self.reset()
+        self.model = self._question()
+        self.gate = self._compute(self.model)
+        self._start()
 
-    def _build(self, x, h, b, Wf):
-        """New sliders and grid for these sizes; the replaced ones are closed."""
-        for old in (self.x, self.h, self.b, self.W):
-            if old is not None:
-                old.close()
-        self.x = Vector("x_t", x, self._changed)
-        self.h = Vector("h_(t-1)", h, self._changed)
-        self.b = Vector("b_f", b, self._changed)
-        self.W = Matrix("W_f", Wf, self._changed)
-        if self.view is None or self.view.n != len(h):  # a new figure only for a new size
-            self.view = viz.ForgetGateView(len(h))
-        old_rows = self.controls.children
-        self.controls.children = [hrow(self.x.box, self.h.box, self.b.box), self.W.box]
-        for row in old_rows:  # the HBox that held the old sliders
-            close_tree(row)
+    @staticmethod
+    def _question():
+        return {"x_t": np.array(core.QUESTION_X, float), "h_prev": np.array(core.QUESTION_H, float),
+                "b_f": np.array(core.QUESTION_B_F, float), "W_f": np.array(core.QUESTION_W_F, float),
+                "order": "xh"}
+
+    @staticmethod
+    def _compute(model):
+        return core.forget_gate(model["W_f"], model["b_f"], model["x_t"], model["h_prev"], model["order"])
 
     def reset(self):
         """Back to the question's numbers: x_t = [1, 2, 3], h_(t-1) = [4, 5, 6], its W_f and b_f."""
-        with self.quiet():
-            self.m_slider.value, self.n_slider.value, self.order.value = 3, 3, "xh"
-            self._build(core.QUESTION_X, core.QUESTION_H, core.QUESTION_B_F, core.QUESTION_W_F)
+        self.edit("reset", None)
 
-    def _resize(self, change=None):
-        """New sizes: keep the entries that still fit, fill the rest with small values."""
-        if self._quiet:
-            return
-        m, n = self.m_slider.value, self.n_slider.value
-        old_x, old_h, old_b, old_W = self.x.values, self.h.values, self.b.values, self.W.values
-        keep = lambda vals, k, fill: [vals[j] if j < len(vals) else fill for j in range(k)]
-        order = self.order.value
-        blocks = [core.split(row, len(old_x), order) for row in old_W]  # (x part, h part) of each row
-        Wf = [core.concat(keep(list(bx), m, 0.1), keep(list(bh), n, 0.1), order)
-              for bx, bh in keep(blocks, n, ([0.1] * m, [0.1] * n))]
-        with self.quiet():
-            self._build(keep(old_x, m, 1.0), keep(old_h, n, 0.5), keep(old_b, n, 0.0), Wf)
+    def _resized(self, model, m, n):
+        """New sizes: keep the entries that still fit (each weight with the input it meets), fill the rest."""
+        old_x, old_h = list(model["x_t"]), list(model["h_prev"])
+        order, rows = model["order"], []
+        for r in range(n):
+            if r < len(model["W_f"]):
+                w_x, w_h = core.split(model["W_f"][r], len(old_x), order)  # the x part, the h part
+                rows.append(core.concat(_fit(list(w_x), m, 0.1), _fit(list(w_h), n, 0.1), order))
+            else:
+                rows.append(np.full(m + n, 0.1))
+        return {"x_t": np.array(_fit(old_x, m, 1.0)), "h_prev": np.array(_fit(old_h, n, 0.5)),
+                "b_f": np.array(_fit(list(model["b_f"]), n, 0.0)), "W_f": np.array(rows), "order": order}
 
-    def _compute_and_show(self):
-        self.gate = core.forget_gate(self.W.values, self.b.values, self.x.values, self.h.values,
-                                     self.order.value)
-        self.view.update(self.gate, self.order.value)
+    def _apply(self, key, value):
+        model = dict(self.model)
+        if key == "reset":
+            model = self._question()
+        elif key == "small":
+            model["W_f"] = 0.01 * model["W_f"]
+        elif key in ("m", "n"):
+            m, n = len(model["x_t"]), len(model["h_prev"])
+            sizes = {"m": m, "n": n, key: core.as_size(key, value)}
+            model = self._resized(model, sizes["m"], sizes["n"])
+        elif key == "order":
+            model["order"] = value
+        else:
+            model[key[0]] = with_entry(model, key, value)
+        self.gate = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        model = self.model
+        m, n = len(model["x_t"]), len(model["h_prev"])
+        put(self.m_slider, m)
+        put(self.n_slider, n)
+        self.order.value = model["order"]
+        if self.x is None or (len(self.x.sliders), len(self.h.sliders)) != (m, n):
+            for old in (self.x, self.h, self.b, self.W):
+                if old is not None:
+                    old.close()
+            self.x = Vector("x_t", model["x_t"], self.edit)
+            self.h = Vector("h_(t-1)", model["h_prev"], self.edit, key="h_prev")
+            self.b = Vector("b_f", model["b_f"], self.edit)
+            self.W = Matrix("W_f", model["W_f"], self.edit)
+            replace_children(self.controls, [hrow(self.x.box, self.h.box, self.b.box), self.W.box])
+        else:
+            for vector, name in ((self.x, "x_t"), (self.h, "h_prev"), (self.b, "b_f")):
+                vector.set(model[name])
+            self.W.set(model["W_f"])
+
+    def _draw(self):
+        n, order = len(self.model["h_prev"]), self.model["order"]
+        if self.view is None or self.view.n != n:  # a new figure only for a new size
+            self.view = viz.ForgetGateView(n)
+        self.view.update(self.gate, order)
         self.image.value = self.view.png()
-        self.readout.value = viz.forget_gate_html(self.gate, self.W.values, self.b.values, self.order.value)
-        self.updates += 1
+        self.readout.value = viz.forget_gate_html(self.gate, self.model["W_f"], self.model["b_f"], order)
 
 
 # ---------------------------------------------------------------- lesson 2
 
 class StepExplorer(Explorer):
-    """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram."""
+    """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram.
+
+    The model: the cell kind, preset, seed, the state x_t, h_(t-1), C_(t-1), the weights (params), the
+    stage, predict mode, and which weights are open for editing."""
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(description=(
-                "The LSTM cell diagram with the current stage lit and its numbers on the "
+                "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
                 " gate's pre-activation marked"))
-        self.stage = 0
-        self.predict_mode = W.Checkbox(value=predict, description="predict first (hide later stages)",
-                                       style={"description_width": "initial"})
+        self.predict_mode = self.connect(W.Checkbox(value=predict, description="predict first (hide later stages)",
+                                                    style={"description_width": "initial"}), "predict")
         self.ask = Predict(lambda seed: questions.Question("", "vector", np.zeros(1), ""))
         self.ask.new_button.layout.display = "none"  # the explorer's own numbers: change them with the sliders
-        self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
-                                  description="cell")
-        self.m_slider = W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False)
-        self.n_slider = W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False)
-        self.preset = W.Dropdown(options=lessons.PRESETS, value=preset, description="preset")
-        self.seed = W.IntText(value=seed, description="seed", layout={"width": "160px"})
-        self.load_button = W.Button(description="load preset")
-        self.group = W.ToggleButtons(description="edit")
-        self.prev_button = W.Button(description="◀ Prev", disabled=True)
-        self.next_button = W.Button(description="Next ▶")
-        self.stage_select = W.Dropdown(description="stage")
+        self.variant = self.connect(W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
+                                               description="cell"), "cell")
+        self.m_slider = self.connect(W.IntSlider(value=m, min=1, max=8, description="m (input)",
+                                                 continuous_update=False), "m")
+        self.n_slider = self.connect(W.IntSlider(value=n, min=1, max=8, description="n (hidden)",
+                                                 continuous_update=False), "n")
+        self.preset = self.connect(W.Dropdown(options=lessons.PRESETS, value=preset, description="preset"),
+                                   "preset")
+        self.seed = self.connect(W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed")
+        self.load_button = self.press(W.Button(description="reload preset"), "reload")
+        self.group = self.connect(W.ToggleButtons(description="edit"), "group")
+        self.prev_button = self.press(W.Button(description="◀ Prev", disabled=True), "prev")
+        self.next_button = self.press(W.Button(description="Next ▶"), "next")
+        self.stage_select = self.connect(W.Dropdown(description="stage"), "stage")
         self.stage_panel = W.HTMLMath()
         self.values = W.HTML()
         self.state_box, self.weight_box = W.HBox(layout={"flex_flow": "row wrap"}), W.VBox()
-        self.load_button.on_click(lambda _: self._reload())
-        self.prev_button.on_click(lambda _: self.go(self.stage - 1))
-        self.next_button.on_click(lambda _: self.go(self.stage + 1))
-        self.stage_select.observe(lambda ch: self.go(ch["new"]), "value")
-        self.group.observe(self._switch_group, "value")
-        self.variant.observe(self._switch_variant, "value")
-        for s in (self.m_slider, self.n_slider):
-            s.observe(self._resize, "value")
-        self.predict_mode.observe(self._changed, "value")
         stages = W.HBox([self.prev_button, self.stage_select, self.next_button, self.predict_mode],
                         layout={"flex_flow": "row wrap"})
         self.widget = W.VBox([
@@ -277,32 +386,53 @@ class StepExplorer(Explorer):
                         titles=("inputs and weights", "every quantity, its shape and numbers"),
                         selected_index=0),
         ])
-        self.x = self.h = self.c = self.W = self.b = self.view = self.params = self.step = None
+        self.x = self.h = self.c = self.W = self.b = self.view = self.step = None
         self.groups = {}
-        self.load(preset, m, n, seed)
+        self._shown_group = None  # (group, matrix shape) of the weight controls on screen
+        self.model = {"cell": lessons.check_variant(variant), "stage": 0, "predict": bool(predict)}
+        self._loaded(self.model, preset, m, n, seed)
+        self.step = self._compute(self.model)
+        self._start()
 
+    # --- the model's derived values
+    @property
+    def params(self):
+        return self.model["params"]
+
+    @property
+    def stage(self):
+        return self.model["stage"]
+
+    @property
+    def layout(self):
+        return viz.layout_of(self.params)
+
+    @staticmethod
+    def _compute(model):
+        return core.step(model["x_t"], model["h_prev"], model["c_prev"], model["params"])
+
+    def _loaded(self, model, name, m, n, seed):
+        """The model with a preset loaded for its cell kind (the question's example is m = n = 3)."""
+        x, h, c, params = lessons.preset(name, m, n, seed, variant=model["cell"])
+        model.update(preset=name, seed=core.as_seed(seed), x_t=x, h_prev=h, c_prev=c, params=params)
+        self._show(model, x, h, c, params)
+
+    @staticmethod
+    def _show(model, x, h, c, params):
+        cell = core.cell_of(params)
+        step = cell.step(x, h, c, params)  # checks every shape, with the clear errors of the core
+        model.update(cell=cell.name, params=params, x_t=step.x_t, h_prev=step.h_prev,
+                     c_prev=step.c_prev if cell.has_cell_state else np.zeros(params.n))
+        model["stage"] = min(model["stage"], len(viz.layout_of(params).stages) - 1)
+        groups = weight_groups(params)
+        if model.get("group") not in groups:
+            model["group"] = next(iter(groups))
+
+    # --- what a learner can do, all through edit()
     def load(self, name, m=3, n=3, seed=0):
         """Load a preset for the chosen cell (the question's example is m = n = 3); a bad seed or size
         shows a message and changes nothing."""
-        try:
-            x, h, c, params = lessons.preset(name, m, n, seed, variant=self.variant.value)
-        except (ValueError, TypeError) as e:
-            if self.params is not None:  # the controls go back to what is shown
-                with self.quiet():
-                    self.m_slider.value, self.n_slider.value = self.params.m, self.params.n
-                    self.variant.value = core.cell_of(self.params).name
-            self._show_error(e)
-            return
-        with self.quiet():  # one redraw for the whole change
-            self.preset.value = name
-            self.show(x, h, c, params)
-
-    def _reload(self):
-        self.load(self.preset.value, self.m_slider.value, self.n_slider.value, self.seed.value)
-
-    def _switch_variant(self, change=None):
-        if not self._quiet:
-            self._reload()
+        self.edit("load", (name, m, n, seed))
 
     @classmethod
     def of(cls, x_t, h_prev, c_prev, params):
@@ -313,91 +443,137 @@ class StepExplorer(Explorer):
         return e
 
     def show(self, x, h, c, params):
-        """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values)."""
-        step = core.step(x, h, c, params)  # checks every shape, with the clear errors of the core
-        self.params = params
-        cell = core.cell_of(params)
-        layout = viz.layout_of(params)
-        with self.quiet():
-            self.m_slider.value, self.n_slider.value = params.m, params.n
-            self.variant.value = cell.name
-            for old in (self.x, self.h, self.c):
-                if old is not None:
-                    old.close()
-            self.x = Vector("x_t", step.x_t, self._changed)
-            self.h = Vector("h_(t-1)", step.h_prev, self._changed)
-            self.c = Vector("C_(t-1)", step.c_prev, self._changed) if cell.has_cell_state else None
-            self.state_box.children = [v.box for v in (self.x, self.h, self.c) if v is not None]
-            if self.view is None or (self.view.m, self.view.n, self.view.kind) != (params.m, params.n,
-                                                                                   cell.name):
-                self.view = viz.StepView(params)  # same sizes and cell: keep the figure
-            names = viz.stage_names(layout)
-            self.stage = min(self.stage, len(names) - 1)
-            self.stage_select.options = [(s, k) for k, s in enumerate(names)]
-            self.stage_select.value = self.stage
-            keep = self.group.value
-            self.groups = weight_groups(params)
-            self.group.options = [(label, key) for key, (label, _, _) in self.groups.items()]
-            self.group.value = keep if keep in self.groups else next(iter(self.groups))
-            self._show_weights()
-            self.go(self.stage)
-
-    def _resize(self, change=None):
-        if not self._quiet:
-            self.load(self.preset.value if self.preset.value != lessons.PRESETS[0] else lessons.PRESETS[1],
-                      self.m_slider.value, self.n_slider.value, self.seed.value)
-
-    def _switch_group(self, change=None):
-        """Show another gate's weights, and recompute (a message about the last grid goes)."""
-        if self._quiet or self.group.value not in self.groups:
-            return
-        self._show_weights()
-        self._changed()
-
-    def _show_weights(self):
-        _, matrix, vector = self.groups[self.group.value]
-        p = self.params
-        for old in (self.W, self.b):
-            if old is not None:
-                old.close()
-        old_rows = self.weight_box.children
-        self.W = None if matrix is None else Matrix(matrix, getattr(p, matrix), self._changed)
-        self.b = Vector(vector, getattr(p, vector), self._changed)
-        self.weight_box.children = [hrow(*[w.box for w in (self.W, self.b) if w is not None])]
-        for row in old_rows:
-            close_tree(row)
+        """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values); bad
+        shapes raise the core's clear errors."""
+        model = dict(self.model)
+        self._show(model, x, h, c, params)
+        self.step, self.model = self._compute(model), model
+        self.error.value = ""
+        self._write_controls()
+        self.refresh()
 
     def go(self, stage):
         """Show a stage, 0 .. (number of stages − 1), clamped to the ends."""
-        last = len(self.stage_select.options) - 1
-        self.stage = min(max(int(stage), 0), last)
-        self.prev_button.disabled = self.stage == 0
-        self.next_button.disabled = self.stage == last
-        if self.stage_select.value != self.stage:
-            self.stage_select.value = self.stage  # its observer comes back here
-        else:
-            self._changed()
+        self.edit("stage", stage)
 
-    def _compute_and_show(self):
-        _, matrix, vector = self.groups[self.group.value]  # take the grid's edits (kept only if valid)
-        edits = {vector: self.b.values} | ({} if matrix is None else {matrix: self.W.values})
-        self.params = self.params.replace(**edits)
-        c = None if self.c is None else self.c.values
-        self.step = core.step(self.x.values, self.h.values, c, self.params)
-        layout = viz.layout_of(self.params)
-        hide = viz.not_yet(layout, self.stage) if self.predict_mode.value else frozenset()
-        self.view.update(self.step, self.stage, self.params.order, hide)
+    def _apply(self, key, value):
+        model = dict(self.model)
+        p = model["params"]
+        last = len(viz.layout_of(p).stages) - 1
+        if key in ("load", "cell", "preset", "seed", "m", "n", "reload"):
+            name, m, n, seed = model["preset"], p.m, p.n, model["seed"]
+            if key == "load":
+                name, m, n, seed = value
+            elif key == "cell":
+                model["cell"] = lessons.check_variant(value)
+            elif key == "preset":
+                name = value
+            elif key == "seed":
+                seed = value
+            elif key in ("m", "n"):
+                sizes = {"m": m, "n": n, key: value}
+                m, n = sizes["m"], sizes["n"]
+                if name == lessons.PRESETS[0]:  # the question's example is 3 × 3: other sizes are random
+                    name = lessons.PRESETS[1]
+            self._loaded(model, name, m, n, seed)
+        elif key == "stage":
+            model["stage"] = min(max(int(value), 0), last)
+        elif key == "prev":
+            model["stage"] = max(model["stage"] - 1, 0)
+        elif key == "next":
+            model["stage"] = min(model["stage"] + 1, last)
+        elif key == "predict":
+            model["predict"] = bool(value)
+        elif key == "group":
+            if value not in weight_groups(p):
+                raise ValueError(f"no weights named {value!r} in this cell")
+            model["group"] = value
+        elif key[0] in ("x_t", "h_prev", "c_prev"):
+            model[key[0]] = with_entry(model, key, value)
+        else:  # an entry of a weight array
+            model["params"] = p.replace(**{key[0]: with_entry({key[0]: getattr(p, key[0])}, key, value)})
+        self.step = self._compute(model)
+        self.model = model
+
+    # --- controls and pictures from the model
+    def _write(self):
+        model, p = self.model, self.params
+        cell = core.cell_of(p)
+        self.variant.value = model["cell"]
+        self.preset.value = model["preset"]
+        self.seed.value = model["seed"]
+        put(self.m_slider, p.m)
+        put(self.n_slider, p.n)
+        self.predict_mode.value = model["predict"]
+        names = viz.stage_names(self.layout)
+        options = [(s, k) for k, s in enumerate(names)]
+        if list(self.stage_select.options) != options:
+            self.stage_select.options = options
+        self.stage_select.value = model["stage"]
+        self.prev_button.disabled = model["stage"] == 0
+        self.next_button.disabled = model["stage"] == len(names) - 1
+        self.groups = weight_groups(p)
+        group_options = [(label, key) for key, (label, _, _) in self.groups.items()]
+        if list(self.group.options) != group_options:
+            self.group.options = group_options
+        self.group.value = model["group"]
+        self._write_state(cell)
+        self._write_weights()
+
+    def _write_state(self, cell):
+        model, n = self.model, self.params.n
+        wanted = (self.params.m, n, cell.has_cell_state)
+        shown = None if self.x is None else (len(self.x.sliders), len(self.h.sliders), self.c is not None)
+        if shown != wanted:
+            for old in (self.x, self.h, self.c):
+                if old is not None:
+                    old.close()
+            self.x = Vector("x_t", model["x_t"], self.edit)
+            self.h = Vector("h_(t-1)", model["h_prev"], self.edit, key="h_prev")
+            self.c = Vector("C_(t-1)", model["c_prev"], self.edit, key="c_prev") if cell.has_cell_state else None
+            replace_children(self.state_box, [v.box for v in (self.x, self.h, self.c) if v is not None])
+            return
+        for vector, name in ((self.x, "x_t"), (self.h, "h_prev"), (self.c, "c_prev")):
+            if vector is not None:
+                vector.set(model[name])
+
+    def _write_weights(self):
+        _, matrix, vector = self.groups[self.model["group"]]
+        p = self.params
+        shown = (self.model["group"], None if matrix is None else getattr(p, matrix).shape,
+                 len(getattr(p, vector)))
+        if shown != self._shown_group:
+            for old in (self.W, self.b):
+                if old is not None:
+                    old.close()
+            self.W = None if matrix is None else Matrix(matrix, getattr(p, matrix), self.edit)
+            self.b = Vector(vector, getattr(p, vector), self.edit)
+            replace_children(self.weight_box, [hrow(*[w.box for w in (self.W, self.b) if w is not None])])
+            self._shown_group = shown
+            return
+        if self.W is not None:
+            self.W.set(getattr(p, matrix))
+        self.b.set(getattr(p, vector))
+
+    def _draw(self):
+        p, stage = self.params, self.stage
+        kind = core.cell_of(p).name
+        if self.view is None or (self.view.m, self.view.n, self.view.kind) != (p.m, p.n, kind):
+            self.view = viz.StepView(p)  # same sizes and cell: keep the figure
+        layout = self.layout
+        hide = viz.not_yet(layout, stage) if self.model["predict"] else frozenset()
+        self.view.update(self.step, stage, p.order, hide)
         self.image.value = self.view.png()
-        self.stage_panel.value = viz.stage_html(self.step, self.params, self.stage)
-        self.values.value = viz.values_table_html(self.step, self.params, hide=hide)
+        self.stage_panel.value = viz.stage_html(self.step, p, stage)
+        self.values.value = viz.values_table_html(self.step, p, hide=hide)
         self._ask_next(layout)
-        self.updates += 1
 
     def _ask_next(self, layout):
         """In predict mode: ask for the next stage's main value, from this step's numbers."""
         nxt = self.stage + 1
-        self.ask.widget.layout.display = "flex" if self.predict_mode.value and nxt < len(layout.stages) else "none"
-        if self.ask.widget.layout.display == "none":
+        asking = self.model["predict"] and nxt < len(layout.stages)
+        self.ask.widget.layout.display = "flex" if asking else "none"
+        if not asking:
             return
         spec = layout.stages[nxt]
         q = {q.field: q for q in core.quantities(self.params)}[spec.computes[0]]
@@ -406,8 +582,8 @@ class StepExplorer(Explorer):
                   f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b are "
                   "under 'inputs and weights'), then press Next ▶.")
         if self.ask.question.prompt != prompt or not np.array_equal(self.ask.question.answer, value):
-            self.ask.ask(questions.Question(prompt, "vector", value, viz.stage_html(self.step, self.params, nxt),
-                                          tolerance=0.006))
+            self.ask.ask(questions.Question(prompt, "vector", value,
+                                            viz.stage_html(self.step, self.params, nxt), tolerance=0.006))
 
 
 def weight_groups(params):
@@ -431,38 +607,53 @@ class ShapeExplorer(Explorer):
 
     def __init__(self, m=3, n=3, over_time=False):
         super().__init__(picture=False)
-        self.m_slider = W.IntSlider(value=m, min=1, max=64, description="m (input)")
-        self.n_slider = W.IntSlider(value=n, min=1, max=64, description="n (hidden)")
         self.over_time = over_time
+        self.model = {"m": m, "n": n}
+        self.m_slider = self.connect(W.IntSlider(value=m, min=1, max=64, description="m (input)"), "m")
+        self.n_slider = self.connect(W.IntSlider(value=n, min=1, max=64, description="n (hidden)"), "n")
+        self.controls = {"m": self.m_slider, "n": self.n_slider}
         self.table = W.HTML()
-        sizes = [self.m_slider, self.n_slider]
-        rows = [W.HBox(sizes, layout={"flex_flow": "row wrap"})]
+        rows = [hrow(self.m_slider, self.n_slider)]
         self.T = self.B = self.layers = self.bidirectional = self.batch_first = None
         if over_time:  # the module's controls exist only where they are shown
+            self.model.update(T=5, B=2, layers=1, bidirectional=False, batch_first=False)
             self.T = W.IntSlider(value=5, min=1, max=100, description="T (steps)")
             self.B = W.IntSlider(value=2, min=1, max=64, description="B (batch)")
             self.layers = W.IntSlider(value=1, min=1, max=4, description="layers")
             self.bidirectional = W.Checkbox(value=False, description="bidirectional")
             self.batch_first = W.Checkbox(value=False, description="batch_first")
-            module = [self.T, self.B, self.layers, self.bidirectional, self.batch_first]
-            rows.append(W.HBox(module, layout={"flex_flow": "row wrap"}))
-            sizes += module
-        for s in sizes:
-            s.observe(self._changed, "value")
+            module = {"T": self.T, "B": self.B, "layers": self.layers, "bidirectional": self.bidirectional,
+                      "batch_first": self.batch_first}
+            for key, widget in module.items():
+                self.connect(widget, key)
+            self.controls.update(module)
+            rows.append(hrow(*module.values()))
         self.widget = W.VBox(rows + [self.error, self.table])
-        self.refresh()
+        self.html = self._compute(self.model)
+        self._start()
 
-    def _compute_and_show(self):
-        m, n = self.m_slider.value, self.n_slider.value
-        html = viz.shape_table_html(lessons.shape_table(m, n))
+    def _compute(self, model):
+        html = viz.shape_table_html(lessons.shape_table(model["m"], model["n"]))
         if self.over_time:
-            rows = lessons.module_shapes(self.T.value, self.B.value, m, n, self.layers.value,
-                                         self.bidirectional.value, self.batch_first.value)
+            rows = lessons.module_shapes(model["T"], model["B"], model["m"], model["n"], model["layers"],
+                                         model["bidirectional"], model["batch_first"])
             html = "<h4>one cell</h4>" + html + "<h4>nn.LSTM over time</h4>" + viz.shape_table_html(rows)
-        self.table.value = html
+        return html
+
+    def _apply(self, key, value):
+        model = dict(self.model, **{key: value})
+        self.html = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        for key, widget in self.controls.items():
+            put(widget, self.model[key])
+
+    def _draw(self):
+        self.table.value = self.html
 
 
-# ---------------------------------------------------------------- lesson 3
+# ---------------------------------------------------------------- lesson 4: derivatives
 
 class DerivativeExplorer(Explorer):
     """The question's cell with x_t, h_(t-1) sliders and a weight scale: where every z sits on σ, tanh, ReLU."""
@@ -471,29 +662,46 @@ class DerivativeExplorer(Explorer):
         super().__init__(description=(
                 "Sigmoid, tanh and ReLU with their slopes, each gate's pre-activation marked "
                 "on them"))
-        x, h, c, self.params = core.question_example()
-        self.c_prev = c
-        self.x = Vector("x_t", x, self._changed)
-        self.h = Vector("h_(t-1)", h, self._changed)
-        self.scale = W.FloatLogSlider(value=1.0, base=10, min=-3, max=0.5, step=0.05, description="W scale",
-                                      readout_format=".3f", style={"description_width": "70px"})
-        self.scale.observe(self._changed, "value")
+        x, h, self.c_prev, self.params = core.question_example()
+        self.model = {"x_t": x, "h_prev": h, "scale": 1.0}
+        self.x = Vector("x_t", x, self.edit)
+        self.h = Vector("h_(t-1)", h, self.edit, key="h_prev")
+        self.scale = self.connect(W.FloatLogSlider(value=1.0, base=10, min=-3, max=0.5, step=0.05,
+                                                   description="W scale", readout_format=".3f",
+                                                   style={"description_width": "70px"}), "scale")
         self.table = W.HTML()
         self.view = viz.ActivationView(self.params)
         self.widget = W.VBox([hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
                               self.error, self.image, self.caption, self.table])
-        self.refresh()
+        self.step = self._compute(self.model)
+        self._start()
 
-    def _compute_and_show(self):
-        self.step = core.lstm_step(self.x.values, self.h.values, self.c_prev, self.params.scaled(self.scale.value))
+    def _compute(self, model):
+        scale = core.as_number("the weight scale", model["scale"], positive=True)
+        return core.step(model["x_t"], model["h_prev"], self.c_prev, self.params.scaled(scale))
+
+    def _apply(self, key, value):
+        model = dict(self.model)
+        if key == "scale":
+            model["scale"] = value
+        else:
+            model[key[0]] = with_entry(model, key, value)
+        self.step = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        self.x.set(self.model["x_t"])
+        self.h.set(self.model["h_prev"])
+        self.scale.value = self.model["scale"]
+
+    def _draw(self):
         self.view.update(self.step)
         self.image.value = self.view.png()
         self.table.value = viz.derivatives_html(self.step, self.params)
-        self.updates += 1
 
 
 class GradientFlowExplorer(Explorer):
-    """T, forget bias, weight scale, seed and cell variant -> how much gradient reaches each earlier step."""
+    """T, forget bias, weight scale, seed and cell kind -> how much gradient reaches each earlier step."""
 
     def __init__(self, T=50, n=8, variant="LSTM"):
         super().__init__(description=(
@@ -501,24 +709,42 @@ class GradientFlowExplorer(Explorer):
                 "vanilla RNN on a log scale, with the product of keep gates; heatmaps of the "
                 "gates per unit over time"))
         self.n = n
-        self.variant = W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
-                                  description="cell")
-        self.T = W.IntSlider(value=T, min=2, max=100, description="T (steps)", continuous_update=False)
-        self.forget_bias = W.FloatSlider(value=0.0, min=-3, max=6, step=0.25, description="forget bias")
-        self.scale = W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="W scale")
-        self.seed = W.IntSlider(value=0, min=0, max=20, description="seed")
+        self.model = {"cell": lessons.check_variant(variant), "T": T, "forget_bias": 0.0, "scale": 1.0,
+                      "seed": 0}
+        self.controls = {
+            "cell": W.Dropdown(options=lessons.VARIANTS, value=self.model["cell"], description="cell"),
+            "T": W.IntSlider(value=T, min=2, max=100, description="T (steps)", continuous_update=False),
+            "forget_bias": W.FloatSlider(value=0.0, min=-3, max=6, step=0.25, description="forget bias"),
+            "scale": W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="W scale"),
+            "seed": W.IntSlider(value=0, min=0, max=20, description="seed"),
+        }
+        for key, widget in self.controls.items():
+            self.connect(widget, key)
+        c = self.controls
+        self.variant, self.T, self.forget_bias, self.scale, self.seed = (
+            c["cell"], c["T"], c["forget_bias"], c["scale"], c["seed"])
         self.readout = W.HTML()
-        for s in (self.variant, self.T, self.forget_bias, self.scale, self.seed):
-            s.observe(self._changed, "value")
-        self.view = self.flow = None
+        self.view = None
         self.widget = W.VBox([hrow(self.variant, self.T), hrow(self.forget_bias, self.scale, self.seed),
                               self.error, self.readout, self.image, self.caption])
-        self.refresh()
+        self.flow = self._compute(self.model)
+        self._start()
 
-    def _compute_and_show(self):
-        T, variant = self.T.value, self.variant.value
-        self.flow = lessons.gradient_flow(T, n=self.n, forget_bias=self.forget_bias.value,
-                                          scale=self.scale.value, seed=self.seed.value, variant=variant)
+    def _compute(self, model):
+        return lessons.gradient_flow(model["T"], n=self.n, forget_bias=model["forget_bias"],
+                                     scale=model["scale"], seed=model["seed"], variant=model["cell"])
+
+    def _apply(self, key, value):
+        model = dict(self.model, **{key: value})
+        self.flow = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        for key, widget in self.controls.items():
+            put(widget, self.model[key])
+
+    def _draw(self):
+        T, variant = self.model["T"], self.model["cell"]
         if self.view is None or self.view.variant != variant:  # another cell: other heatmaps
             self.view = viz.GradientFlowView(T, self.n, variant)
         self.view.update(self.flow)
@@ -530,7 +756,6 @@ class GradientFlowExplorer(Explorer):
         self.readout.value = (f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
                               f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
                               f"{self.flow.keep[-1]:.3g}</p>")
-        self.updates += 1
 
 
 # ---------------------------------------------------------------- lesson 3: through time
@@ -543,90 +768,110 @@ class SequenceExplorer(Explorer):
         super().__init__(description=(
                 "The cell unrolled over time, C_t and h_t flowing right, the cursor's step "
                 "outlined; each unit's gates and states over time with the cursor marked"))
-        self.sequence = W.Dropdown(options=lessons.SEQUENCES, value=sequence, description="sequence")
-        self.T = W.IntSlider(value=T, min=3, max=50, description="T (steps)", continuous_update=False)
-        self.forget_shift = W.FloatSlider(value=0.0, min=-8, max=4, step=0.25, description="b_f shift")
-        self.seed = W.IntText(value=seed, description="seed", layout={"width": "160px"})
-        self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t")
-        self.play = W.Play(value=0, min=0, max=T - 1, interval=600, description="play")
+        self.sequence = self.connect(W.Dropdown(options=lessons.SEQUENCES, value=sequence,
+                                                description="sequence"), "sequence")
+        self.T = self.connect(W.IntSlider(value=T, min=3, max=50, description="T (steps)",
+                                          continuous_update=False), "T")
+        self.forget_shift = self.connect(W.FloatSlider(value=0.0, min=-8, max=4, step=0.25,
+                                                       description="b_f shift"), "forget_shift")
+        self.seed = self.connect(W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed")
+        self.t = self.connect(W.IntSlider(value=0, min=0, max=T - 1, description="t"), "t")
+        self.play = self.connect(W.Play(value=0, min=0, max=T - 1, interval=600, description="play"), "t")
         self.links.append(W.jslink((self.play, "value"), (self.t, "value")))  # together in the browser
-        self.play.observe(self._play_moved, "value")  # and in the kernel (headless) as well
-        self.back_button = W.Button(description="◀", layout={"width": "48px"})
-        self.forward_button = W.Button(description="▶", layout={"width": "48px"})
+        self.back_button = self.press(W.Button(description="◀", layout={"width": "48px"}), "back")
+        self.forward_button = self.press(W.Button(description="▶", layout={"width": "48px"}), "forward")
         self.note = W.HTML()
         self.step_image = W.Image(format="png", layout={"max_width": "100%"})
         self.x_box = W.VBox()
-        self.back_button.on_click(lambda _: self.move(self.t.value - 1))
-        self.forward_button.on_click(lambda _: self.move(self.t.value + 1))
-        self.t.observe(self._cursor_moved, "value")
-        for w in (self.sequence, self.T, self.seed, self.forget_shift):
-            w.observe(self._rebuild, "value")
         self.widget = W.VBox([
-            W.HBox([self.sequence, self.T, self.seed, self.forget_shift], layout={"flex_flow": "row wrap"}),
-            W.HBox([self.play, self.back_button, self.t, self.forward_button], layout={"flex_flow": "row wrap"}),
+            hrow(self.sequence, self.T, self.seed, self.forget_shift),
+            hrow(self.play, self.back_button, self.t, self.forward_button),
             self.note, self.error, self.image, self.caption, self.x_box, self.step_image])
-        self.x = self.data = self.xs = self.steps = self.view = self.step_view = None
-        self._rebuild()
+        self.x = self.view = self.step_view = None
+        self.model = {"sequence": sequence, "T": T, "seed": seed, "forget_shift": 0.0, "t": 0}
+        self._new_data(self.model)
+        self._start()
 
-    def _play_moved(self, change):
-        self.t.value = change["new"]
+    @property
+    def xs(self):
+        return self.model["xs"]
+
+    def _new_data(self, model):
+        """A new sequence, length, seed or forget-bias shift: new inputs and weights, the cursor kept."""
+        self.data = data = lessons.sequence(model["sequence"], model["T"], model["seed"], model["forget_shift"])
+        model["xs"] = data.xs.copy()
+        model["t"] = min(model["t"], len(data.xs) - 1)
+        self.steps = self._compute(model)
+
+    def _compute(self, model):
+        return core.forward(model["xs"], self.data.params, self.data.h0, self.data.c0)
 
     def move(self, t):
         """Put the cursor on step t (clamped to 0..T−1)."""
-        self.t.value = min(max(int(t), 0), self.T.value - 1)
+        self.edit("t", t)
 
-    def _rebuild(self, change=None):
-        """A new sequence, length, seed or forget-bias shift: new inputs and weights, then redraw."""
-        if self._quiet:
-            return
-        try:
-            data = lessons.sequence(self.sequence.value, self.T.value, self.seed.value, self.forget_shift.value)
-        except (ValueError, TypeError) as e:
-            self._show_error(e)
-            return
-        self.data, self.xs = data, data.xs.copy()
-        T, m, n = len(data.xs), data.params.m, data.params.n
-        with self.quiet():
-            self.t.max = self.play.max = T - 1
-            if self.view is None or not self.view.fits(T, m, n):
-                self.view = viz.SequenceView(T, m, n)
-            if self.step_view is None or (self.step_view.m, self.step_view.n) != (m, n):
-                self.step_view = viz.StepView(data.params)
-            self._show_x()
-        self.note.value = (f"<p><b>{escape(data.name)}</b>: {escape(data.note)}. "
+    def _apply(self, key, value):
+        model = dict(self.model)
+        last = len(model["xs"]) - 1
+        if key in ("sequence", "T", "seed", "forget_shift"):
+            model[key] = value
+            data, steps = self.data, self.steps
+            try:
+                self._new_data(model)
+            except (ValueError, TypeError):
+                self.data, self.steps = data, steps
+                raise
+        elif key == "t":
+            model["t"] = min(max(int(value), 0), last)
+        elif key == "back":
+            model["t"] = max(model["t"] - 1, 0)
+        elif key == "forward":
+            model["t"] = min(model["t"] + 1, last)
+        else:  # x_t at the cursor: every step from t on is recomputed; nothing before it changes
+            xs = np.array(model["xs"])
+            xs[model["t"]] = with_entry({"x": xs[model["t"]]}, ("x",) + key[1:], value)
+            model["xs"] = xs
+            self.steps = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        model = self.model
+        T, t = len(model["xs"]), model["t"]
+        self.sequence.value = model["sequence"]
+        put(self.T, model["T"])
+        self.seed.value = model["seed"]
+        put(self.forget_shift, model["forget_shift"])
+        for cursor in (self.t, self.play):
+            cursor.max = T - 1
+            cursor.value = t
+        self.back_button.disabled = t == 0
+        self.forward_button.disabled = t == T - 1
+        name = f"x_t at t = {t}"
+        if self.x is None or len(self.x.sliders) != model["xs"].shape[1]:
+            if self.x is not None:
+                self.x.close()
+            self.x = Vector(name, model["xs"][t], self.edit, key="x_t")
+            replace_children(self.x_box, [self.x.box])
+        else:
+            self.x.rename(name)
+            self.x.set(model["xs"][t])
+        for slider, channel in zip(self.x.sliders, self.data.channels, strict=True):
+            slider.description = f"x[{channel}]"
+        self.note.value = (f"<p><b>{escape(self.data.name)}</b>: {escape(self.data.note)}. "
                            "<i>b_f shift</i> is added to every unit's forget bias (0: as designed).</p>")
 
-    def _show_x(self):
-        """Sliders for x_t at the cursor, one per input channel."""
-        if self.x is not None:
-            self.x.close()
-        old = self.x_box.children
-        self.x = Vector(f"x_t at t = {self.t.value}", self.xs[self.t.value], self._edit_x)
-        for slider, channel in zip(self.x.sliders, self.data.channels):
-            slider.description = f"x[{channel}]"
-        self.x_box.children = [self.x.box]
-        for w in old:
-            close_tree(w)
-
-    def _cursor_moved(self, change=None):
-        if not self._quiet:
-            with self.quiet():  # the x_t sliders follow the cursor; then one redraw
-                self._show_x()
-
-    def _edit_x(self, change=None):
-        """x_t at the cursor changed: every step from t on is recomputed; nothing before it changes."""
-        if not self._quiet:
-            self.xs[self.t.value] = self.x.values
-            self.refresh()
-
-    def _compute_and_show(self):
-        p, t = self.data.params, self.t.value
-        self.steps = core.forward(self.xs, p, self.data.h0, self.data.c0)
+    def _draw(self):
+        p, t = self.data.params, self.model["t"]
+        T, m, n = len(self.steps), p.m, p.n
+        kind = core.cell_of(p).name
+        if self.view is None or not self.view.fits(T, m, n, kind):
+            self.view = viz.SequenceView(T, m, n, kind)
+        if self.step_view is None or (self.step_view.m, self.step_view.n, self.step_view.kind) != (m, n, kind):
+            self.step_view = viz.StepView(p)
         self.view.update(self.steps, t)
         self.image.value = self.view.png()
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
-        self.updates += 1
 
 
 # ---------------------------------------------------------------- predict, then reveal

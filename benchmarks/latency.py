@@ -43,9 +43,10 @@ def summary(ms):
     return statistics.median(ms), float(np.percentile(ms, 95))
 
 
-def timed(change):
+def timed(change, *args):
+    """Milliseconds that change(*args) takes."""
     t = time.perf_counter()
-    change()
+    change(*args)
     return (time.perf_counter() - t) * 1000
 
 
@@ -115,9 +116,15 @@ def explorer_redraw(name, changes=100, seed=0):
         value = int(round(value)) if isinstance(s, W.IntSlider) else float(value)
         if value == s.value:
             value = s.min if s.value != s.min else s.max
-        ms.append(timed(lambda: setattr(s, "value", value)))
+        ms.append(timed(setattr, s, "value", value))
     med, p95 = summary(ms[10:])  # the first few draw each cached background once
     print(f"explorer_redraw_ms {name} median={med:.1f} p95={p95:.1f}", flush=True)
+
+
+def anew(explorer, slider, value):
+    """The baseline: a new step figure, then the slider's change."""
+    explorer.view = viz.StepView(explorer.params)
+    slider.value = value
 
 
 def slider_to_redraw(changes=200, seed=0):
@@ -127,15 +134,14 @@ def slider_to_redraw(changes=200, seed=0):
     e.go(4)
     values = rng.uniform(-3, 3, changes)
     sliders = [e.x.sliders[k % len(e.x.sliders)] for k in range(changes)]
-    ms = [timed(lambda: setattr(s, "value", float(v))) for s, v in zip(sliders, values)]
+    ms = [timed(setattr, s, "value", float(v)) for s, v in zip(sliders, values, strict=True)]
     full = []
-    for s, v in zip(sliders[:50], values[:50]):  # the same figure, drawn whole on every change
+    for s, v in zip(sliders[:50], values[:50], strict=True):  # the same figure, drawn whole each change
         e.view._backgrounds.clear()
-        full.append(timed(lambda: setattr(s, "value", float(v) + 0.05)))
+        full.append(timed(setattr, s, "value", float(v) + 0.05))
     base = []
-    for s, v in zip(sliders[:50], values[:50]):  # baseline: the same callback on a figure made anew
-        base.append(timed(lambda: (setattr(e, "view", viz.StepView(e.params)),
-                                   setattr(s, "value", float(v) - 0.05))))
+    for s, v in zip(sliders[:50], values[:50], strict=True):  # baseline: the callback on a figure made anew
+        base.append(timed(anew, e, s, float(v) - 0.05))
     med, p95 = summary(ms)
     bmed, fmed = statistics.median(base), statistics.median(full)
     print(f"slider_to_redraw_ms median={med:.1f} p95={p95:.1f} baseline_median={bmed:.1f} "

@@ -46,9 +46,8 @@ def test_moving_a_slider_updates_numbers_and_plots():
 
 def test_editing_W_f_and_small_z_unsaturates():
     e = ForgetGateExplorer()
-    with e.quiet():
-        e.W.set(np.zeros((3, 6)))
-        e.b.set([0.0, 1.0, -1.0])
+    e.W.set(np.zeros((3, 6)))  # every box an edit of its own, each through the one edit path
+    e.b.set([0.0, 1.0, -1.0])
     np.testing.assert_allclose(e.gate.value, core.sigmoid([0.0, 1.0, -1.0]))
     assert e.gate.value[0] == 0.5
     assert "keeps 50%, forgets 50%" in e.readout.value
@@ -100,8 +99,9 @@ def test_bad_grid_entry_shows_a_message_and_breaks_nothing(bad):
         e.W.cells[1][2].value = bad
     assert "W_f" in e.error.value or "overflow" in e.error.value
     assert "Traceback" not in e.error.value and e.image.value == picture
-    e.W.cells[1][2].value = 7.0  # and it recovers
-    assert e.error.value == "" and e.gate.z.tolist() == [92, 177, 136]
+    assert e.W.cells[1][2].value == 7.0 and e.gate.z.tolist() == [92, 177, 136]  # refused: the box shows the model
+    e.W.cells[1][2].value = 8.0  # the next good edit is taken and the message goes
+    assert e.error.value == "" and e.gate.z.tolist() == [92, 177 + 3, 136]  # one more 3 = x_t[2]
 
 
 # ---------------------------------------------------------------- lesson 2
@@ -247,13 +247,15 @@ def test_of_with_values_beyond_the_sliders_shows_those_values():
 
 def test_a_negative_seed_shows_a_message_and_keeps_sliders_and_params_together():
     e = StepExplorer()
+    before = e.params
     e.seed.value = -4
-    e.n_slider.value = 5  # the resize loads a random preset with the bad seed
     assert "seed must be ≥ 0" in e.error.value
+    assert e.seed.value == 0 and e.params == before  # refused: the box shows the model's seed again
     assert (e.m_slider.value, e.n_slider.value) == (e.params.m, e.params.n) == (3, 3)
-    e.seed.value = 4
     e.n_slider.value = 5
-    assert e.error.value == "" and e.params.n == 5
+    assert e.error.value == "" and e.params.n == 5 and e.n_slider.value == 5
+    e.seed.value = 4
+    assert e.error.value == "" and e.params == lessons.preset(lessons.PRESETS[1], 3, 5, 4)[3]
 
 
 def test_switching_the_edited_gate_clears_the_error_of_the_last_grid():
