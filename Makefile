@@ -49,7 +49,7 @@ app: $(VENV)/.runtime
 	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm
 
 test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 benchmark: $(VENV)/.dev
 	$(PY) benchmarks/latency.py

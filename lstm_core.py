@@ -16,38 +16,148 @@ With v = [x_t, h_{t-1}] (order "xh", the question's) or [h_{t-1}, x_t] (order "h
 
 Each W is (n, m+n): one row per cell unit, and each row sees the whole v of length m+n.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from cells.checks import (CELL_RULE, as_array, as_number, as_seed, as_size, as_whole, check_len,
-                          check_params, check_step, check_steps, check_xs)
-from cells.gru import (GRU_QUANTITIES, GRU_WEIGHTS, GRUGrads, GRUParams, GRUSeqGrads, GRUStep,
-                       GRUStepGrads, gru_backward, gru_forward, gru_step, gru_step_backward)
-from cells.lstm import (GATES, PEEPHOLES, Gate, Grads, LSTMParams, SeqGrads, Step, StepGrads,
-                        check_state, forget_gate, lstm_backward, lstm_forward, lstm_quantities,
-                        lstm_step, lstm_step_backward, param_count)
+from cells.checks import (
+    CELL_RULE,
+    as_array,
+    as_number,
+    as_seed,
+    as_size,
+    as_whole,
+    check_len,
+    check_params,
+    check_step,
+    check_steps,
+    check_xs,
+)
+from cells.gru import (
+    GRU_QUANTITIES,
+    GRU_WEIGHTS,
+    GRUGrads,
+    GRUParams,
+    GRUSeqGrads,
+    GRUStep,
+    GRUStepGrads,
+    gru_backward,
+    gru_forward,
+    gru_step,
+    gru_step_backward,
+)
+from cells.lstm import (
+    GATES,
+    PEEPHOLES,
+    Gate,
+    Grads,
+    LSTMParams,
+    SeqGrads,
+    Step,
+    StepGrads,
+    check_state,
+    forget_gate,
+    lstm_backward,
+    lstm_forward,
+    lstm_quantities,
+    lstm_step,
+    lstm_step_backward,
+    param_count,
+)
 from cells.module import lstm_module_forward, torch_lstm_layers
 from cells.rnn import RNNStep, rnn_backward, rnn_forward, rnn_step
-from cells.shared import (ACTIVATIONS, ORDERS, Quantity, concat, concat_cols, relu, relu_prime,
-                          sigmoid, sigmoid_prime, split, tanh, tanh_prime)
+from cells.shared import (
+    ACTIVATIONS,
+    ORDERS,
+    Quantity,
+    concat,
+    concat_cols,
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    split,
+    tanh,
+    tanh_prime,
+)
 
 __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part of it
-    "CELL_RULE", "as_array", "as_number", "as_seed", "as_size", "as_whole", "check_len", "check_params",
-    "check_step", "check_steps", "check_xs",
-    "GRU_QUANTITIES", "GRU_WEIGHTS", "GRUGrads", "GRUParams", "GRUSeqGrads", "GRUStep", "GRUStepGrads",
-    "gru_backward", "gru_forward", "gru_step", "gru_step_backward",
-    "GATES", "PEEPHOLES", "Gate", "Grads", "LSTMParams", "SeqGrads", "Step", "StepGrads", "check_state",
-    "forget_gate", "lstm_backward", "lstm_forward", "lstm_quantities", "lstm_step", "lstm_step_backward",
-    "param_count", "lstm_module_forward", "torch_lstm_layers",
-    "RNNStep", "rnn_backward", "rnn_forward", "rnn_step",
-    "ACTIVATIONS", "ORDERS", "Quantity", "concat", "concat_cols", "relu", "relu_prime", "sigmoid",
-    "sigmoid_prime", "split", "tanh", "tanh_prime",
-    "Cell", "CELLS", "cell_of", "check_cell", "quantities", "step", "forward", "backward",
-    "QUESTION_W_F", "QUESTION_B_F", "QUESTION_X", "QUESTION_H", "QUESTION_C", "ANSWER_W_I",
-    "ANSWER_B_I", "question_example", "torch_example",
+    "CELL_RULE",
+    "as_array",
+    "as_number",
+    "as_seed",
+    "as_size",
+    "as_whole",
+    "check_len",
+    "check_params",
+    "check_step",
+    "check_steps",
+    "check_xs",
+    "GRU_QUANTITIES",
+    "GRU_WEIGHTS",
+    "GRUGrads",
+    "GRUParams",
+    "GRUSeqGrads",
+    "GRUStep",
+    "GRUStepGrads",
+    "gru_backward",
+    "gru_forward",
+    "gru_step",
+    "gru_step_backward",
+    "GATES",
+    "PEEPHOLES",
+    "Gate",
+    "Grads",
+    "LSTMParams",
+    "SeqGrads",
+    "Step",
+    "StepGrads",
+    "check_state",
+    "forget_gate",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_quantities",
+    "lstm_step",
+    "lstm_step_backward",
+    "param_count",
+    "lstm_module_forward",
+    "torch_lstm_layers",
+    "RNNStep",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step",
+    "ACTIVATIONS",
+    "ORDERS",
+    "Quantity",
+    "concat",
+    "concat_cols",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "split",
+    "tanh",
+    "tanh_prime",
+    "Cell",
+    "CELLS",
+    "cell_of",
+    "check_cell",
+    "quantities",
+    "step",
+    "forward",
+    "backward",
+    "QUESTION_W_F",
+    "QUESTION_B_F",
+    "QUESTION_X",
+    "QUESTION_H",
+    "QUESTION_C",
+    "ANSWER_W_I",
+    "ANSWER_B_I",
+    "question_example",
+    "torch_example",
 ]
 
 # ---------------------------------------------------------------- every cell kind, as one record
@@ -65,6 +175,7 @@ class Cell:
     forward (xs, h0, c0, params), backward (steps, params, dhs) and quantities (params) do the math;
     c_prev and c0 are ignored by a cell without a cell state.
     """
+
     name: str
     family: str
     params: type
@@ -80,7 +191,8 @@ class Cell:
 
     def make(self, m, n, seed=0, scale=None, forget_bias=0.0):
         """Random weights of this kind (PyTorch's U(−1/√n, 1/√n) unless scale is given); forget_bias
-        shifts the keep gate's bias (b_f, or the GRU's b_z), so that one slider opens every memory path."""
+        shifts the keep gate's bias (b_f, or the GRU's b_z), so that one slider opens every
+        memory path."""
         p = self.params.random(m, n, seed=seed, scale=scale, **dict(self.options))
         shift = as_number("forget_bias", forget_bias)
         return p.replace(**{self.keep_bias: getattr(p, self.keep_bias) + shift})
@@ -110,24 +222,52 @@ def _gru_quantities(params):
 
 
 def _lstm_kind(name, peephole, coupled):
-    return Cell(name, "LSTM", LSTMParams, (("peephole", peephole), ("coupled", coupled)), "f", "b_f",
-                True, ("f", "i", "o", "c", "h"), lstm_step, lstm_forward, lstm_backward,
-                lstm_quantities)
+    """A member of the LSTM family: one registry entry."""
+    return Cell(
+        name=name,
+        family="LSTM",
+        params=LSTMParams,
+        options=(("peephole", peephole), ("coupled", coupled)),
+        keep_gate="f",
+        keep_bias="b_f",
+        has_cell_state=True,
+        over_time=("f", "i", "o", "c", "h"),
+        step=lstm_step,
+        forward=lstm_forward,
+        backward=lstm_backward,
+        quantities=lstm_quantities,
+    )
 
 
-_KINDS = (
-    _lstm_kind("LSTM", False, False),
-    _lstm_kind("peephole LSTM", True, False),
-    _lstm_kind("coupled LSTM", False, True),
-    _lstm_kind("coupled peephole LSTM", True, True),
-    Cell("GRU", "GRU", GRUParams, (), "z", "b_z", False, ("r", "z", "h_tilde", "h"), _gru_step,
-         _gru_forward, gru_backward, _gru_quantities),
+GRU_CELL = Cell(
+    name="GRU",
+    family="GRU",
+    params=GRUParams,
+    options=(),
+    keep_gate="z",
+    keep_bias="b_z",
+    has_cell_state=False,
+    over_time=("r", "z", "h_tilde", "h"),
+    step=_gru_step,
+    forward=_gru_forward,
+    backward=gru_backward,
+    quantities=_gru_quantities,
 )
+# fmt: off
+_KINDS = (
+    _lstm_kind("LSTM", peephole=False, coupled=False),
+    _lstm_kind("peephole LSTM", peephole=True, coupled=False),
+    _lstm_kind("coupled LSTM", peephole=False, coupled=True),
+    _lstm_kind("coupled peephole LSTM", peephole=True, coupled=True),
+    GRU_CELL,
+)
+# fmt: on
 CELLS = {cell.name: cell for cell in _KINDS}  # name -> Cell, in the order the menus list them
 
 
 def check_cell(name, argument="cell"):
-    """The record of a cell kind by name, or a clear error naming the argument and listing the names."""
+    """The record of a cell kind by name, or a clear error naming the argument and listing the
+    names."""
     if not isinstance(name, str) or name not in CELLS:
         raise ValueError(f"{argument} must be one of {tuple(CELLS)}, got {name!r:.60}")
     return CELLS[name]
@@ -139,8 +279,10 @@ def cell_of(params):
         if cell.matches(params):
             return cell
     classes = ", ".join(sorted({cell.params.__name__ for cell in CELLS.values()}))
-    raise TypeError(f"params must be a cell's parameters ({classes}, for example "
-                    f"LSTMParams.random(m, n)), got {type(params).__name__}")
+    raise TypeError(
+        f"params must be a cell's parameters ({classes}, for example "
+        f"LSTMParams.random(m, n)), got {type(params).__name__}"
+    )
 
 
 def quantities(params):
@@ -161,6 +303,7 @@ def forward(xs, params, h0=None, c0=None):
 def backward(steps, params, dhs):
     """Backpropagation through time for any cell: dhs (T, n) are ∂L/∂h_t from outside."""
     return cell_of(params).backward(steps, params, dhs)
+
 
 # ---------------------------------------------------------------- the question's worked example
 
@@ -186,11 +329,11 @@ def question_example(seed=0):
 def torch_example(kind="lstm"):
     """PyTorch's own numbers, committed (written by tests/make_golden.py), in float64.
 
-    kind="lstm": an nn.LSTMCell(3, 4) and an nn.LSTM(3, 4), their inputs and outputs (keys cell_weight_ih,
-    ..., x, h0, c0, h1, c1, xs, hs, cT); kind="gru": an nn.GRUCell(3, 4) and an nn.GRU(3, 4) (keys
-    cell_weight_ih, ..., gru_weight_ih_l0, ..., x, h0, h1, xs, hs); kind="lstm_module": an
-    nn.LSTM(3, 4, num_layers=2, bidirectional=True) on a batch of two (keys module_weight_ih_l0, ...,
-    xs (T, B, m), h0, c0, output, h_n, c_n).
+    kind="lstm": an nn.LSTMCell(3, 4) and an nn.LSTM(3, 4), their inputs and outputs (keys
+    cell_weight_ih, ..., x, h0, c0, h1, c1, xs, hs, cT); kind="gru": an nn.GRUCell(3, 4) and an
+    nn.GRU(3, 4) (keys cell_weight_ih, ..., gru_weight_ih_l0, ..., x, h0, h1, xs, hs);
+    kind="lstm_module": an nn.LSTM(3, 4, num_layers=2, bidirectional=True) on a batch of two (keys
+    module_weight_ih_l0, ..., xs (T, B, m), h0, c0, output, h_n, c_n).
     """
     if kind not in ("lstm", "gru", "lstm_module"):
         raise ValueError(f"kind must be 'lstm', 'gru' or 'lstm_module', got {kind!r}")

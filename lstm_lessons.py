@@ -1,11 +1,12 @@
-"""The experiments the lessons run, in numpy on top of lstm_core: presets, gradient flow through time,
-a small memory task trained with our own backward pass, shape tables in three notations, and the
-sequences of the through-time lesson.
+"""The experiments the lessons run, in numpy on top of lstm_core: presets, gradient flow through
+time, a small memory task trained with our own backward pass, shape tables in three notations, and
+the sequences of the through-time lesson.
 
 Each experiment returns a small dataclass (GradientFlow, Training, ShapeRow, Sequence); the helpers
 return what they name (params, arrays, a number). Cells are chosen by their record's name
 (lstm_core.CELLS) and asked through it: nothing here knows which class a cell is.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,24 +22,34 @@ def check_variant(variant):
 
 
 def make_cell(variant, m, n, seed=0, scale=None, forget_bias=0.0):
-    """Random weights for a cell of this kind; forget_bias shifts its keep gate's bias (b_f, or the GRU's
-    b_z), so that the same slider opens the memory path of every kind."""
-    return core.check_cell(variant, "variant").make(m, n, seed=seed, scale=scale, forget_bias=forget_bias)
+    """Random weights for a cell of this kind; forget_bias shifts its keep gate's bias (b_f, or the
+    GRU's b_z), so that the same slider opens the memory path of every kind."""
+    return core.check_cell(variant, "variant").make(
+        m, n, seed=seed, scale=scale, forget_bias=forget_bias
+    )
 
 
-# ---------------------------------------------------------------- starting points for the step explorer
+# ---------------------------------------------------------------- starting points for the step
+# explorer
 
-PRESETS = ("the question's example", "random (seed)", "forget bias = 1", "gates open", "gates closed")
+PRESETS = (
+    "the question's example",
+    "random (seed)",
+    "forget bias = 1",
+    "gates open",
+    "gates closed",
+)
 
 
 def preset(name, m=3, n=3, seed=0, variant="LSTM"):
-    """(x_t, h_prev, c_prev, params) for a named starting point, for a cell of any kind (c_prev is still
-    drawn for a cell without a cell state, which ignores it).
+    """(x_t, h_prev, c_prev, params) for a named starting point, for a cell of any kind (c_prev is
+    still drawn for a cell without a cell state, which ignores it).
 
-    "the question's example" is m = n = 3 with the question's x_t, h_(t-1), W_f, b_f (and the answer's
-    W_i, b_i), each where the cell has it; "forget bias = 1" shifts the keep gate's bias by 1; "gates
-    open" and "gates closed" shrink every σ gate's weights to a tenth and set its bias to ±8, so that
-    every such gate sits above 0.99 (open) or below 0.01 (closed) whatever x_t and h_(t-1) are.
+    "the question's example" is m = n = 3 with the question's x_t, h_(t-1), W_f, b_f (and the
+    answer's W_i, b_i), each where the cell has it; "forget bias = 1" shifts the keep gate's bias by
+    1; "gates open" and "gates closed" shrink every σ gate's weights to a tenth and set its bias to
+    ±8, so that every such gate sits above 0.99 (open) or below 0.01 (closed) whatever x_t and
+    h_(t-1) are.
     """
     cell = core.check_cell(variant, "variant")
     if name == PRESETS[0]:
@@ -50,7 +61,11 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
         raise ValueError(f"preset must be one of {PRESETS}, got {name!r}")
     m, n = core.as_size("m", m), core.as_size("n", n)
     rng = np.random.default_rng(core.as_seed(seed))
-    x, h, c = rng.normal(0, 1, m), rng.uniform(-0.5, 0.5, n), rng.normal(0, 1, n)  # (m,), (n,), (n,)
+    x, h, c = (
+        rng.normal(0, 1, m),
+        rng.uniform(-0.5, 0.5, n),
+        rng.normal(0, 1, n),
+    )  # (m,), (n,), (n,)
     p = cell.make(m, n, seed=seed, forget_bias=1.0 if name == "forget bias = 1" else 0.0)
     if name in ("gates open", "gates closed"):
         bias_value = 8.0 if name == "gates open" else -8.0  # σ(±8) ≈ 0.9997 / 0.0003
@@ -63,17 +78,21 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
         p = p.replace(**changes)
     return x, h, c, p
 
+
 # ---------------------------------------------------------------- gradient flow through time
 
 
 @dataclass(frozen=True)
 class GradientFlow:
-    """How much of ∂L/∂h_T (L = sum(h_T)) reaches each earlier step, indexed by k = steps back from T.
+    """How much of ∂L/∂h_T (L = sum(h_T)) reaches each earlier step, indexed by k = steps back from
+    T.
 
-    cell (T+1,): ‖(∂L/∂h, ∂L/∂C)‖ for an LSTM, ‖∂L/∂h‖ for a GRU; rnn (T+1,): a vanilla RNN's ‖∂L/∂h‖ on
-    the same inputs; keep (T+1,): the mean over units of the product of the keep gate (f_t, or the GRU's
-    z_t) along the direct path; maps: each of the cell's over_time fields per unit over time, (n, T).
+    cell (T+1,): ‖(∂L/∂h, ∂L/∂C)‖ for an LSTM, ‖∂L/∂h‖ for a GRU; rnn (T+1,): a vanilla RNN's
+    ‖∂L/∂h‖ on the same inputs; keep (T+1,): the mean over units of the product of the keep gate
+    (f_t, or the GRU's z_t) along the direct path; maps: each of the cell's over_time fields per
+    unit over time, (n, T).
     """
+
     variant: str
     cell: np.ndarray
     rnn: np.ndarray
@@ -113,15 +132,25 @@ def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM
     keep_path = np.cumprod(maps[cell.keep_gate][:, ::-1], axis=1)  # (n, T) products back from T
     keep = np.concatenate([[1.0], keep_path.mean(axis=0)])  # (T+1,)
     start = [np.sqrt(n)]  # k = 0: the gradient of sum(h_T) at h_T itself
-    return GradientFlow(variant, np.concatenate([start, back[::-1]]),
-                        np.concatenate([start, np.linalg.norm(r["dh_prev"], axis=1)[::-1]]),
-                        keep, maps, xs, p, W, b)
+    return GradientFlow(
+        variant,
+        np.concatenate([start, back[::-1]]),
+        np.concatenate([start, np.linalg.norm(r["dh_prev"], axis=1)[::-1]]),
+        keep,
+        maps,
+        xs,
+        p,
+        W,
+        b,
+    )
+
 
 # ---------------------------------------------------------------- a small memory task
 
 
 def memory_task(batch, T, rng, noise=0.5):
-    """Sequences (batch, T, 1) whose first input is ±1, then noise; the target is 1 where it was +1."""
+    """Sequences (batch, T, 1) whose first input is ±1, then noise; the target is 1 where it was
+    +1."""
     xs = rng.normal(0, noise, (batch, T, 1))
     sign = rng.choice([-1.0, 1.0], batch)
     xs[:, 0, 0] = sign
@@ -143,16 +172,17 @@ class Adam:
             m1 = self.beta1 * self.m1.get(k, 0.0) + (1 - self.beta1) * g
             m2 = self.beta2 * self.m2.get(k, 0.0) + (1 - self.beta2) * g * g
             self.m1[k], self.m2[k] = m1, m2
-            m1_hat, m2_hat = m1 / (1 - self.beta1 ** self.t), m2 / (1 - self.beta2 ** self.t)
+            m1_hat, m2_hat = m1 / (1 - self.beta1**self.t), m2 / (1 - self.beta2**self.t)
             new[k] = values[k] - self.lr * m1_hat / (np.sqrt(m2_hat) + self.eps)
         return new
 
 
 @dataclass(frozen=True)
 class Training:
-    """A training run: losses (iters,), accuracy on fresh sequences, the trained cell and readout (w, b0),
-    and the keep gate (f_t, or the GRU's z_t) of every unit through a probe sequence, before and after
-    training (n, T); memory_unit is the unit the readout leans on most."""
+    """A training run: losses (iters,), accuracy on fresh sequences, the trained cell and readout
+    (w, b0), and the keep gate (f_t, or the GRU's z_t) of every unit through a probe sequence,
+    before and after training (n, T); memory_unit is the unit the readout leans on most."""
+
     variant: str
     losses: np.ndarray
     accuracy: float
@@ -169,9 +199,11 @@ def _keep_gate(params, probe):
     return np.array([getattr(s, cell.keep_gate) for s in cell.run(probe, params)]).T  # (n, T)
 
 
-def train_memory_task(T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias=1.0, variant="LSTM"):
-    """Train a cell (m = 1) plus a readout p = σ(w·h_T + b0) to recall the sign of the first input after
-    T steps: our forward, our backward, Adam, plain numpy."""
+def train_memory_task(
+    T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias=1.0, variant="LSTM"
+):
+    """Train a cell (m = 1) plus a readout p = σ(w·h_T + b0) to recall the sign of the first input
+    after T steps: our forward, our backward, Adam, plain numpy."""
     rng = np.random.default_rng(core.as_seed(seed))
     cell = core.check_cell(variant, "variant")
     p = cell.make(1, n, seed=seed, forget_bias=forget_bias)
@@ -185,7 +217,7 @@ def train_memory_task(T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias
         xs, ys = memory_task(batch, T, rng)
         grads = {k: 0.0 for k in p.names() + ("w", "b0")}
         loss = 0.0
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             steps = cell.run(x, p)
             q = core.sigmoid(w @ steps[-1].h + b0)
             loss -= (y * np.log(q + 1e-12) + (1 - y) * np.log(1 - q + 1e-12)) / batch
@@ -205,8 +237,18 @@ def train_memory_task(T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias
     xs, ys = memory_task(200, T, rng)
     guesses = [core.sigmoid(w @ cell.run(x, p)[-1].h + b0) > 0.5 for x in xs]
     accuracy = float(np.mean(np.array(guesses) == (ys > 0)))
-    return Training(variant, np.array(losses), accuracy, p, w, b0, keep_before, _keep_gate(p, probe),
-                    int(np.argmax(np.abs(w))))
+    return Training(
+        variant,
+        np.array(losses),
+        accuracy,
+        p,
+        w,
+        b0,
+        keep_before,
+        _keep_gate(p, probe),
+        int(np.argmax(np.abs(w))),
+    )
+
 
 # ---------------------------------------------------------------- shapes, as frameworks name them
 
@@ -214,6 +256,7 @@ def train_memory_task(T=10, n=4, iters=250, batch=8, lr=0.1, seed=0, forget_bias
 @dataclass(frozen=True)
 class ShapeRow:
     """One tensor's shape in our notation, PyTorch's nn.LSTM and Keras's LSTM."""
+
     what: str
     ours: str
     torch: str
@@ -228,23 +271,44 @@ def shape_table(m, n):
         ShapeRow("hidden h_(t-1), h_t", f"({n},)", f"({n},)  hidden_size", f"({n},)  units"),
         ShapeRow("cell C_(t-1), C_t", f"({n},)", f"({n},)", f"({n},)"),
         ShapeRow("concat [x_t, h_(t-1)]", f"({m + n},)", "not formed", "not formed"),
-        ShapeRow("one gate's weights", f"W_f ({n}, {m + n})", f"rows {n}:{2 * n} of both below",
-                 f"columns {n}:{2 * n} of both below"),
-        ShapeRow("input weights, 4 gates", f"4 × ({n}, {m}) inside the W's", f"weight_ih_l0 ({4 * n}, {m})",
-                 f"kernel ({m}, {4 * n})"),
-        ShapeRow("recurrent weights, 4 gates", f"4 × ({n}, {n}) inside the W's",
-                 f"weight_hh_l0 ({4 * n}, {n})", f"recurrent_kernel ({n}, {4 * n})"),
-        ShapeRow("biases", f"4 × ({n},)", f"bias_ih_l0, bias_hh_l0 ({4 * n},) each", f"bias ({4 * n},)"),
+        ShapeRow(
+            "one gate's weights",
+            f"W_f ({n}, {m + n})",
+            f"rows {n}:{2 * n} of both below",
+            f"columns {n}:{2 * n} of both below",
+        ),
+        ShapeRow(
+            "input weights, 4 gates",
+            f"4 × ({n}, {m}) inside the W's",
+            f"weight_ih_l0 ({4 * n}, {m})",
+            f"kernel ({m}, {4 * n})",
+        ),
+        ShapeRow(
+            "recurrent weights, 4 gates",
+            f"4 × ({n}, {n}) inside the W's",
+            f"weight_hh_l0 ({4 * n}, {n})",
+            f"recurrent_kernel ({n}, {4 * n})",
+        ),
+        ShapeRow(
+            "biases", f"4 × ({n},)", f"bias_ih_l0, bias_hh_l0 ({4 * n},) each", f"bias ({4 * n},)"
+        ),
         ShapeRow("gate order", "f, i, c, o (by name)", "i, f, g, o", "i, f, c, o"),
-        ShapeRow("parameters", f"{core.param_count(m, n)}", f"{core.param_count(m, n, True)}",
-                 f"{core.param_count(m, n)}"),
+        ShapeRow(
+            "parameters",
+            f"{core.param_count(m, n)}",
+            f"{core.param_count(m, n, True)}",
+            f"{core.param_count(m, n)}",
+        ),
     ]
 
-# ---------------------------------------------------------------- checking a derivative without the backward pass
+
+# ---------------------------------------------------------------- checking a derivative without the
+# backward pass
 
 
 def jacobian(f, a, eps=1e-6):
-    """∂f/∂a by central differences, (len f(a), len a): an independent check of any backward formula."""
+    """∂f/∂a by central differences, (len f(a), len a): an independent check of any backward
+    formula."""
     a = core.as_array("a", a)
     columns = []
     for k in range(len(a)):
@@ -253,7 +317,9 @@ def jacobian(f, a, eps=1e-6):
         columns.append((f(a + step) - f(a - step)) / (2 * eps))  # (len f(a),)
     return np.array(columns).T
 
-# ---------------------------------------------------------------- sequences for the through-time lesson
+
+# ---------------------------------------------------------------- sequences for the through-time
+# lesson
 
 SEQUENCES = ("write, hold, read", "a word", "a sine", "random")
 WORD = "remember"
@@ -263,6 +329,7 @@ WORD = "remember"
 class Sequence:
     """A sequence to run a cell along: inputs xs (T, m), the cell, where it starts (h0, c0 of shape
     (n,)), names for the input channels, and one line on what to watch."""
+
     name: str
     xs: np.ndarray
     params: object
@@ -274,11 +341,13 @@ class Sequence:
 
 def write_hold_read(T=12, forget_bias=6.0, seed=0):
     """Hand-made weights for n = 2 units on inputs (value, write, read): unit 0 writes the value at
-    t = 1 (i ≈ 1), holds it (f ≈ 1, i ≈ 0) through the noise, and shows it when read at the last step
-    (o ≈ 1); unit 1 has no forget bias (f ≈ 0.5) and loses the value within a few steps."""
+    t = 1 (i ≈ 1), holds it (f ≈ 1, i ≈ 0) through the noise, and shows it when read at the last
+    step (o ≈ 1); unit 1 has no forget bias (f ≈ 0.5) and loses the value within a few steps."""
     T = core.as_size("T", T)
     if T < 3:
-        raise ValueError(f"T must be ≥ 3 for write, hold, read (write at t = 1, read at t = T−1), got {T}")
+        raise ValueError(
+            f"T must be ≥ 3 for write, hold, read (write at t = 1, read at t = T−1), got {T}"
+        )
     rng = np.random.default_rng(core.as_seed(seed))
     xs = np.zeros((T, 3))  # (T, m): value, write flag, read flag
     xs[:, 0] = rng.normal(0, 0.3, T)  # noise on the value channel
@@ -292,10 +361,25 @@ def write_hold_read(T=12, forget_bias=6.0, seed=0):
     W_o = zero.copy()
     W_o[:, 2] = 10.0  # read flag opens the output gate
     b_f = np.array([core.as_number("forget_bias", forget_bias), 0.0])
-    p = core.LSTMParams(W_f=zero, b_f=b_f, W_i=W_i, b_i=[-5.0, -5.0], W_c=W_c, b_c=[0.0, 0.0],
-                        W_o=W_o, b_o=[-5.0, -5.0])
-    return Sequence("write, hold, read", xs, p, np.zeros(2), np.zeros(2), ("value", "write", "read"),
-                    "unit 0 keeps the value from t = 1 to the read at the end; unit 1 (f ≈ 0.5) loses it")
+    p = core.LSTMParams(
+        W_f=zero,
+        b_f=b_f,
+        W_i=W_i,
+        b_i=[-5.0, -5.0],
+        W_c=W_c,
+        b_c=[0.0, 0.0],
+        W_o=W_o,
+        b_o=[-5.0, -5.0],
+    )
+    return Sequence(
+        "write, hold, read",
+        xs,
+        p,
+        np.zeros(2),
+        np.zeros(2),
+        ("value", "write", "read"),
+        "unit 0 keeps the value from t = 1 to the read at the end; unit 1 (f ≈ 0.5) loses it",
+    )
 
 
 def sequence(name, T=12, seed=0, forget_shift=0.0):
@@ -309,8 +393,9 @@ def sequence(name, T=12, seed=0, forget_shift=0.0):
     else:
         data = _sequence(name, core.as_size("T", T), core.as_seed(seed))
     p = data.params
-    return Sequence(data.name, data.xs, p.replace(b_f=p.b_f + shift), data.h0, data.c0, data.channels,
-                    data.note)
+    return Sequence(
+        data.name, data.xs, p.replace(b_f=p.b_f + shift), data.h0, data.c0, data.channels, data.note
+    )
 
 
 def _sequence(name, T, seed):
@@ -321,7 +406,10 @@ def _sequence(name, T, seed):
         for t in range(T):
             xs[t, letters.index(WORD[t % len(WORD)])] = 1.0
         channels = tuple(letters)
-        note = f"the word '{WORD}', one character per step, each a one-hot x_t over {len(letters)} letters"
+        note = (
+            f"the word '{WORD}', one character per step, each a one-hot x_t over "
+            f"{len(letters)} letters"
+        )
     elif name == "a sine":
         xs = np.sin(2 * np.pi * np.arange(T) / 12)[:, None]  # (T, 1)
         channels, note = ("sin",), "a sine with a period of 12 steps"
@@ -333,35 +421,69 @@ def _sequence(name, T, seed):
 
 
 def memory_after(f, k):
-    """What is left of a memory after k steps with the forget gate at f and nothing written: f**k."""
+    """What is left of a memory after k steps with the forget gate at f and nothing written:
+    f**k."""
     return float(f) ** k
 
 
 def module_shapes(T, B, m, n, layers=1, bidirectional=False, batch_first=False):
-    """Every tensor of an nn.LSTM(m, n, num_layers=layers, bidirectional=..., batch_first=...) run on
-    B sequences of T steps, in our notation, PyTorch's and Keras's; the parameter count per layer."""
-    T, B, m, n, L = (core.as_size(k, v) for k, v in (("T", T), ("B", B), ("m", m), ("n", n), ("layers", layers)))
+    """Every tensor of an nn.LSTM(m, n, num_layers=layers, bidirectional=..., batch_first=...) run
+    on B sequences of T steps, in our notation, PyTorch's and Keras's; the parameter count per
+    layer."""
+    T, B, m, n, L = (
+        core.as_size(k, v) for k, v in (("T", T), ("B", B), ("m", m), ("n", n), ("layers", layers))
+    )
     D = 2 if bidirectional else 1
     seq = f"({B}, {T}, " if batch_first else f"({T}, {B}, "
     keras_seq = f"({B}, {T}, "  # Keras is always batch first
     rows = [
-        ShapeRow("input", f"B = {B} sequences, each xs ({T}, {m})", f"input {seq}{m})", f"inputs {keras_seq}{m})"),
-        ShapeRow("output: h_t of every step", f"B × ({T}, {D}·{n} = {D * n})", f"output {seq}{D * n})",
-                 f"return_sequences=True: {keras_seq}{D * n})"),
-        ShapeRow("h_n: the last h_t", f"{L * D} = L·D vectors ({n},) per sequence", f"h_n ({L * D}, {B}, {n})",
-                 f"return_state=True: ({B}, {n}) per direction, last layer only"),
-        ShapeRow("c_n: the last C_t", f"{L * D} vectors ({n},) per sequence", f"c_n ({L * D}, {B}, {n})",
-                 f"return_state=True: ({B}, {n}) per direction, last layer only"),
+        ShapeRow(
+            "input",
+            f"B = {B} sequences, each xs ({T}, {m})",
+            f"input {seq}{m})",
+            f"inputs {keras_seq}{m})",
+        ),
+        ShapeRow(
+            "output: h_t of every step",
+            f"B × ({T}, {D}·{n} = {D * n})",
+            f"output {seq}{D * n})",
+            f"return_sequences=True: {keras_seq}{D * n})",
+        ),
+        ShapeRow(
+            "h_n: the last h_t",
+            f"{L * D} = L·D vectors ({n},) per sequence",
+            f"h_n ({L * D}, {B}, {n})",
+            f"return_state=True: ({B}, {n}) per direction, last layer only",
+        ),
+        ShapeRow(
+            "c_n: the last C_t",
+            f"{L * D} vectors ({n},) per sequence",
+            f"c_n ({L * D}, {B}, {n})",
+            f"return_state=True: ({B}, {n}) per direction, last layer only",
+        ),
     ]
     for l in range(L):
-        m_l = m if l == 0 else D * n  # layer 2 reads layer 1's outputs, both directions side by side
+        m_l = (
+            m if l == 0 else D * n
+        )  # layer 2 reads layer 1's outputs, both directions side by side
         count = D * (core.param_count(m_l, n, two_biases=True))
         for d in range(D):
             suffix = f"_l{l}" + ("_reverse" if d else "")
             which = f"layer {l}" + (" reverse" if d else "")
-            rows.append(ShapeRow(f"{which}: W_f (one gate)", f"({n}, {m_l + n}) = (n, m_l+n), m_l = {m_l}",
-                                 f"weight_ih{suffix} ({4 * n}, {m_l}), weight_hh{suffix} ({4 * n}, {n})",
-                                 f"kernel ({m_l}, {4 * n}), recurrent_kernel ({n}, {4 * n})"))
-        rows.append(ShapeRow(f"layer {l}: parameters", f"{D * core.param_count(m_l, n)}", f"{count}",
-                             f"{D * core.param_count(m_l, n)}"))
+            rows.append(
+                ShapeRow(
+                    f"{which}: W_f (one gate)",
+                    f"({n}, {m_l + n}) = (n, m_l+n), m_l = {m_l}",
+                    f"weight_ih{suffix} ({4 * n}, {m_l}), weight_hh{suffix} ({4 * n}, {n})",
+                    f"kernel ({m_l}, {4 * n}), recurrent_kernel ({n}, {4 * n})",
+                )
+            )
+        rows.append(
+            ShapeRow(
+                f"layer {l}: parameters",
+                f"{D * core.param_count(m_l, n)}",
+                f"{count}",
+                f"{D * core.param_count(m_l, n)}",
+            )
+        )
     return rows

@@ -1,5 +1,6 @@
 """Predict, then reveal, as data: each lesson's questions (made from live numbers by lstm_core), the
 checker that reads the learner's answer, and the hints that fit the expected slips."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ class Question:
     answer is computed by lstm_core from live numbers; tolerance is absolute (numbers and vectors);
     mistakes are (a wrong answer we expect, the hint that fits it); reveal gives the answer with its
     arithmetic (HTML, may hold LaTeX between $ signs)."""
+
     prompt: str
     kind: str
     answer: object
@@ -24,8 +26,8 @@ class Question:
 
 
 def parse_answer(kind, text):
-    """The learner's text as a number, a vector, a shape or a choice; ValueError with a hint if it is
-    none of them."""
+    """The learner's text as a number, a vector, a shape or a choice; ValueError with a hint if it
+    is none of them."""
     text = str(text).strip()
     if kind == "choice":
         return text
@@ -90,8 +92,14 @@ def _rounded(x, digits=2):
 
 
 def _vec(v, digits=2):
-    return "[" + ", ".join(f"{float(a):.{digits}f}".rstrip("0").rstrip(".") if float(a) != int(a)
-                           else str(int(a)) for a in np.ravel(v)) + "]"
+    return (
+        "["
+        + ", ".join(
+            f"{float(a):.{digits}f}".rstrip("0").rstrip(".") if float(a) != int(a) else str(int(a))
+            for a in np.ravel(v)
+        )
+        + "]"
+    )
 
 
 def _sizes(seed, low=1, high=6):
@@ -106,33 +114,51 @@ def q_wf_shape(seed=0):
     """Lesson 1: the shape of W_f."""
     m, n = _sizes(seed)
     return Question(
-        f"x_t has m = {m} entries and h_(t-1) has n = {n}. What shape is W_f? (rows, columns)", "shape",
-        (n, m + n), f"W_f is <b>({n}, {m + n})</b> = (n, m+n): one row per cell unit (n = {n}), and each row "
+        f"x_t has m = {m} entries and h_(t-1) has n = {n}. What shape is W_f? (rows, columns)",
+        "shape",
+        (n, m + n),
+        f"W_f is <b>({n}, {m + n})</b> = (n, m+n): one row per cell unit (n = {n}), and each row "
         f"meets every entry of [x_t, h_(t-1)], which has m + n = {m} + {n} = {m + n} entries.",
-        mistakes=(((n, n), "that is the question's slip: a row must meet all m + n entries of "
-                   "[x_t, h_(t-1)], not only h_(t-1)"),
-                  ((m, n), "the columns count the whole concatenation: m + n"),
-                  ((n, m), "the columns count the whole concatenation [x_t, h_(t-1)]: m + n")))
+        mistakes=(
+            (
+                (n, n),
+                "that is the question's slip: a row must meet all m + n entries of "
+                "[x_t, h_(t-1)], not only h_(t-1)",
+            ),
+            ((m, n), "the columns count the whole concatenation: m + n"),
+            ((n, m), "the columns count the whole concatenation [x_t, h_(t-1)]: m + n"),
+        ),
+    )
 
 
 def q_forget_row(seed=0):
     """Lesson 1: one row's pre-activation, z_f[0] = W_f[0]·v + b_f[0]."""
     if seed == 0:
-        W, b, x, h = (np.array(core.QUESTION_W_F, float), np.array(core.QUESTION_B_F, float),
-                      np.array(core.QUESTION_X, float), np.array(core.QUESTION_H, float))
+        W, b, x, h = (
+            np.array(core.QUESTION_W_F, float),
+            np.array(core.QUESTION_B_F, float),
+            np.array(core.QUESTION_X, float),
+            np.array(core.QUESTION_H, float),
+        )
     else:
         rng = np.random.default_rng(core.as_seed(seed))
         W, b = rng.integers(-3, 4, (3, 6)).astype(float), rng.integers(-3, 4, 3).astype(float)
         x, h = rng.integers(-2, 3, 3).astype(float), rng.integers(-2, 3, 3).astype(float)
     g = core.forget_gate(W, b, x, h)
     hx = core.forget_gate(W, b, x, h, order="hx")
-    terms = " + ".join(f"{a:g}·{c:g}" for a, c in zip(W[0], g.concat))
+    terms = " + ".join(f"{a:g}·{c:g}" for a, c in zip(W[0], g.concat, strict=True))
     return Question(
         f"x_t = {_vec(x)}, h_(t-1) = {_vec(h)}, row 0 of W_f = {_vec(W[0])}, b_f[0] = {b[0]:g}. "
-        "What is z_f[0] = W_f[0]·[x_t, h_(t-1)] + b_f[0]?", "number", float(g.z[0]),
-        f"z_f[0] = {terms} = {g.z[0] - b[0]:g}, plus b_f[0] = {b[0]:g}: <b>{g.z[0]:g}</b>.", tolerance=1e-9,
-        mistakes=((float(g.z[0] - b[0]), "did you add the bias b_f[0]?"),
-                  (float(hx.z[0]), "that is the [h_(t-1), x_t] order: here x_t comes first")))
+        "What is z_f[0] = W_f[0]·[x_t, h_(t-1)] + b_f[0]?",
+        "number",
+        float(g.z[0]),
+        f"z_f[0] = {terms} = {g.z[0] - b[0]:g}, plus b_f[0] = {b[0]:g}: <b>{g.z[0]:g}</b>.",
+        tolerance=1e-9,
+        mistakes=(
+            (float(g.z[0] - b[0]), "did you add the bias b_f[0]?"),
+            (float(hx.z[0]), "that is the [h_(t-1), x_t] order: here x_t comes first"),
+        ),
+    )
 
 
 def q_sigma_exact(seed=0):
@@ -140,13 +166,23 @@ def q_sigma_exact(seed=0):
     z = 92 if seed == 0 else int(np.random.default_rng(core.as_seed(seed)).integers(40, 300))
     exact = core.sigmoid(z) == 1.0
     return Question(
-        f"In float64 (numpy's numbers), is σ({z}) = 1/(1 + e^(−{z})) exactly 1.0, or a number just below 1?",
-        "choice", "exactly 1.0" if exact else "just below 1",
-        f"e^(−{z}) ≈ {np.exp(-z):.2g}. Just below 1, float64 can only step down by 2^−53 ≈ 1.1e-16, so "
-        f"1 + e^(−{z}) rounds to exactly 1 and σ({z}) is <b>exactly 1.0</b> (from z ≈ 37 on, every σ(z) is).",
+        f"In float64 (numpy's numbers), is σ({z}) = 1/(1 + e^(−{z})) exactly 1.0, or a number just "
+        f"below 1?",
+        "choice",
+        "exactly 1.0" if exact else "just below 1",
+        f"e^(−{z}) ≈ {np.exp(-z):.2g}. Just below 1, float64 can only step down by 2^−53 ≈ "
+        f"1.1e-16, so "
+        f"1 + e^(−{z}) rounds to exactly 1 and σ({z}) is <b>exactly 1.0</b> (from z ≈ 37 on, every "
+        f"σ(z) is).",
         choices=("exactly 1.0", "just below 1"),
-        mistakes=(("just below 1", "e^(−z) is far smaller than the gap between 1 and the next float64 "
-                   "below it (1.1e-16): the sum rounds to 1"),))
+        mistakes=(
+            (
+                "just below 1",
+                "e^(−z) is far smaller than the gap between 1 and the next float64 "
+                "below it (1.1e-16): the sum rounds to 1",
+            ),
+        ),
+    )
 
 
 def q_cell_update(seed=0):
@@ -155,13 +191,23 @@ def q_cell_update(seed=0):
     f, i = _rounded(rng.uniform(0, 1, 3), 1), _rounded(rng.uniform(0, 1, 3), 1)
     c_prev, c_tilde = _rounded(rng.uniform(-2, 2, 3), 1), _rounded(rng.uniform(-1, 1, 3), 1)
     c = f * c_prev + i * c_tilde
-    lines = "; ".join(f"{a:g}·{b:g} + {p:g}·{q:g} = {r:.3g}" for a, b, p, q, r in zip(f, c_prev, i, c_tilde, c))
+    units = zip(f, c_prev, i, c_tilde, c, strict=True)
+    lines = "; ".join(f"{a:g}·{b:g} + {p:g}·{q:g} = {r:.3g}" for a, b, p, q, r in units)
     return Question(
         f"f_t = {_vec(f)}, C_(t-1) = {_vec(c_prev)}, i_t = {_vec(i)}, C̃_t = {_vec(c_tilde)}. "
-        "What is C_t = f_t∘C_(t-1) + i_t∘C̃_t? (three numbers)", "vector", c,
-        f"Entry by entry: {lines}. C_t = <b>{_vec(c, 3)}</b>.", tolerance=0.006,
-        mistakes=((f * c_tilde + i * c_prev, "f_t multiplies the old memory C_(t-1); i_t the candidate C̃_t"),
-                  (np.full(3, f @ c_prev + i @ c_tilde), "∘ is entry by entry, not a dot product")))
+        "What is C_t = f_t∘C_(t-1) + i_t∘C̃_t? (three numbers)",
+        "vector",
+        c,
+        f"Entry by entry: {lines}. C_t = <b>{_vec(c, 3)}</b>.",
+        tolerance=0.006,
+        mistakes=(
+            (
+                f * c_tilde + i * c_prev,
+                "f_t multiplies the old memory C_(t-1); i_t the candidate C̃_t",
+            ),
+            (np.full(3, f @ c_prev + i @ c_tilde), "∘ is entry by entry, not a dot product"),
+        ),
+    )
 
 
 def q_hidden(seed=0):
@@ -170,10 +216,14 @@ def q_hidden(seed=0):
     o, c = _rounded(rng.uniform(0, 1, 3), 1), _rounded(rng.uniform(-2, 2, 3), 1)
     h = o * np.tanh(c)
     return Question(
-        f"o_t = {_vec(o)}, C_t = {_vec(c)}. What is h_t = o_t∘tanh(C_t)?", "vector", h,
+        f"o_t = {_vec(o)}, C_t = {_vec(c)}. What is h_t = o_t∘tanh(C_t)?",
+        "vector",
+        h,
         f"tanh(C_t) = {_vec(np.tanh(c), 3)}, times o_t entry by entry: h_t = <b>{_vec(h, 3)}</b>. "
-        "Every entry lies strictly between −1 and 1.", tolerance=0.006,
-        mistakes=((o * c, "did you take tanh of C_t first?"),))
+        "Every entry lies strictly between −1 and 1.",
+        tolerance=0.006,
+        mistakes=((o * c, "did you take tanh of C_t first?"),),
+    )
 
 
 def q_param_count(seed=0):
@@ -182,69 +232,123 @@ def q_param_count(seed=0):
     count = core.param_count(m, n)
     return Question(
         f"An LSTM cell with m = {m} inputs and n = {n} units: how many numbers does it learn "
-        "(four W's and four b's, one bias per gate)?", "number", float(count),
+        "(four W's and four b's, one bias per gate)?",
+        "number",
+        float(count),
         f"Four W of ({n}, {m + n}) and four b of ({n},): 4·{n}·{m + n} + 4·{n} = <b>{count}</b>.",
-        mistakes=((float(4 * n * (m + n)), "and the four biases, n numbers each?"),
-                  (float(core.param_count(m, n, True)), "that is PyTorch's count, with two biases a gate: "
-                   "4n(m+n) + 8n; ours has one"),
-                  (float(n * (m + n) + n), "there are four gates, each with its own W and b")))
+        mistakes=(
+            (float(4 * n * (m + n)), "and the four biases, n numbers each?"),
+            (
+                float(core.param_count(m, n, True)),
+                "that is PyTorch's count, with two biases a gate: 4n(m+n) + 8n; ours has one",
+            ),
+            (float(n * (m + n) + n), "there are four gates, each with its own W and b"),
+        ),
+    )
 
 
 def q_memory(seed=0):
     """Lesson 3: what is left of a memory after j steps with f fixed and nothing written."""
     rng = np.random.default_rng(core.as_seed(seed))
-    f, j = (0.9, 10) if seed == 0 else (float(np.round(rng.uniform(0.5, 0.99), 2)), int(rng.integers(2, 30)))
+    f, j = (
+        (0.9, 10)
+        if seed == 0
+        else (float(np.round(rng.uniform(0.5, 0.99), 2)), int(rng.integers(2, 30)))
+    )
     return Question(
         f"A unit holds C = 1. For {j} steps nothing is written (i_t = 0) and f_t = {f} every step. "
-        f"What is C after those {j} steps?", "number", lessons.memory_after(f, j),
-        f"Each step multiplies by f: {f}^{j} = <b>{lessons.memory_after(f, j):.4g}</b>.", tolerance=5e-4,
-        mistakes=((1 - j * (1 - f), "the losses compound: multiply by f every step, f^j"),
-                  (f * j, "multiply by f every step: f·f·…·f = f^j")))
+        f"What is C after those {j} steps?",
+        "number",
+        lessons.memory_after(f, j),
+        f"Each step multiplies by f: {f}^{j} = <b>{lessons.memory_after(f, j):.4g}</b>.",
+        tolerance=5e-4,
+        mistakes=(
+            (1 - j * (1 - f), "the losses compound: multiply by f every step, f^j"),
+            (f * j, "multiply by f every step: f·f·…·f = f^j"),
+        ),
+    )
 
 
 def q_output_shape(seed=0):
     """Lesson 3: nn.LSTM's output shape."""
     rng = np.random.default_rng(core.as_seed(seed))
-    T, B, n = (5, 2, 4) if seed == 0 else (int(rng.integers(2, 30)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    T, B, n = (
+        (5, 2, 4)
+        if seed == 0
+        else (int(rng.integers(2, 30)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    )
     D = 2
     return Question(
-        f"nn.LSTM(input_size=3, hidden_size={n}, bidirectional=True) reads input of shape ({T}, {B}, 3) "
-        "(T, B, m). What shape is its output?", "shape", (T, B, D * n),
-        f"One h_t per step and sequence, both directions side by side: (T, B, D·n) = <b>({T}, {B}, {D * n})</b>.",
-        mistakes=(((T, B, n), "bidirectional: two h_t per step, side by side"),
-                  ((B, T, D * n), "batch_first is False here: time comes first")))
+        f"nn.LSTM(input_size=3, hidden_size={n}, bidirectional=True) reads input of shape ({T}, "
+        f"{B}, 3) "
+        "(T, B, m). What shape is its output?",
+        "shape",
+        (T, B, D * n),
+        f"One h_t per step and sequence, both directions side by side: (T, B, D·n) = <b>({T}, {B}, "
+        f"{D * n})</b>.",
+        mistakes=(
+            ((T, B, n), "bidirectional: two h_t per step, side by side"),
+            ((B, T, D * n), "batch_first is False here: time comes first"),
+        ),
+    )
 
 
 def q_h_n_shape(seed=0):
     """Lesson 3: h_n's shape with layers and directions."""
     rng = np.random.default_rng(core.as_seed(seed))
-    L, B, n = (2, 2, 4) if seed == 0 else (int(rng.integers(1, 5)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    L, B, n = (
+        (2, 2, 4)
+        if seed == 0
+        else (int(rng.integers(1, 5)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    )
     return Question(
-        f"nn.LSTM(3, {n}, num_layers={L}, bidirectional=True, batch_first=True) reads a batch of {B} "
-        "sequences. What shape is h_n?", "shape", (L * 2, B, n),
-        f"One last h_t per layer and direction and sequence: (L·D, B, n) = <b>({L * 2}, {B}, {n})</b>. "
+        f"nn.LSTM(3, {n}, num_layers={L}, bidirectional=True, batch_first=True) reads a batch of "
+        f"{B} "
+        "sequences. What shape is h_n?",
+        "shape",
+        (L * 2, B, n),
+        f"One last h_t per layer and direction and sequence: (L·D, B, n) = <b>({L * 2}, {B}, "
+        f"{n})</b>. "
         "batch_first changes input and output, never h_n.",
-        mistakes=(((B, L * 2, n), "batch_first does not apply to h_n: it stays (L·D, B, n)"),
-                  ((L, B, 2 * n), "PyTorch keeps the directions apart in h_n: L·D rows of (B, n)")))
+        mistakes=(
+            ((B, L * 2, n), "batch_first does not apply to h_n: it stays (L·D, B, n)"),
+            ((L, B, 2 * n), "PyTorch keeps the directions apart in h_n: L·D rows of (B, n)"),
+        ),
+    )
 
 
 def q_sigma_prime(seed=0):
     """Lesson 4: σ'(z) at a given z."""
-    z = 0.0 if seed == 0 else float(np.round(np.random.default_rng(core.as_seed(seed)).uniform(-4, 4), 1))
+    z = (
+        0.0
+        if seed == 0
+        else float(np.round(np.random.default_rng(core.as_seed(seed)).uniform(-4, 4), 1))
+    )
     d = float(core.sigmoid_prime(z))
     return Question(
-        f"What is σ'({z:g}), the slope of the sigmoid at z = {z:g}? (σ' = σ(1 − σ))", "number", d,
+        f"What is σ'({z:g}), the slope of the sigmoid at z = {z:g}? (σ' = σ(1 − σ))",
+        "number",
+        d,
         f"σ({z:g}) = {float(core.sigmoid(z)):.4f}, so σ' = {float(core.sigmoid(z)):.4f}·(1 − "
-        f"{float(core.sigmoid(z)):.4f}) = <b>{d:.4f}</b>. It is never above 0.25.", tolerance=5e-4,
-        mistakes=((float(core.sigmoid(z)), "that is σ(z) itself; its slope is σ(1 − σ)"),
-                  (1.0, "no: σ' is at most 0.25 (at z = 0); only ReLU has a slope of 1")))
+        f"{float(core.sigmoid(z)):.4f}) = <b>{d:.4f}</b>. It is never above 0.25.",
+        tolerance=5e-4,
+        mistakes=(
+            (float(core.sigmoid(z)), "that is σ(z) itself; its slope is σ(1 − σ)"),
+            (1.0, "no: σ' is at most 0.25 (at z = 0); only ReLU has a slope of 1"),
+        ),
+    )
 
 
 def q_tanh_prime_max(seed=0):
     """Lesson 4: where tanh' is largest, and how large."""
-    return Question("What is the largest value tanh'(z) = 1 − tanh²(z) takes, for any z?", "number", 1.0,
-                    "At z = 0, tanh(0) = 0, so tanh'(0) = 1 − 0 = <b>1</b>; everywhere else it is below 1.",
-                    tolerance=1e-9, mistakes=((0.25, "0.25 is σ's largest slope; tanh' reaches 1"),))
+    return Question(
+        "What is the largest value tanh'(z) = 1 − tanh²(z) takes, for any z?",
+        "number",
+        1.0,
+        "At z = 0, tanh(0) = 0, so tanh'(0) = 1 − 0 = <b>1</b>; everywhere else it is below 1.",
+        tolerance=1e-9,
+        mistakes=((0.25, "0.25 is σ's largest slope; tanh' reaches 1"),),
+    )
 
 
 def q_cell_path(seed=0):
@@ -252,72 +356,119 @@ def q_cell_path(seed=0):
     rng = np.random.default_rng(core.as_seed(seed) + 7)
     f = _rounded(rng.uniform(0.1, 1, 3), 2)
     return Question(
-        f"f_t = {_vec(f)}. Along the cell line, what is the diagonal of ∂C_t/∂C_(t-1)? (three numbers)",
-        "vector", f, f"C_t = f_t∘C_(t-1) + …, so each C_t[k] changes by f_t[k] per unit of C_(t-1)[k]: "
-        f"diag(f_t), diagonal <b>{_vec(f)}</b>.", tolerance=1e-9,
-        mistakes=((np.ones(3), "only if every f_t were 1: the cell line multiplies by f_t"),
-                  (f * (1 - f), "no sigmoid slope on this path: C_(t-1) is multiplied by f_t, nothing more")))
+        f"f_t = {_vec(f)}. Along the cell line, what is the diagonal of ∂C_t/∂C_(t-1)? (three "
+        f"numbers)",
+        "vector",
+        f,
+        f"C_t = f_t∘C_(t-1) + …, so each C_t[k] changes by f_t[k] per unit of C_(t-1)[k]: "
+        f"diag(f_t), diagonal <b>{_vec(f)}</b>.",
+        tolerance=1e-9,
+        mistakes=(
+            (np.ones(3), "only if every f_t were 1: the cell line multiplies by f_t"),
+            (
+                f * (1 - f),
+                "no sigmoid slope on this path: C_(t-1) is multiplied by f_t, nothing more",
+            ),
+        ),
+    )
 
 
 def q_weight_ih_shape(seed=0):
     """Lesson 5: PyTorch's weight_ih."""
     m, n = _sizes(seed, 1, 32) if seed else (3, 4)
-    return Question(f"nn.LSTMCell(input_size={m}, hidden_size={n}): what shape is weight_ih?", "shape",
-                    (4 * n, m), f"The four gates' input weights stacked as rows (i, f, g, o): "
-                    f"(4n, m) = <b>({4 * n}, {m})</b>.",
-                    mistakes=(((m, 4 * n), "that is Keras's kernel (m, 4n): PyTorch puts the gates in rows"),
-                              ((n, m), "all four gates are stacked in one matrix: 4n rows")))
+    return Question(
+        f"nn.LSTMCell(input_size={m}, hidden_size={n}): what shape is weight_ih?",
+        "shape",
+        (4 * n, m),
+        f"The four gates' input weights stacked as rows (i, f, g, o): "
+        f"(4n, m) = <b>({4 * n}, {m})</b>.",
+        mistakes=(
+            ((m, 4 * n), "that is Keras's kernel (m, 4n): PyTorch puts the gates in rows"),
+            ((n, m), "all four gates are stacked in one matrix: 4n rows"),
+        ),
+    )
 
 
 def q_forget_rows(seed=0):
     """Lesson 5: which rows of weight_ih are the forget gate's."""
     n = 4 if seed == 0 else int(np.random.default_rng(core.as_seed(seed)).integers(2, 33))
     choices = (f"0:{n}", f"{n}:{2 * n}", f"{2 * n}:{3 * n}", f"{3 * n}:{4 * n}")
-    return Question(f"hidden_size = {n}. Which rows of PyTorch's weight_ih belong to the forget gate?",
-                    "choice", choices[1], f"PyTorch stacks i, f, g, o: the forget gate is second, rows "
-                    f"<b>{choices[1]}</b>.", choices=choices,
-                    mistakes=((choices[0], "that is the input gate: PyTorch's order is i, f, g, o"),))
+    return Question(
+        f"hidden_size = {n}. Which rows of PyTorch's weight_ih belong to the forget gate?",
+        "choice",
+        choices[1],
+        f"PyTorch stacks i, f, g, o: the forget gate is second, rows <b>{choices[1]}</b>.",
+        choices=choices,
+        mistakes=((choices[0], "that is the input gate: PyTorch's order is i, f, g, o"),),
+    )
 
 
 def q_torch_count(seed=0):
     """Lesson 5: PyTorch's parameter count for one LSTM layer."""
     m, n = _sizes(seed, 1, 64) if seed else (3, 4)
     count = core.param_count(m, n, two_biases=True)
-    return Question(f"How many parameters does PyTorch's nn.LSTMCell({m}, {n}) hold?", "number", float(count),
-                    f"weight_ih ({4 * n}, {m}) + weight_hh ({4 * n}, {n}) + two biases ({4 * n},): "
-                    f"4n(m+n) + 8n = <b>{count}</b>.",
-                    mistakes=((float(core.param_count(m, n)), "that is ours, one bias a gate: PyTorch keeps two, "
-                               "bias_ih and bias_hh"),))
+    return Question(
+        f"How many parameters does PyTorch's nn.LSTMCell({m}, {n}) hold?",
+        "number",
+        float(count),
+        f"weight_ih ({4 * n}, {m}) + weight_hh ({4 * n}, {n}) + two biases ({4 * n},): "
+        f"4n(m+n) + 8n = <b>{count}</b>.",
+        mistakes=(
+            (
+                float(core.param_count(m, n)),
+                "that is ours, one bias a gate: PyTorch keeps two, bias_ih and bias_hh",
+            ),
+        ),
+    )
 
 
 def q_gru_torch_count(seed=0):
     """Lesson 6: PyTorch's GRU parameter count."""
     m, n = _sizes(seed, 1, 64) if seed else (3, 4)
     count = 3 * n * (m + n) + 6 * n
-    return Question(f"How many parameters does PyTorch's nn.GRUCell({m}, {n}) hold?", "number", float(count),
-                    f"Three gates (r, z, n), each with input and recurrent weights and two biases: "
-                    f"3n(m+n) + 6n = <b>{count}</b>.",
-                    mistakes=((float(3 * n * (m + n) + 3 * n), "PyTorch keeps two biases for every gate: +6n"),
-                              (float(core.param_count(m, n, True)), "that is the LSTM's: the GRU has three gates")))
+    return Question(
+        f"How many parameters does PyTorch's nn.GRUCell({m}, {n}) hold?",
+        "number",
+        float(count),
+        f"Three gates (r, z, n), each with input and recurrent weights and two biases: "
+        f"3n(m+n) + 6n = <b>{count}</b>.",
+        mistakes=(
+            (float(3 * n * (m + n) + 3 * n), "PyTorch keeps two biases for every gate: +6n"),
+            (float(core.param_count(m, n, True)), "that is the LSTM's: the GRU has three gates"),
+        ),
+    )
 
 
 def q_coupled_input(seed=0):
     """Lesson 6: a coupled cell's input gate."""
     rng = np.random.default_rng(core.as_seed(seed) + 3)
     f = _rounded(rng.uniform(0, 1, 3), 2)
-    return Question(f"A coupled LSTM has f_t = {_vec(f)}. What is its input gate i_t?", "vector", 1 - f,
-                    f"i_t = 1 − f_t = <b>{_vec(1 - f)}</b>: it writes exactly as much as it forgets.",
-                    tolerance=1e-9, mistakes=((f, "coupled: i_t = 1 − f_t"),))
+    return Question(
+        f"A coupled LSTM has f_t = {_vec(f)}. What is its input gate i_t?",
+        "vector",
+        1 - f,
+        f"i_t = 1 − f_t = <b>{_vec(1 - f)}</b>: it writes exactly as much as it forgets.",
+        tolerance=1e-9,
+        mistakes=((f, "coupled: i_t = 1 − f_t"),),
+    )
 
 
 def q_gru_keep(seed=0):
     """Lesson 6: PyTorch's GRU convention for z."""
-    return Question("In PyTorch's GRU, h_t = (1 − z_t)∘h̃_t + z_t∘h_(t-1). A unit has z_t ≈ 1. Does it keep "
-                    "its old h_(t-1), or take the new candidate h̃_t?", "choice", "keeps h_(t-1)",
-                    "z_t ≈ 1 makes h_t ≈ h_(t-1): the unit <b>keeps</b> its state, like an LSTM's f_t ≈ 1.",
-                    choices=("keeps h_(t-1)", "takes h̃_t"),
-                    mistakes=(("takes h̃_t", "that is the other convention (Colah's post); in PyTorch's, "
-                               "z multiplies h_(t-1)"),))
+    return Question(
+        "In PyTorch's GRU, h_t = (1 − z_t)∘h̃_t + z_t∘h_(t-1). A unit has z_t ≈ 1. Does it keep "
+        "its old h_(t-1), or take the new candidate h̃_t?",
+        "choice",
+        "keeps h_(t-1)",
+        "z_t ≈ 1 makes h_t ≈ h_(t-1): the unit <b>keeps</b> its state, like an LSTM's f_t ≈ 1.",
+        choices=("keeps h_(t-1)", "takes h̃_t"),
+        mistakes=(
+            (
+                "takes h̃_t",
+                "that is the other convention (Colah's post); in PyTorch's, z multiplies h_(t-1)",
+            ),
+        ),
+    )
 
 
 LESSON_QUESTIONS = {

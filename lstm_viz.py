@@ -3,6 +3,7 @@
 Every view owns one Figure. Static parts (axes, ticks, curves, the cell's outline) are drawn once
 into a cached background; the artists that change are marked animated and blitted onto it.
 """
+
 import base64
 import struct
 import zlib
@@ -20,52 +21,83 @@ import lstm_lessons as lessons
 
 # Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#999999",
+)
 Z_LIM = 10.0  # activation plots span z in [−10, 10]; larger |z| is pinned to the edge and labelled
 
 # ---------------------------------------------------------------- text
 
+
 def fmt(x, digits=2):
-    """A number as every view prints it. The rule: rounded to `digits` decimals, trailing zeros dropped
-    (so 0.9999999997 and 1.0 both read 1, and 0.50 reads 0.5); numbers from 10^4 on, or too small to
-    show in `digits` decimals (but not 0), in scientific notation with `digits` significant digits."""
+    """A number as every view prints it. The rule: rounded to `digits` decimals, trailing zeros
+    dropped (so 0.9999999997 and 1.0 both read 1, and 0.50 reads 0.5); numbers from 10^4 on, or
+    too small to show in `digits` decimals (but not 0), in scientific notation with `digits`
+    significant digits."""
     x = float(x)
-    if x != 0 and (abs(x) >= 1e4 or abs(x) < 0.5 * 10 ** -digits):
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 0.5 * 10**-digits):
         return f"{x:.{digits}g}"
     text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
+
 def plain(latex):
     """A formula from the quantity tables (LaTeX) as plain text for prompts: σ, tanh, ∘, C̃."""
-    for a, b in ((r"\tilde{C}", "C̃"), (r"\tilde{h}", "h̃"), (r"\sigma", "σ"), (r"\tanh", "tanh"),
-                 (r"\circ", "∘"), ("{t-1}", "(t-1)"), ("{", ""), ("}", ""), (" - ", " − ")):
+    for a, b in (
+        (r"\tilde{C}", "C̃"),
+        (r"\tilde{h}", "h̃"),
+        (r"\sigma", "σ"),
+        (r"\tanh", "tanh"),
+        (r"\circ", "∘"),
+        ("{t-1}", "(t-1)"),
+        ("{", ""),
+        ("}", ""),
+        (" - ", " − "),
+    ):
         latex = latex.replace(a, b)
     return latex
+
 
 def concat_label(order="xh"):
     """How the concatenation is written for an order: [x_t, h_(t-1)] or [h_(t-1), x_t]."""
     return "[x_t, h_(t-1)]" if order == "xh" else "[h_(t-1), x_t]"
 
+
 def fmt_vec(v, digits=2, most=None):
     """[0.50, 0.80, 0.90]; with `most`, long vectors are shortened with …"""
     v = list(np.ravel(v))
     if most and len(v) > most:
-        return "[" + ", ".join(fmt(a, digits) for a in v[:most - 1]) + ", …, " + fmt(v[-1], digits) + "]"
+        return (
+            "["
+            + ", ".join(fmt(a, digits) for a in v[: most - 1])
+            + ", …, "
+            + fmt(v[-1], digits)
+            + "]"
+        )
     return "[" + ", ".join(fmt(a, digits) for a in v) + "]"
+
 
 def paren(x, digits=2):
     """A number as a factor: negative ones in brackets, '(-1)'."""
     return f"({fmt(x, digits)})" if x < 0 else fmt(x, digits)
 
+
 def times(a, b, digits=2):
     """'0.50·(−1)': a product as the lessons write it, negative factors in brackets."""
     return f"{paren(a, digits)}·{paren(b, digits)}"
+
 
 def row_arithmetic(W, v, b, z, r, digits=2, extra=()):
     """'1·1 + 2·2 + … + 6·6 = 91, + 1 = 92': row r of W·v, then the bias, spelled out. extra: terms
     added between W·v and the bias, each (how it is written, its value), shown with a running sum:
     '… = 0.47, + (−0.1)·1 (peephole) = 0.37, + (−0.23) = 0.14'."""
-    terms = " + ".join(times(w, x, digits) for w, x in zip(W[r], v))
+    terms = " + ".join(times(w, x, digits) for w, x in zip(W[r], v, strict=True))
     running = float(W[r] @ v)
     line = f"{terms} = {fmt(running, digits)}"
     for text, value in extra:
@@ -74,10 +106,13 @@ def row_arithmetic(W, v, b, z, r, digits=2, extra=()):
     bias = f"({fmt(b[r], digits)})" if b[r] < 0 else fmt(b[r], digits)
     return f"{line}, + {bias} = {fmt(z[r], digits)}"
 
+
 # ---------------------------------------------------------------- blitting
+
 
 class BlitFigure:
     """A Figure on an Agg canvas whose static background is drawn once per `key` and reused."""
+
     KEEP = 8  # backgrounds cached at most (one per stage of the step view; memory stays flat)
 
     def __init__(self, figsize, dpi=90):
@@ -88,14 +123,16 @@ class BlitFigure:
         self._backgrounds = {}  # the last KEEP keys' backgrounds, oldest first
 
     def animate(self, *artists):
-        """Mark artists as changing (drawn on every render, never into the background); returns them as a list."""
+        """Mark artists as changing (drawn on every render, never into the background); returns
+        them as a list."""
         for a in artists:
             a.set_animated(True)
             self.animated.append(a)
         return list(artists)
 
     def freeze(self, artist, frozen=True):
-        """Make an artist static (drawn into the cached background) or, with frozen=False, animated."""
+        """Make an artist static (drawn into the cached background) or, with frozen=False,
+        animated."""
         if frozen and artist.get_animated():
             artist.set_animated(False)
             self.animated.remove(artist)
@@ -133,21 +170,33 @@ def png_bytes(rgb):
     h, w, _ = rgb.shape
     rows = np.zeros((h, 1 + 3 * w), np.uint8)  # each row: filter type 0, then its pixels
     rows[:, 1:] = rgb.reshape(h, -1)
-    chunk = lambda kind, data: (struct.pack(">I", len(data)) + kind + data
-                                + struct.pack(">I", zlib.crc32(kind + data)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + chunk(b"IEND", b"")
+    )
+
 
 def _marker_x(z, lane=0):
     """z pinned to the plotted range, so saturated pre-activations stay visible at the edge; pinned
-    markers step inward 0.35 apart (lane: which gate on the same axes) so that none hides another."""
+    markers step inward 0.35 apart (lane: which gate on the same axes) so that none hides
+    another."""
     z = np.asarray(z, float)
     x = np.clip(z, -Z_LIM, Z_LIM)
     pinned = np.abs(z) > Z_LIM
     rank = np.cumsum(pinned) - 1 + lane * len(z)  # the k-th pinned marker on these axes
     return np.where(pinned, x - np.sign(z) * 0.35 * rank, x)
 
+
 # ---------------------------------------------------------------- lesson 1: the forget gate
+
 
 class ForgetGateView(BlitFigure):
     """Bars of z_f (symlog) and f_t, and σ and σ' with the current z_f marked."""
@@ -156,7 +205,9 @@ class ForgetGateView(BlitFigure):
         super().__init__((10, 5.2))
         self.n = n
         ax_z, ax_f, ax_s, ax_d = self.fig.subplots(2, 2).ravel()
-        self.fig.subplots_adjust(hspace=0.55, wspace=0.25, left=0.07, right=0.98, top=0.92, bottom=0.1)
+        self.fig.subplots_adjust(
+            hspace=0.55, wspace=0.25, left=0.07, right=0.98, top=0.92, bottom=0.1
+        )
         units = np.arange(n)
         self.z_title = ax_z.set_title("", fontsize=10)
         ax_f.set_title("f_t = σ(z_f):  1 keeps C_(t-1), 0 erases it", fontsize=10)
@@ -173,11 +224,22 @@ class ForgetGateView(BlitFigure):
         ax_f.set_ylim(0, 1.15)
         self.z_bars = self.animate(*ax_z.bar(units, np.zeros(n), color=BLUE).patches)
         self.f_bars = self.animate(*ax_f.bar(units, np.zeros(n), color=SKY).patches)
-        self.z_text = self.animate(*[ax_z.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units])
-        self.f_text = self.animate(*[ax_f.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units])
+        self.z_text = self.animate(
+            *[ax_z.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units]
+        )
+        self.f_text = self.animate(
+            *[ax_f.text(k, 0, "", ha="center", va="bottom", fontsize=9) for k in units]
+        )
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
-        for ax, f, title, top in ((ax_s, core.sigmoid, "σ(z) with z_f marked", 1.05),
-                                  (ax_d, core.sigmoid_prime, "σ'(z) = σ(z)(1−σ(z)) ≤ 0.25: the gradient a gate passes", 0.27)):
+        for ax, f, title, top in (
+            (ax_s, core.sigmoid, "σ(z) with z_f marked", 1.05),
+            (
+                ax_d,
+                core.sigmoid_prime,
+                "σ'(z) = σ(z)(1−σ(z)) ≤ 0.25: the gradient a gate passes",
+                0.27,
+            ),
+        ):
             ax.plot(zs, f(zs), color=GREY)
             ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
             ax.set_ylim(-0.02 if top > 1 else -0.005, top)
@@ -188,7 +250,8 @@ class ForgetGateView(BlitFigure):
             ax_s.plot(np.zeros(n), np.zeros(n), "o", color=BLUE, ms=7)[0],
             ax_d.plot(np.zeros(n), np.zeros(n), "o", color=VERMILION, ms=7)[0],
             ax_s.text(-Z_LIM, 0.9, "", fontsize=9, va="top"),
-            ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"))
+            ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"),
+        )
 
     def update(self, gate, order="xh"):
         """Show a core.Gate (its z and value), computed with concatenation order `order`."""
@@ -207,16 +270,25 @@ class ForgetGateView(BlitFigure):
         self.s_marks.set_data(x, f)
         self.d_marks.set_data(x, core.sigmoid_prime(z))
         off = np.abs(z) > Z_LIM
-        self.s_note.set_text(f"{off.sum()} of {self.n} z beyond ±{fmt(Z_LIM)}: pinned to the edge" if off.any() else "")
+        self.s_note.set_text(
+            f"{off.sum()} of {self.n} z beyond ±{fmt(Z_LIM)}: pinned to the edge"
+            if off.any()
+            else ""
+        )
         self.d_note.set_text("σ'(z_f) = " + fmt_vec(core.sigmoid_prime(z), 3, most=4))
 
-# ---------------------------------------------------------------- lesson 2: the cell diagram, as data
+
+# ---------------------------------------------------------------- lesson 2: the cell diagram, as
+# data
+
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage of the step-through: its name, the diagram parts it lights, the labels whose numbers
-    it writes (what it uses and what it computes; every other label shows only its name), the gate
-    (a quantity field) whose pre-activation it shows under the box, and its formula's left side."""
+    """One stage of the step-through: its name, the diagram parts it lights, the labels whose
+    numbers it writes (what it uses and what it computes; every other label shows only its name),
+    the gate (a quantity field) whose pre-activation it shows under the box, and its formula's
+    left side."""
+
     name: str
     parts: frozenset
     shows: tuple
@@ -226,9 +298,11 @@ class Stage:
 
 @dataclass(frozen=True)
 class Layout:
-    """A cell's diagram on a 12.4 × 7.6 canvas. wires: (part, xs, ys, width, dashed); boxes: gate boxes
-    (part, quantity field, x, the names of its weight matrices); ops: round operators (part, x, y, symbol); labels: live
-    labels (part, key, x, y, ha), key a quantity field or a DERIVED key; line: (y, what it carries)."""
+    """A cell's diagram on a 12.4 × 7.6 canvas. wires: (part, xs, ys, width, dashed); boxes: gate
+    boxes (part, quantity field, x, the names of its weight matrices); ops: round operators
+    (part, x, y, symbol); labels: live labels (part, key, x, y, ha), key a quantity field or a
+    DERIVED key; line: (y, what it carries)."""
+
     kind: str
     wires: tuple
     boxes: tuple
@@ -247,94 +321,182 @@ DERIVED = {
 
 LSTM_LAYOUT = Layout(
     kind="LSTM",
-    wires=(("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
-           ("h_prev", (0.2, 2.2), (BUS_Y, BUS_Y), 1.6, False),
-           ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
-           ("bus", (2.2, 8.2), (BUS_Y, BUS_Y), 1.6, False),
-           ("f", (3.0, 3.0), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("i", (4.6, 4.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("c_tilde", (6.4, 6.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("o", (8.2, 8.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("f", (3.0, 3.0), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
-           ("i", (4.6, 4.6, 5.3), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
-           ("c_tilde", (6.4, 6.4, 5.7), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
-           ("mul_i", (5.5, 5.5), (4.8, LINE_Y - 0.25), 1.6, False),
-           ("o", (8.2, 8.2, 9.3), (BOX_Y + 0.35, 4.0, 4.0), 1.6, False),
-           ("tanh_c", (9.5, 9.5), (LINE_Y, 5.45), 1.6, False),
-           ("tanh_c", (9.5, 9.5), (4.95, 4.2), 1.6, False),
-           ("h_out", (9.5, 9.5, 12.2), (3.8, BUS_Y, BUS_Y), 1.6, False)),
-    boxes=(("f", "f", 3.0, ("W_f",)), ("i", "i", 4.6, ("W_i",)), ("c_tilde", "c_tilde", 6.4, ("W_c",)),
-           ("o", "o", 8.2, ("W_o",))),
-    ops=(("mul_f", 3.0, LINE_Y, "×"), ("add", 5.5, LINE_Y, "+"), ("mul_i", 5.5, 4.6, "×"),
-         ("mul_h", 9.5, 4.0, "×"), ("tanh_c", 9.5, 5.2, "tanh")),
-    labels=(("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "left"), ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
-            ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "left"), ("x", "x_t", 2.35, 0.35, "left"),
-            ("bus", "concat", 2.4, BUS_Y - 0.45, "left"), ("f", "f", 3.1, 5.0, "left"),
-            ("i", "i", 3.3, 4.2, "left"), ("c_tilde", "c_tilde", 6.5, 4.2, "left"),
-            ("mul_i", "i_times_c", 5.6, 5.3, "left"), ("o", "o", 8.1, 3.85, "right"),
-            ("tanh_c", "tanh_c", 9.8, 5.2, "left"), ("h_out", "h", 12.2, BUS_Y + 0.25, "right")),
+    wires=(
+        ("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
+        ("h_prev", (0.2, 2.2), (BUS_Y, BUS_Y), 1.6, False),
+        ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
+        ("bus", (2.2, 8.2), (BUS_Y, BUS_Y), 1.6, False),
+        ("f", (3.0, 3.0), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("i", (4.6, 4.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("c_tilde", (6.4, 6.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("o", (8.2, 8.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("f", (3.0, 3.0), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
+        ("i", (4.6, 4.6, 5.3), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
+        ("c_tilde", (6.4, 6.4, 5.7), (BOX_Y + 0.35, 4.6, 4.6), 1.6, False),
+        ("mul_i", (5.5, 5.5), (4.8, LINE_Y - 0.25), 1.6, False),
+        ("o", (8.2, 8.2, 9.3), (BOX_Y + 0.35, 4.0, 4.0), 1.6, False),
+        ("tanh_c", (9.5, 9.5), (LINE_Y, 5.45), 1.6, False),
+        ("tanh_c", (9.5, 9.5), (4.95, 4.2), 1.6, False),
+        ("h_out", (9.5, 9.5, 12.2), (3.8, BUS_Y, BUS_Y), 1.6, False),
+    ),
+    boxes=(
+        ("f", "f", 3.0, ("W_f",)),
+        ("i", "i", 4.6, ("W_i",)),
+        ("c_tilde", "c_tilde", 6.4, ("W_c",)),
+        ("o", "o", 8.2, ("W_o",)),
+    ),
+    ops=(
+        ("mul_f", 3.0, LINE_Y, "×"),
+        ("add", 5.5, LINE_Y, "+"),
+        ("mul_i", 5.5, 4.6, "×"),
+        ("mul_h", 9.5, 4.0, "×"),
+        ("tanh_c", 9.5, 5.2, "tanh"),
+    ),
+    labels=(
+        ("c_prev", "c_prev", 0.2, LINE_Y + 0.35, "left"),
+        ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
+        ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "left"),
+        ("x", "x_t", 2.35, 0.35, "left"),
+        ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
+        ("f", "f", 3.1, 5.0, "left"),
+        ("i", "i", 3.3, 4.2, "left"),
+        ("c_tilde", "c_tilde", 6.5, 4.2, "left"),
+        ("mul_i", "i_times_c", 5.6, 5.3, "left"),
+        ("o", "o", 8.1, 3.85, "right"),
+        ("tanh_c", "tanh_c", 9.8, 5.2, "left"),
+        ("h_out", "h", 12.2, BUS_Y + 0.25, "right"),
+    ),
     stages=(
-        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None,
-              ("concat",)),
-        Stage("forget gate", frozenset({"bus", "f", "mul_f", "c_prev", "peep_f"}), ("concat", "f", "c_prev"),
-              "f", ("f", "z_f")),
+        Stage(
+            "concatenate",
+            frozenset({"x", "h_prev", "bus"}),
+            ("x_t", "h_prev", "concat"),
+            None,
+            ("concat",),
+        ),
+        Stage(
+            "forget gate",
+            frozenset({"bus", "f", "mul_f", "c_prev", "peep_f"}),
+            ("concat", "f", "c_prev"),
+            "f",
+            ("f", "z_f"),
+        ),
         Stage("input gate", frozenset({"bus", "i", "peep_i"}), ("concat", "i"), "i", ("i", "z_i")),
-        Stage("candidate", frozenset({"bus", "c_tilde"}), ("concat", "c_tilde"), "c_tilde", ("c_tilde", "z_c")),
-        Stage("cell update", frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
-              ("c_prev", "f", "i_times_c", "c"), None, ("c", "i_times_c")),
+        Stage(
+            "candidate",
+            frozenset({"bus", "c_tilde"}),
+            ("concat", "c_tilde"),
+            "c_tilde",
+            ("c_tilde", "z_c"),
+        ),
+        Stage(
+            "cell update",
+            frozenset({"mul_f", "mul_i", "add", "line", "c_prev", "c_out"}),
+            ("c_prev", "f", "i_times_c", "c"),
+            None,
+            ("c", "i_times_c"),
+        ),
         Stage("output gate", frozenset({"bus", "o", "peep_o"}), ("concat", "o"), "o", ("o", "z_o")),
-        Stage("hidden state", frozenset({"tanh_c", "mul_h", "h_out", "c_out"}), ("o", "tanh_c", "h"), None,
-              ("h", "tanh_c")),
+        Stage(
+            "hidden state",
+            frozenset({"tanh_c", "mul_h", "h_out", "c_out"}),
+            ("o", "tanh_c", "h"),
+            None,
+            ("h", "tanh_c"),
+        ),
     ),
 )
-# Peepholes: dashed wires from the cell state into the gates that see it (the output gate the new C_t).
-PEEPHOLE_WIRES = {"p_f": ("peep_f", (2.75, 2.75), (LINE_Y, BOX_Y + 0.35), 1.2, True),
-                  "p_i": ("peep_i", (4.35, 4.35), (LINE_Y, BOX_Y + 0.35), 1.2, True),
-                  "p_o": ("peep_o", (8.45, 8.45), (LINE_Y, BOX_Y + 0.35), 1.2, True)}
+# Peepholes: dashed wires from the cell state into the gates that see it (the output gate the new
+# C_t).
+PEEPHOLE_WIRES = {
+    "p_f": ("peep_f", (2.75, 2.75), (LINE_Y, BOX_Y + 0.35), 1.2, True),
+    "p_i": ("peep_i", (4.35, 4.35), (LINE_Y, BOX_Y + 0.35), 1.2, True),
+    "p_o": ("peep_o", (8.45, 8.45), (LINE_Y, BOX_Y + 0.35), 1.2, True),
+}
 
 GRU_LAYOUT = Layout(
     kind="GRU",
-    wires=(("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
-           ("h_prev", (1.6, 1.6, 2.2), (LINE_Y, BUS_Y, BUS_Y), 1.6, False),
-           ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
-           ("bus", (2.2, 8.6), (BUS_Y, BUS_Y), 1.6, False),
-           ("z", (3.2, 3.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("r", (5.4, 5.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("h_tilde", (8.6, 8.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
-           ("z", (3.2, 3.2), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
-           ("one_minus", (3.2, 5.55), (4.6, 4.6), 1.6, False),
-           ("one_minus", (6.05, 8.35), (4.6, 4.6), 1.6, False),
-           ("r", (5.85, 7.15), (BOX_Y, BOX_Y), 1.6, False),
-           ("mul_r", (7.65, 8.15), (BOX_Y, BOX_Y), 1.6, False),
-           ("h_tilde", (8.6, 8.6), (BOX_Y + 0.35, 4.35), 1.6, False),
-           ("mul_h", (8.6, 8.6), (4.85, LINE_Y - 0.25), 1.6, False),
-           ("h_out", (8.6, 12.2), (LINE_Y, LINE_Y), 3.0, False)),
-    boxes=(("z", "z", 3.2, ("W_z",)), ("r", "r", 5.4, ("W_r",)),
-           ("h_tilde", "h_tilde", 8.6, ("W_hx", "W_hh"))),
-    ops=(("mul_z", 3.2, LINE_Y, "×"), ("one_minus", 5.8, 4.6, "1−"), ("mul_r", 7.4, BOX_Y, "×"),
-         ("mul_h", 8.6, 4.6, "×"), ("add", 8.6, LINE_Y, "+")),
-    labels=(("h_prev", "h_prev", 0.2, LINE_Y + 0.35, "left"), ("h_out", "h", 12.2, LINE_Y + 0.35, "right"),
-            ("x", "x_t", 2.35, 0.35, "left"), ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
-            ("z", "z", 3.3, 5.3, "left"), ("one_minus", "one_minus_z", 3.4, 4.75, "left"),
-            ("r", "r", 5.5, 3.9, "left"), ("mul_r", "r_times_nh", 8.4, 3.45, "right"),
-            ("h_tilde", "h_tilde", 8.7, 3.9, "left")),
+    wires=(
+        ("line", (0.2, 12.2), (LINE_Y, LINE_Y), 3.0, False),
+        ("h_prev", (1.6, 1.6, 2.2), (LINE_Y, BUS_Y, BUS_Y), 1.6, False),
+        ("x", (2.2, 2.2), (0.2, BUS_Y), 1.6, False),
+        ("bus", (2.2, 8.6), (BUS_Y, BUS_Y), 1.6, False),
+        ("z", (3.2, 3.2), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("r", (5.4, 5.4), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("h_tilde", (8.6, 8.6), (BUS_Y, BOX_Y - 0.35), 1.6, False),
+        ("z", (3.2, 3.2), (BOX_Y + 0.35, LINE_Y - 0.25), 1.6, False),
+        ("one_minus", (3.2, 5.55), (4.6, 4.6), 1.6, False),
+        ("one_minus", (6.05, 8.35), (4.6, 4.6), 1.6, False),
+        ("r", (5.85, 7.15), (BOX_Y, BOX_Y), 1.6, False),
+        ("mul_r", (7.65, 8.15), (BOX_Y, BOX_Y), 1.6, False),
+        ("h_tilde", (8.6, 8.6), (BOX_Y + 0.35, 4.35), 1.6, False),
+        ("mul_h", (8.6, 8.6), (4.85, LINE_Y - 0.25), 1.6, False),
+        ("h_out", (8.6, 12.2), (LINE_Y, LINE_Y), 3.0, False),
+    ),
+    boxes=(
+        ("z", "z", 3.2, ("W_z",)),
+        ("r", "r", 5.4, ("W_r",)),
+        ("h_tilde", "h_tilde", 8.6, ("W_hx", "W_hh")),
+    ),
+    ops=(
+        ("mul_z", 3.2, LINE_Y, "×"),
+        ("one_minus", 5.8, 4.6, "1−"),
+        ("mul_r", 7.4, BOX_Y, "×"),
+        ("mul_h", 8.6, 4.6, "×"),
+        ("add", 8.6, LINE_Y, "+"),
+    ),
+    labels=(
+        ("h_prev", "h_prev", 0.2, LINE_Y + 0.35, "left"),
+        ("h_out", "h", 12.2, LINE_Y + 0.35, "right"),
+        ("x", "x_t", 2.35, 0.35, "left"),
+        ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
+        ("z", "z", 3.3, 5.3, "left"),
+        ("one_minus", "one_minus_z", 3.4, 4.75, "left"),
+        ("r", "r", 5.5, 3.9, "left"),
+        ("mul_r", "r_times_nh", 8.4, 3.45, "right"),
+        ("h_tilde", "h_tilde", 8.7, 3.9, "left"),
+    ),
     stages=(
-        Stage("concatenate", frozenset({"x", "h_prev", "bus"}), ("x_t", "h_prev", "concat"), None,
-              ("concat",)),
+        Stage(
+            "concatenate",
+            frozenset({"x", "h_prev", "bus"}),
+            ("x_t", "h_prev", "concat"),
+            None,
+            ("concat",),
+        ),
         Stage("reset gate", frozenset({"bus", "r"}), ("concat", "r"), "r", ("r", "z_r")),
-        Stage("update gate", frozenset({"bus", "z"}), ("concat", "z"), "z", ("z", "z_z", "one_minus_z")),
-        Stage("candidate", frozenset({"bus", "r", "mul_r", "h_tilde"}), ("r", "r_times_nh", "h_tilde"),
-              "h_tilde", ("h_tilde", "z_h", "n_x", "n_h", "r_times_nh")),
-        Stage("hidden state", frozenset({"line", "mul_z", "one_minus", "mul_h", "add", "h_out", "h_prev"}),
-              ("h_prev", "z", "one_minus_z", "h_tilde", "h"), None, ("h",)),
+        Stage(
+            "update gate",
+            frozenset({"bus", "z"}),
+            ("concat", "z"),
+            "z",
+            ("z", "z_z", "one_minus_z"),
+        ),
+        Stage(
+            "candidate",
+            frozenset({"bus", "r", "mul_r", "h_tilde"}),
+            ("r", "r_times_nh", "h_tilde"),
+            "h_tilde",
+            ("h_tilde", "z_h", "n_x", "n_h", "r_times_nh"),
+        ),
+        Stage(
+            "hidden state",
+            frozenset({"line", "mul_z", "one_minus", "mul_h", "add", "h_out", "h_prev"}),
+            ("h_prev", "z", "one_minus_z", "h_tilde", "h"),
+            None,
+            ("h",),
+        ),
     ),
 )
 
 
 def layout_of(params):
-    """The diagram layout of this cell: its family's, with the wires of the arrays it has (peepholes)."""
+    """The diagram layout of this cell: its family's, with the wires of the arrays it has
+    (peepholes)."""
     drawing = drawing_of(params)
-    extra = tuple(drawing.extra_wires[name] for name in params.names() if name in drawing.extra_wires)
+    extra = tuple(
+        drawing.extra_wires[name] for name in params.names() if name in drawing.extra_wires
+    )
     return replace(drawing.layout, wires=drawing.layout.wires + extra)
 
 
@@ -345,9 +507,10 @@ STAGE_PARTS = tuple(s.parts for s in STEP_STAGES)
 
 
 def not_yet(layout, stage):
-    """The fields and labels a stage has not computed yet: absent from every view in predict mode."""
+    """The fields and labels a stage has not computed yet: absent from every view in predict
+    mode."""
     later = set()
-    for spec in layout.stages[stage + 1:]:
+    for spec in layout.stages[stage + 1 :]:
         later.update(spec.computes)
     return frozenset(later)
 
@@ -366,62 +529,117 @@ class CellDiagram:
         self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
         m, n = params.m, params.n
         table = {q.field: q for q in core.quantities(params)}
-        self.names = {key: (DERIVED[key][0] if key in DERIVED else table[key].symbol)
-                      for _, key, _, _, _ in self.layout.labels}
+        self.names = {
+            key: (DERIVED[key][0] if key in DERIVED else table[key].symbol)
+            for _, key, _, _, _ in self.layout.labels
+        }
         self.box_x = {field: x for _, field, x, _ in self.layout.boxes}
         ax.set_xlim(0, 12.4)
         ax.set_ylim(0, 7.6)
         ax.set_axis_off()
-        ax.add_patch(FancyBboxPatch((1.2, 0.9), 9.9, 6.0, boxstyle="round,pad=0.1", fc="#F4F4F4", ec=GREY,
-                                    lw=1))
+        ax.add_patch(
+            FancyBboxPatch(
+                (1.2, 0.9), 9.9, 6.0, boxstyle="round,pad=0.1", fc="#F4F4F4", ec=GREY, lw=1
+            )
+        )
         for part, xs, ys, width, dashed in self.layout.wires:
             self._add(part, ax.plot(xs, ys, color="k", lw=width, ls="--" if dashed else "-")[0])
         for part, field, x, weights in self.layout.boxes:
             q = table[field]
             colour = drawing.colours[field]
-            self._add(part, ax.add_patch(FancyBboxPatch((x - 0.45, BOX_Y - 0.35), 0.9, 0.7, fc=colour, ec="k",
-                                                        boxstyle="round,pad=0.05", alpha=0.9)))
+            self._add(
+                part,
+                ax.add_patch(
+                    FancyBboxPatch(
+                        (x - 0.45, BOX_Y - 0.35),
+                        0.9,
+                        0.7,
+                        fc=colour,
+                        ec="k",
+                        boxstyle="round,pad=0.05",
+                        alpha=0.9,
+                    )
+                ),
+            )
             if q.weights is None:  # a gate computed from another (the coupled i_t = 1 − f_t)
                 sign = plain(q.formula).replace(" ", "").replace("_t", "")
                 shape = f"no weights: {plain(q.formula)}"
             else:
                 sign = core.ACTIVATIONS[q.activation][2]
-                sizes = [f"{name} {getattr(params, name).shape[0]}×{getattr(params, name).shape[1]}"
-                         for name in weights]
+                sizes = [
+                    f"{name} {getattr(params, name).shape[0]}×{getattr(params, name).shape[1]}"
+                    for name in weights
+                ]
                 shape = ", ".join(sizes) if shapes else ", ".join(f"{name} ?" for name in weights)
-            self._add(part, ax.text(x, BOX_Y, sign, ha="center", va="center", color="white", fontsize=12,
-                                    weight="bold"))
+            self._add(
+                part,
+                ax.text(
+                    x,
+                    BOX_Y,
+                    sign,
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontsize=12,
+                    weight="bold",
+                ),
+            )
             self._add(part, ax.text(x, BOX_Y - 0.45, shape, ha="center", va="top", fontsize=9.5))
         for part, x, y, sym in self.layout.ops:
             if sym == "tanh":
-                self._add(part, ax.add_patch(Ellipse((x, y), 0.9, 0.5, fc=YELLOW, ec="k", zorder=3)))
+                self._add(
+                    part, ax.add_patch(Ellipse((x, y), 0.9, 0.5, fc=YELLOW, ec="k", zorder=3))
+                )
                 self._add(part, ax.text(x, y, sym, ha="center", va="center", fontsize=10, zorder=4))
                 continue
-            self._add(part, ax.add_patch(Circle((x, y), 0.25, fc="white", ec="k", lw=1.4, zorder=3)))
+            self._add(
+                part, ax.add_patch(Circle((x, y), 0.25, fc="white", ec="k", lw=1.4, zorder=3))
+            )
             self._add(part, ax.text(x, y, sym, ha="center", va="center", fontsize=12, zorder=4))
         length = {"x_t": m, "concat": m + n}  # every other labelled quantity has n entries
         for part, key, x, y, ha in self.layout.labels:
-            # Two artists a label: its name in mathtext (parsed once, cached) and its numbers in plain
-            # text (cheap to redraw), one anchored to the other so that they read "name = numbers".
+            # Two artists a label: its name in mathtext (parsed once, cached) and its numbers in
+            # plain text (cheap to redraw), one anchored to the other so that they read "name =
+            # numbers".
             if ha == "left":
                 name = ax.text(x, y, self.names[key], ha="left", va="bottom", fontsize=11, zorder=5)
-                value = ax.annotate("", xy=(1, 0), xycoords=name, ha="left", va="bottom", fontsize=11,
-                                    zorder=5)
+                value = ax.annotate(
+                    "", xy=(1, 0), xycoords=name, ha="left", va="bottom", fontsize=11, zorder=5
+                )
             else:
                 value = ax.text(x, y, "", ha="right", va="bottom", fontsize=11, zorder=5)
-                name = ax.annotate(self.names[key], xy=(0, 0), xycoords=value, ha="right", va="bottom",
-                                   fontsize=11, zorder=5)
+                name = ax.annotate(
+                    self.names[key],
+                    xy=(0, 0),
+                    xycoords=value,
+                    ha="right",
+                    va="bottom",
+                    fontsize=11,
+                    zorder=5,
+                )
             self.labels[key] = self._add(part, name)
             self.values[key] = self._add(part, value)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
                 x0 = x if ha == "left" else x - k_max * w
                 cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(k_max)]
-                strip = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5)
+                strip = PatchCollection(
+                    cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5
+                )
                 self.strips[key] = self._add(part, ax.add_collection(strip))
-        self.stage_title = ax.text(6.2, 7.45, "", ha="center", va="center", fontsize=12, weight="bold")
-        self.z_label = ax.text(0, BOX_Y - 0.8, "", ha="center", va="top", fontsize=10, zorder=6,
-                               bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8))
+        self.stage_title = ax.text(
+            6.2, 7.45, "", ha="center", va="center", fontsize=12, weight="bold"
+        )
+        self.z_label = ax.text(
+            0,
+            BOX_Y - 0.8,
+            "",
+            ha="center",
+            va="top",
+            fontsize=10,
+            zorder=6,
+            bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8),
+        )
         self.pre = {q.field: q.pre for q in table.values()}
         blit.animate(self.z_label)
 
@@ -438,14 +656,14 @@ class CellDiagram:
         return DERIVED[key][1](step) if key in DERIVED else getattr(step, key)
 
     def update(self, step, stage, order="xh", hide=frozenset()):
-        """Light up a stage and write the numbers of what it uses and computes on their wires; labels
-        in `hide` (quantities not computed yet, in predict mode) are absent.
+        """Light up a stage and write the numbers of what it uses and computes on their wires;
+        labels in `hide` (quantities not computed yet, in predict mode) are absent.
 
         Every other label shows only its name: static, drawn once per (stage, order) into the cached
         background, so a slider move redraws only the few labels of the current stage.
         """
         spec = self.layout.stages[stage]
-        for part, key, x, y, ha in self.layout.labels:
+        for part, key, _x, _y, ha in self.layout.labels:
             label, numbers = self.labels[key], self.values[key]
             name = concat_label(order) if key == "concat" else self.names[key]
             live = key in spec.shows
@@ -473,14 +691,17 @@ class CellDiagram:
         if spec.gate:
             pre = self.pre[spec.gate]
             self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
-            self.z_label.set_text(f"{pre} = {fmt_vec(getattr(step, pre), most=4)}")  # plain: no mathtext
+            self.z_label.set_text(
+                f"{pre} = {fmt_vec(getattr(step, pre), most=4)}"
+            )  # plain: no mathtext
         labels = set(self.labels.values()) | set(self.values.values())
         for part, arts in self.parts.items():
             for a in arts:
                 if a not in labels:
                     a.set_alpha(1.0 if part in spec.parts else 0.3)
         self.stage_title.set_text(f"Stage {stage + 1} {spec.name}")
-        self.blit.key = (stage, order, hide)  # everything else is static for one stage, order, hiding
+        # everything else is static for one stage, order and hiding: one cached background each
+        self.blit.key = (stage, order, hide)
 
     def overview(self, title):
         """Every part drawn at full strength, every label its name only: the cell as a map."""
@@ -501,7 +722,9 @@ class CellDiagram:
         return {p for p, arts in self.parts.items() if arts[0].get_alpha() == 1.0}
 
 
-def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step", shapes=True):
+def cell_picture(
+    params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step", shapes=True
+):
     """A small static picture of a cell (names, no numbers), for a lesson's opening; shapes=False
     writes "W_f ?" on the boxes instead of their shapes (a question asks for them first)."""
     params = params or core.LSTMParams.random(3, 3)
@@ -513,8 +736,9 @@ def cell_picture(params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the
 
 
 class StepView(BlitFigure):
-    """Lesson 2's figure: the cell diagram, bars of every gate and state per unit, and each activation
-    with its gates' pre-activations marked on the function (filled) and its derivative (hollow)."""
+    """Lesson 2's figure: the cell diagram, bars of every gate and state per unit, and each
+    activation with its gates' pre-activations marked on the function (filled) and its derivative
+    (hollow)."""
 
     def __init__(self, params):
         super().__init__((11, 7.4))
@@ -522,8 +746,17 @@ class StepView(BlitFigure):
         n = self.n
         table = core.quantities(params)
         drawing = drawing_of(params)
-        gs = self.fig.add_gridspec(2, 3, height_ratios=(1.7, 1), left=0.06, right=0.99, bottom=0.08,
-                                   top=0.99, hspace=0.14, wspace=0.25)
+        gs = self.fig.add_gridspec(
+            2,
+            3,
+            height_ratios=(1.7, 1),
+            left=0.06,
+            right=0.99,
+            bottom=0.08,
+            top=0.99,
+            hspace=0.14,
+            wspace=0.25,
+        )
         self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), params, self)
         ax_b = self.fig.add_subplot(gs[1, 0])
         shown = [q for q in table if q.kind in ("gate", "state")]
@@ -531,8 +764,11 @@ class StepView(BlitFigure):
         self.bars = {}
         for j, q in enumerate(shown):
             xs = np.arange(n) - 0.4 + (j + 0.5) * w
-            self.bars[q.field] = self.animate(*ax_b.bar(xs, np.zeros(n), w, color=drawing.colours[q.field],
-                                                         label=q.symbol).patches)
+            self.bars[q.field] = self.animate(
+                *ax_b.bar(
+                    xs, np.zeros(n), w, color=drawing.colours[q.field], label=q.symbol
+                ).patches
+            )
         ax_b.set_xlim(-0.5, n - 0.5)
         ax_b.set_ylim(-1.5, 1.5)
         ax_b.axhline(0, color=GREY, lw=0.8)
@@ -541,8 +777,10 @@ class StepView(BlitFigure):
         ax_b.set_xlabel("unit (bars clipped at ±1.5)", fontsize=10)
         ax_b.set_ylabel("value", fontsize=10)
         legend = ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
-        self.legend_entries = {}  # field -> (its legend text, its legend handle): hidden with the quantity
-        for key, text, handle in zip(self.bars, legend.get_texts(), legend.legend_handles):
+        # field -> (its legend text, its legend handle): hidden with the quantity
+        self.legend_entries = {}
+        entries = zip(self.bars, legend.get_texts(), legend.legend_handles, strict=True)
+        for key, text, handle in entries:
             self.legend_entries[key] = (text, handle)
         zs = np.linspace(-Z_LIM, Z_LIM, 401)
         self.marks, self.lanes = {}, {}
@@ -562,12 +800,17 @@ class StepView(BlitFigure):
                     colour, marker = drawing.colours[q.field], drawing.markers[q.field]
                     self.lanes[q.field] = lane
                     lane += 1
-                    self.marks[q.field] = (q, *self.animate(
-                        ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
-                        ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0]))
+                    self.marks[q.field] = (
+                        q,
+                        *self.animate(
+                            ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
+                            ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0],
+                        ),
+                    )
             legend = ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
             gates = [q.field for q in table if q.activation == activation and q.kind == "gate"]
-            for key, text, handle in zip(gates, legend.get_texts()[2:], legend.legend_handles[2:]):
+            entries = zip(gates, legend.get_texts()[2:], legend.legend_handles[2:], strict=True)
+            for key, text, handle in entries:
                 self.legend_entries[f"mark {key}"] = (text, handle)
 
     def update(self, step, stage, order="xh", hide=frozenset()):
@@ -575,7 +818,7 @@ class StepView(BlitFigure):
         `hide` (not computed yet, in predict mode) are absent from the diagram, bars and curves."""
         self.diagram.update(step, stage, order, hide)
         for key, bars in self.bars.items():
-            for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5)):
+            for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5), strict=True):
                 bar.set_height(v)
                 bar.set_visible(key not in hide)
         for key, artists in self.legend_entries.items():
@@ -589,11 +832,14 @@ class StepView(BlitFigure):
             value.set_data(_marker_x(z, self.lanes[field]), f(z))
             slope.set_data(_marker_x(z, self.lanes[field]), fp(z))
 
-# ---------------------------------------------------------------- HTML panels (numbers belong in text, not pixels)
+
+# ---------------------------------------------------------------- HTML panels (numbers belong in
+# text, not pixels)
+
 
 def values_table_html(step, params, digits=3, hide=frozenset()):
-    """Every quantity of a step as an HTML table: name, formula, shape, numbers (none of those in hide).
-    Formulas are plain Unicode (an HTML widget does not typeset LaTeX)."""
+    """Every quantity of a step as an HTML table: name, formula, shape, numbers (none of those in
+    hide). Formulas are plain Unicode (an HTML widget does not typeset LaTeX)."""
     rows = ""
     for q in core.quantities(params):
         if q.field in hide:
@@ -601,33 +847,47 @@ def values_table_html(step, params, digits=3, hide=frozenset()):
         name = f"v = {concat_label(params.order)}" if q.field == "concat" else q.text
         formula = concat_label(params.order) if q.field == "concat" else plain(q.formula)
         value = getattr(step, q.field)
-        rows += (f"<tr><td><b>{name}</b></td><td>{formula}</td><td>({len(value)},)</td>"
-                 f"<td style='font-family:monospace'>{fmt_vec(value, digits)}</td></tr>")
-    return ("<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th><th>numbers</th>"
-            "</tr>" + rows + "</table>")
+        rows += (
+            f"<tr><td><b>{name}</b></td><td>{formula}</td><td>({len(value)},)</td>"
+            f"<td style='font-family:monospace'>{fmt_vec(value, digits)}</td></tr>"
+        )
+    return (
+        "<table class='lstm-values'><tr><th>quantity</th><th>formula</th><th>shape</th>"
+        "<th>numbers</th></tr>" + rows + "</table>"
+    )
 
-# ---------------------------------------------------------------- stage panels: shapes and arithmetic per unit
-# A panel function takes (step, params, q), q the quantity its stage computes, and returns
-# (a sentence on the shapes, one line of arithmetic per unit). Each family's drawing names its own.
+
+# ---------------------------------------------------------------- stage panels: shapes and
+# arithmetic per unit A panel function takes (step, params, q), q the quantity its stage computes,
+# and returns (a sentence on the shapes, one line of arithmetic per unit). Each family's drawing
+# names its own.
 
 
 def concat_panel(step, params, q):
     """v = [x_t, h_(t-1)]: the two vectors and what they make."""
     m, n, order = params.m, params.n, params.order
-    shapes = f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(order)} is ({m + n},) = (m+n,)."
-    return shapes, [f"x_t = {fmt_vec(step.x_t)}, h_(t-1) = {fmt_vec(step.h_prev)} → v = {fmt_vec(step.concat)}"]
+    shapes = (
+        f"x_t is ({m},), h_(t-1) is ({n},), so v = {concat_label(order)} is ({m + n},) = (m+n,)."
+    )
+    return shapes, [
+        f"x_t = {fmt_vec(step.x_t)}, h_(t-1) = {fmt_vec(step.h_prev)} → v = {fmt_vec(step.concat)}"
+    ]
 
 
 def gate_panel(step, params, q, extra=None):
     """A gate with weights of its own: W v (+ extra terms) + b, row by row, then its activation.
-    extra(r) gives the terms added between W v and b for unit r: [(how it is written, its value)]."""
+    extra(r) gives the terms added between W v and b for unit r: [(how it is written, its
+    value)]."""
     m, n = params.m, params.n
     g = q.weights[2:]
     W, b = getattr(params, q.weights), getattr(params, f"b_{g}")
     z, out = getattr(step, q.pre), getattr(step, q.field)
     act = core.ACTIVATIONS[q.activation][2]
-    shapes = (f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
-              f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are ({n},).")
+    shapes = (
+        f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
+        f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are "
+        f"({n},)."
+    )
     lines = []
     for r in range(n):
         terms = extra(r) if extra else ()
@@ -636,9 +896,13 @@ def gate_panel(step, params, q, extra=None):
     return shapes, lines
 
 
-# the peephole each LSTM gate may have, and the cell state it sees (the output gate sees the new C_t)
-PEEPHOLES_SEEN = {"f": ("p_f", "c_prev", "C_(t-1)"), "i": ("p_i", "c_prev", "C_(t-1)"),
-                  "o": ("p_o", "c", "C_t")}
+# the peephole each LSTM gate may have, and the cell state it sees (the output gate sees the new
+# C_t)
+PEEPHOLES_SEEN = {
+    "f": ("p_f", "c_prev", "C_(t-1)"),
+    "i": ("p_i", "c_prev", "C_(t-1)"),
+    "o": ("p_o", "c", "C_t"),
+}
 
 
 def lstm_gate_panel(step, params, q):
@@ -646,49 +910,74 @@ def lstm_gate_panel(step, params, q):
     i_t = 1 − f_t."""
     n = params.n
     if q.weights is None:
-        shapes = f"no W_i: the input gate is 1 − f_t, so the cell writes exactly as much as it forgets ({n},)."
-        return shapes, [f"i_t[{k}] = 1 − {fmt(step.f[k], 4)} = {fmt(step.i[k], 4)}" for k in range(n)]
+        shapes = (
+            f"no W_i: the input gate is 1 − f_t, so the cell writes exactly as much as it "
+            f"forgets ({n},)."
+        )
+        return shapes, [
+            f"i_t[{k}] = 1 − {fmt(step.f[k], 4)} = {fmt(step.i[k], 4)}" for k in range(n)
+        ]
     name, seen, written = PEEPHOLES_SEEN.get(q.weights[2:], (None, None, None))
     if name not in params.names():
         return gate_panel(step, params, q)
     p, c = getattr(params, name), getattr(step, seen)
     extra = lambda r: [(f"{times(p[r], c[r])} (peephole)", p[r] * c[r])]  # noqa: E731
     shapes, lines = gate_panel(step, params, q, extra)
-    return shapes + f" The peephole {name} ({n},) adds {name}∘{written}, one weight per unit.", lines
+    return (
+        shapes + f" The peephole {name} ({n},) adds {name}∘{written}, one weight per unit.",
+        lines,
+    )
 
 
 def cell_update_panel(step, params, q):
     """C_t = f_t∘C_(t-1) + i_t∘C̃_t, unit by unit."""
     s = step
     shapes = f"all ({params.n},), multiplied entry by entry (∘, the Hadamard product)."
-    return shapes, [f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
-                    for k in range(params.n)]
+    return shapes, [
+        f"C_t[{k}] = {times(s.f[k], s.c_prev[k])} + {times(s.i[k], s.c_tilde[k])} = {fmt(s.c[k])}"
+        for k in range(params.n)
+    ]
 
 
 def lstm_hidden_panel(step, params, q):
     """h_t = o_t∘tanh(C_t), unit by unit."""
     s = step
-    shapes = f"all ({params.n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
-    return shapes, [f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = "
-                    f"{fmt(s.h[k])}" for k in range(params.n)]
+    shapes = (
+        f"all ({params.n},): h_t has one entry per cell unit, and is fed back as the next h_(t-1)."
+    )
+    return shapes, [
+        f"h_t[{k}] = {fmt(s.o[k])}·tanh({fmt(s.c[k])}) = {times(s.o[k], s.tanh_c[k])} = "
+        f"{fmt(s.h[k])}"
+        for k in range(params.n)
+    ]
 
 
 def gru_candidate_panel(step, params, q):
     """h̃_t = tanh(n_x + r_t∘n_h), unit by unit."""
     m, n, s = params.m, params.n, step
-    shapes = (f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
-              f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh.")
-    return shapes, [f"z_h[{r}] = {fmt(s.n_x[r])} + {times(s.r[r], s.n_h[r])} = {fmt(s.z_h[r])} → "
-                    f"tanh(z) = {fmt(s.h_tilde[r], 4)}" for r in range(n)]
+    shapes = (
+        f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
+        f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh."
+    )
+    return shapes, [
+        f"z_h[{r}] = {fmt(s.n_x[r])} + {times(s.r[r], s.n_h[r])} = {fmt(s.z_h[r])} → "
+        f"tanh(z) = {fmt(s.h_tilde[r], 4)}"
+        for r in range(n)
+    ]
 
 
 def gru_hidden_panel(step, params, q):
     """h_t = (1 − z_t)∘h̃_t + z_t∘h_(t-1), unit by unit."""
     s = step
-    shapes = (f"all ({params.n},): z_t chooses, unit by unit, between keeping h_(t-1) (z ≈ 1) and taking "
-              "the candidate h̃_t (z ≈ 0).")
-    return shapes, [f"h_t[{k}] = (1 − {fmt(s.z[k])})·{paren(s.h_tilde[k])} + {times(s.z[k], s.h_prev[k])} = "
-                    f"{fmt(s.h[k])}" for k in range(params.n)]
+    shapes = (
+        f"all ({params.n},): z_t chooses, unit by unit, between keeping h_(t-1) (z ≈ 1) and taking "
+        "the candidate h̃_t (z ≈ 0)."
+    )
+    return shapes, [
+        f"h_t[{k}] = (1 − {fmt(s.z[k])})·{paren(s.h_tilde[k])} + {times(s.z[k], s.h_prev[k])} = "
+        f"{fmt(s.h[k])}"
+        for k in range(params.n)
+    ]
 
 
 def panel_of(params, q):
@@ -712,32 +1001,50 @@ def stage_html(step, params, stage):
     if q.kind == "concat":
         formula = rf"v = {concat_label(params.order).replace('(t-1)', '{t-1}')}"
     elif q.kind == "gate" and q.weights is not None:
-        formula = rf"{q.latex} = {q.formula.replace('(' + q.pre + ')', '(' + table[q.pre].formula + ')')}"
+        formula = (
+            rf"{q.latex} = {q.formula.replace('(' + q.pre + ')', '(' + table[q.pre].formula + ')')}"
+        )
     shapes, lines = panel_of(params, q)(step, params, q)
-    body = "<br>".join(f"<code style='white-space:normal;overflow-wrap:anywhere'>{line}</code>"
-                       for line in lines)
+    body = "<br>".join(
+        f"<code style='white-space:normal;overflow-wrap:anywhere'>{line}</code>" for line in lines
+    )
     return f"<h4>Stage {stage + 1} {spec.name}</h4><p>$${formula}$$</p><p>{shapes}</p><p>{body}</p>"
 
+
 def forget_gate_html(gate, W_f, b_f, order="xh"):
-    """Lesson 1's readout: every shape, the row-by-row arithmetic, f_t, σ'(z_f), and what f_t does."""
+    """Lesson 1's readout: every shape, the row-by-row arithmetic, f_t, σ'(z_f), and what f_t
+    does."""
     v, z, f = gate.concat, gate.z, gate.value
     n, m = len(z), len(v) - len(z)
     x, h = core.split(v, m, order)
     cat = "[x_t, h_(t-1)]" if order == "xh" else "[h_(t-1), x_t]"
     rows = "".join(
         f"<tr><td>unit {r}</td><td><code>{row_arithmetic(W_f, v, b_f, z, r)}</code></td>"
-        f"<td><code>σ({fmt(z[r])}) = {fmt(f[r], 6)}</code></td><td>{_keep_words(f[r])}</td></tr>" for r in range(n))
-    exact = " (exactly 1.0 in float64: e^(−z) is below half the machine epsilon)" if np.any(f == 1.0) else ""
-    return (f"<p><b>Shapes</b>: m = {m}, n = {n}. x_t is ({m},), h_(t-1) is ({n},), {cat} is ({m + n},). "
-            f"W_f is ({n}, {m + n}) = (n, m+n): one row per cell unit, and each row sees the whole {cat}. "
-            f"b_f, z_f and f_t are ({n},): written as columns, {n}×1.</p>"
-            f"<p><code>x_t = {fmt_vec(x)}</code>, <code>h_(t-1) = {fmt_vec(h)}</code> → "
-            f"<code>{cat} = {fmt_vec(v)}</code></p>"
-            f"<table class='lstm-rows'><tr><th></th><th>z_f = W_f·{cat} + b_f, row by row</th><th>f_t = σ(z_f)</th>"
-            f"<th>what it does to C_(t-1)</th></tr>{rows}</table>"
-            f"<p><code>z_f = {fmt_vec(z)}</code>, <code>f_t = {fmt_vec(f, 4)}</code>{exact}.<br>"
-            f"<code>σ'(z_f) = {fmt_vec(core.sigmoid_prime(z), 3)}</code>: the gradient this gate can pass back "
-            "(at most 0.25, at z = 0).</p>")
+        f"<td><code>σ({fmt(z[r])}) = {fmt(f[r], 6)}</code></td><td>{_keep_words(f[r])}</td></tr>"
+        for r in range(n)
+    )
+    exact = (
+        " (exactly 1.0 in float64: e^(−z) is below half the machine epsilon)"
+        if np.any(f == 1.0)
+        else ""
+    )
+    return (
+        f"<p><b>Shapes</b>: m = {m}, n = {n}. x_t is ({m},), h_(t-1) is ({n},), {cat} is "
+        f"({m + n},). "
+        f"W_f is ({n}, {m + n}) = (n, m+n): one row per cell unit, and each row sees the whole "
+        f"{cat}. "
+        f"b_f, z_f and f_t are ({n},): written as columns, {n}×1.</p>"
+        f"<p><code>x_t = {fmt_vec(x)}</code>, <code>h_(t-1) = {fmt_vec(h)}</code> → "
+        f"<code>{cat} = {fmt_vec(v)}</code></p>"
+        f"<table class='lstm-rows'><tr><th></th><th>z_f = W_f·{cat} + b_f, row by row</th><th>f_t "
+        f"= σ(z_f)</th>"
+        f"<th>what it does to C_(t-1)</th></tr>{rows}</table>"
+        f"<p><code>z_f = {fmt_vec(z)}</code>, <code>f_t = {fmt_vec(f, 4)}</code>{exact}.<br>"
+        f"<code>σ'(z_f) = {fmt_vec(core.sigmoid_prime(z), 3)}</code>: the gradient this gate can "
+        f"pass back "
+        "(at most 0.25, at z = 0).</p>"
+    )
+
 
 def _keep_words(f):
     """What a forget-gate value does: near 1 keeps the old cell state, near 0 erases it."""
@@ -747,6 +1054,7 @@ def _keep_words(f):
         return f"erases: keeps only {f:.0%}"
     return f"keeps {f:.0%}, forgets {1 - f:.0%}"
 
+
 def shape_table_html(rows: list[lessons.ShapeRow]):
     """lstm_lessons.shape_table rows as an HTML table."""
     head = "<tr><th></th><th>ours</th><th>PyTorch nn.LSTM</th><th>Keras LSTM</th></tr>"
@@ -755,7 +1063,10 @@ def shape_table_html(rows: list[lessons.ShapeRow]):
         body += f"<tr><td>{r.what}</td><td>{r.ours}</td><td>{r.torch}</td><td>{r.keras}</td></tr>"
     return f"<table class='lstm-shapes'>{head}{body}</table>"
 
-# ---------------------------------------------------------------- lesson 3: derivatives and gradient flow
+
+# ---------------------------------------------------------------- lesson 3: derivatives and
+# gradient flow
+
 
 class Picture:
     """PNG bytes that Jupyter shows as an image, with alt text for screen readers."""
@@ -768,17 +1079,21 @@ class Picture:
 
     def _repr_html_(self):
         data = base64.b64encode(self.png).decode("ascii")
-        return f"<img src='data:image/png;base64,{data}' alt='{escape(self.alt, quote=True)}' style='max-width:100%'>"
+        alt = escape(self.alt, quote=True)
+        return f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width:100%'>"
 
-CURVES = (("sigmoid", core.sigmoid, core.sigmoid_prime, "σ", "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
-          ("tanh", core.tanh, core.tanh_prime, "tanh", "max tanh' = 1, at z = 0", (-1.05, 1.05)),
-          ("relu", core.relu, core.relu_prime, "ReLU", "ReLU' = 1 for every z > 0", (-0.5, 5)))
+
+CURVES = (
+    ("sigmoid", core.sigmoid, core.sigmoid_prime, "σ", "max σ' = 0.25, at z = 0", (-0.05, 1.05)),
+    ("tanh", core.tanh, core.tanh_prime, "tanh", "max tanh' = 1, at z = 0", (-1.05, 1.05)),
+    ("relu", core.relu, core.relu_prime, "ReLU", "ReLU' = 1 for every z > 0", (-0.5, 5)),
+)
 
 
 class ActivationView(BlitFigure):
-    """σ, tanh and ReLU with their derivatives (dashed); a cell's pre-activations marked on the curve of
-    the activation each gate uses (filled: the value, hollow: the derivative) and, for comparison, all of
-    them on ReLU."""
+    """σ, tanh and ReLU with their derivatives (dashed); a cell's pre-activations marked on the
+    curve of the activation each gate uses (filled: the value, hollow: the derivative) and, for
+    comparison, all of them on ReLU."""
 
     def __init__(self, params):
         super().__init__((11, 3.6))
@@ -788,7 +1103,7 @@ class ActivationView(BlitFigure):
         gates = [q for q in core.quantities(params) if q.kind == "gate"]
         drawing = drawing_of(params)
         self.marks = []
-        for ax, (activation, f, fp, name, note, ylim) in zip(axes, CURVES):
+        for ax, (activation, f, fp, name, note, ylim) in zip(axes, CURVES, strict=True):
             ax.plot(zs, f(zs), color=GREY, lw=1.5, label=f"{name}(z)")
             ax.plot(zs, fp(zs), color="k", lw=1.2, ls="--", label=f"{name}'(z)")
             ax.set_title(f"{name}:  {note}", fontsize=11)
@@ -802,14 +1117,17 @@ class ActivationView(BlitFigure):
                 if activation != "relu" and q.activation != activation:
                     continue
                 colour, marker = drawing.colours[q.field], drawing.markers[q.field]
-                dot, hollow = self.animate(ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
-                                           ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0])
+                dot, hollow = self.animate(
+                    ax.plot([], [], marker, color=colour, ms=7, label=q.symbol)[0],
+                    ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0],
+                )
                 self.marks.append((q, f, fp, dot, hollow, lane))
                 lane += 1
             ax.legend(fontsize=9, loc="upper left", frameon=False, ncol=2)
 
     def update(self, step):
-        """Mark a step's pre-activations: on the function (filled) and on its derivative (hollow)."""
+        """Mark a step's pre-activations: on the function (filled) and on its derivative
+        (hollow)."""
         for q, f, fp, dot, hollow, lane in self.marks:
             z = getattr(step, q.pre)
             dot.set_data(_marker_x(z, lane), np.clip(f(z), -1, 5))
@@ -824,24 +1142,39 @@ def derivatives_html(step, params):
             continue
         f, fp, name = core.ACTIVATIONS[q.activation]
         z = getattr(step, q.pre)
-        rows += (f"<tr><td><b>{q.text}</b></td><td><code>{fmt_vec(z, 3)}</code></td>"
-                 f"<td><code>{fmt_vec(f(z), 4)}</code></td><td><code>{fmt_vec(fp(z), 3)}</code></td>"
-                 f"<td>{name}'</td></tr>")
-    return ("<table class='lstm-derivs'><tr><th></th><th>z</th><th>activation</th><th>derivative at z</th>"
-            "<th></th></tr>" + rows + "</table>")
+        rows += (
+            f"<tr><td><b>{q.text}</b></td><td><code>{fmt_vec(z, 3)}</code></td>"
+            f"<td><code>{fmt_vec(f(z), 4)}</code></td><td><code>{fmt_vec(fp(z), 3)}</code></td>"
+            f"<td>{name}'</td></tr>"
+        )
+    return (
+        "<table class='lstm-derivs'><tr><th></th><th>z</th><th>activation</th><th>derivative at "
+        "z</th>"
+        "<th></th></tr>" + rows + "</table>"
+    )
 
 
 class GradientFlowView(BlitFigure):
-    """Share of the gradient reaching each earlier step (log scale), cell vs RNN, the product of the keep
-    gate beside it; heatmaps of the cell's gates and states over time."""
+    """Share of the gradient reaching each earlier step (log scale), cell vs RNN, the product of
+    the keep gate beside it; heatmaps of the cell's gates and states over time."""
+
     FLOOR = 1e-30
 
     def __init__(self, T, n, variant="LSTM"):
         super().__init__((11, 4.6))
         self.T, self.n, self.variant = T, n, variant
         drawing = DRAWINGS[core.check_cell(variant).family]
-        gs = self.fig.add_gridspec(4, 2, width_ratios=(1.25, 1), left=0.07, right=0.93, bottom=0.12,
-                                   top=0.93, hspace=0.5, wspace=0.12)
+        gs = self.fig.add_gridspec(
+            4,
+            2,
+            width_ratios=(1.25, 1),
+            left=0.07,
+            right=0.93,
+            bottom=0.12,
+            top=0.93,
+            hspace=0.5,
+            wspace=0.12,
+        )
         ax = self.main = self.fig.add_subplot(gs[:, 0])
         ax.set_yscale("log")
         ax.set_xlim(0, T)
@@ -852,24 +1185,50 @@ class GradientFlowView(BlitFigure):
         ax.tick_params(labelsize=9)
         ks = np.arange(T + 1)
         grad, keep = drawing.flow_words
-        self.lines = dict(zip(("cell", "rnn", "keep"), self.animate(
-            ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label=f"{variant} {grad}")[0],
-            ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[0],
-            ax.plot(ks, np.ones(T + 1), color=GREEN, lw=1.5, ls="--", label=f"mean product of {keep}")[0])))
+        self.lines = dict(
+            zip(
+                ("cell", "rnn", "keep"),
+                self.animate(
+                    ax.plot(ks, np.ones(T + 1), color=BLUE, lw=2, label=f"{variant} {grad}")[0],
+                    ax.plot(ks, np.ones(T + 1), color=VERMILION, lw=2, label="vanilla RNN ‖∂L/∂h‖")[
+                        0
+                    ],
+                    ax.plot(
+                        ks,
+                        np.ones(T + 1),
+                        color=GREEN,
+                        lw=1.5,
+                        ls="--",
+                        label=f"mean product of {keep}",
+                    )[0],
+                ),
+                strict=True,
+            )
+        )
         ax.legend(fontsize=9, loc="lower left")
         self.maps = {}
         for r, (key, name, lim) in enumerate(drawing.flow_maps):
             a = self.fig.add_subplot(gs[r, 1])
             cmap = "viridis" if lim[0] == 0 else "PuOr_r"
-            self.maps[key] = self.animate(a.imshow(np.zeros((n, T)), aspect="auto", vmin=lim[0], vmax=lim[1],
-                                                   cmap=cmap, extent=(-0.5, T - 0.5, n - 0.5, -0.5),
-                                                   interpolation="nearest"))[0]
+            self.maps[key] = self.animate(
+                a.imshow(
+                    np.zeros((n, T)),
+                    aspect="auto",
+                    vmin=lim[0],
+                    vmax=lim[1],
+                    cmap=cmap,
+                    extent=(-0.5, T - 0.5, n - 0.5, -0.5),
+                    interpolation="nearest",
+                )
+            )[0]
             a.set_ylabel(name, fontsize=10, rotation=0, labelpad=14)
             a.set_yticks([0, n - 1], ["unit 0", f"unit {n - 1}"] if n > 1 else ["unit 0"])
             a.tick_params(labelsize=9)
             if r < 3:
                 a.tick_params(labelbottom=False)
-            self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(labelsize=9)
+            self.fig.colorbar(self.maps[key], ax=a, pad=0.01, fraction=0.04).ax.tick_params(
+                labelsize=9
+            )
         a.set_xlabel("time step t (rows: units)", fontsize=9)
 
     def update(self, flow: lessons.GradientFlow):
@@ -886,15 +1245,19 @@ class GradientFlowView(BlitFigure):
                 im.axes.set_xlim(-0.5, T - 0.5)
         self.key = T  # the axes are static for one T: one cached background per T
         ks = np.arange(T + 1)
-        for key, values in (("cell", flow.cell / flow.cell[0]), ("rnn", flow.rnn / flow.rnn[0]),
-                            ("keep", flow.keep)):
+        for key, values in (
+            ("cell", flow.cell / flow.cell[0]),
+            ("rnn", flow.rnn / flow.rnn[0]),
+            ("keep", flow.keep),
+        ):
             self.lines[key].set_data(ks, np.maximum(values, self.FLOOR))
         for key, im in self.maps.items():
             im.set_data(flow.maps[key])
 
 
 def training_picture(result: lessons.Training):
-    """Loss over training, and the memory unit's keep gate through the probe sequence before and after."""
+    """Loss over training, and the memory unit's keep gate through the probe sequence before and
+    after."""
     keep = core.cell_of(result.params).keep_gate
     gate = {q.field: q for q in core.quantities(result.params)}[keep].latex
     fig = Figure(figsize=(11, 3.2), dpi=90)
@@ -903,14 +1266,18 @@ def training_picture(result: lessons.Training):
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
     a.plot(result.losses, color=BLUE, label="loss")
     a.axhline(np.log(2), color=GREY, ls=":", lw=1.2, label="ln 2: guessing")
-    a.set_title(f"{result.variant}: loss (binary cross-entropy); accuracy after: {result.accuracy:.0%}",
-                fontsize=10)
+    a.set_title(
+        f"{result.variant}: loss (binary cross-entropy); accuracy after: {result.accuracy:.0%}",
+        fontsize=10,
+    )
     a.set_xlabel("training iteration", fontsize=9)
     a.set_ylabel("loss", fontsize=9)
     a.legend(fontsize=9, loc="upper right")
     u = result.memory_unit
-    for values, colour, name in ((result.keep_before, GREY, "before training"),
-                                 (result.keep_after, BLUE, "after training")):
+    for values, colour, name in (
+        (result.keep_before, GREY, "before training"),
+        (result.keep_after, BLUE, "after training"),
+    ):
         b.plot(values[u], "o-", color=colour, label=name)
     b.set_ylim(0, 1.05)
     b.set_title(f"keep gate ${gate}$ of the memory unit ({u}) through a sequence", fontsize=10)
@@ -918,9 +1285,13 @@ def training_picture(result: lessons.Training):
     b.set_ylabel(f"${gate}$", fontsize=9)
     b.legend(fontsize=9, loc="lower right")
     fig.canvas.draw()
-    alt = (f"Left: the training loss of the {result.variant} falling from about ln 2 to "
-           f"{result.losses[-1]:.3f}; right: the memory unit's keep gate through a sequence before and after.")
+    alt = (
+        f"Left: the training loss of the {result.variant} falling from about ln 2 to "
+        f"{result.losses[-1]:.3f}; right: the memory unit's keep gate through a sequence before "
+        f"and after."
+    )
     return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]), alt)
+
 
 # ---------------------------------------------------------------- lesson 3: through time
 
@@ -929,10 +1300,11 @@ UNIT_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
 
 
 class SequenceView(BlitFigure):
-    """The cell unrolled over time: a strip of up to VISIBLE cells with C_t (if the cell has one) and h_t
-    flowing right and x_t entering from below (colour squares, one per entry), the cursor's cell
-    outlined; under it, each unit's over_time fields (f_t, i_t, o_t, C_t, h_t for an LSTM) over time
-    with the cursor marked."""
+    """The cell unrolled over time: a strip of up to VISIBLE cells with C_t (if the cell has one)
+    and h_t flowing right and x_t entering from below (colour squares, one per entry), the
+    cursor's cell outlined; under it, each unit's over_time fields (f_t, i_t, o_t, C_t, h_t for
+    an LSTM) over time with the cursor marked."""
+
     VISIBLE = 12
 
     def __init__(self, T, m, n, cell="LSTM"):
@@ -942,8 +1314,17 @@ class SequenceView(BlitFigure):
         drawing = DRAWINGS[self.cell.family]
         self.cells = min(T, self.VISIBLE)
         columns = len(self.cell.over_time)
-        gs = self.fig.add_gridspec(2, columns, height_ratios=(1.15, 1), left=0.05, right=0.99, bottom=0.1,
-                                   top=0.97, hspace=0.35, wspace=0.35)
+        gs = self.fig.add_gridspec(
+            2,
+            columns,
+            height_ratios=(1.15, 1),
+            left=0.05,
+            right=0.99,
+            bottom=0.1,
+            top=0.97,
+            hspace=0.35,
+            wspace=0.35,
+        )
         ax = self.strip = self.fig.add_subplot(gs[0, :])
         ax.set_xlim(-0.6, self.VISIBLE - 0.4)
         ax.set_ylim(-1.25, 1.35)
@@ -963,9 +1344,21 @@ class SequenceView(BlitFigure):
                 rows["x"].append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
             if k + 1 < self.cells:  # the recurrence: C_t and h_t flow into the next cell
                 if "c" in rows:
-                    ax.annotate("", (k + 0.62, 0.61), (k + 0.38, 0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
-                ax.annotate("", (k + 0.62, -0.61), (k + 0.38, -0.61), arrowprops=dict(arrowstyle="->", lw=1.4))
-            ax.annotate("", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY))
+                    ax.annotate(
+                        "",
+                        (k + 0.62, 0.61),
+                        (k + 0.38, 0.61),
+                        arrowprops=dict(arrowstyle="->", lw=1.4),
+                    )
+                ax.annotate(
+                    "",
+                    (k + 0.62, -0.61),
+                    (k + 0.38, -0.61),
+                    arrowprops=dict(arrowstyle="->", lw=1.4),
+                )
+            ax.annotate(
+                "", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY)
+            )
         ax.add_collection(PatchCollection(boxes, fc="#F4F4F4", ec=GREY, lw=1))
         names = {"c": (0.61, "$C_t$"), "h": (-0.61, "$h_t$"), "x": (-1.01, "$x_t$")}
         self.strips = {}
@@ -974,13 +1367,33 @@ class SequenceView(BlitFigure):
             ax.text(-0.55, y, name, ha="right", va="center", fontsize=11)
             collection = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5)
             self.strips[key] = self.animate(ax.add_collection(collection))[0]
-        self.cursor_box = self.animate(ax.add_patch(FancyBboxPatch((-0.36, -0.32), 0.72, 0.64, fc="none",
-                                                                   ec=VERMILION, lw=3,
-                                                                   boxstyle="round,pad=0.03")))[0]
-        self.step_labels = self.animate(*[ax.text(k, 0.0, "", ha="center", va="center", fontsize=11)
-                                          for k in range(self.cells)])
-        self.title = self.animate(ax.text(self.VISIBLE / 2 - 0.5, 1.22, "", ha="center", va="center",
-                                          fontsize=12, weight="bold"))[0]
+        self.cursor_box = self.animate(
+            ax.add_patch(
+                FancyBboxPatch(
+                    (-0.36, -0.32),
+                    0.72,
+                    0.64,
+                    fc="none",
+                    ec=VERMILION,
+                    lw=3,
+                    boxstyle="round,pad=0.03",
+                )
+            )
+        )[0]
+        self.step_labels = self.animate(
+            *[ax.text(k, 0.0, "", ha="center", va="center", fontsize=11) for k in range(self.cells)]
+        )
+        self.title = self.animate(
+            ax.text(
+                self.VISIBLE / 2 - 0.5,
+                1.22,
+                "",
+                ha="center",
+                va="center",
+                fontsize=12,
+                weight="bold",
+            )
+        )[0]
         symbols = {q.field: q.symbol for q in self.cell.quantities(None)}
         self.curves, self.cursors, self.axes, self.autoscale = {}, [], {}, []
         ts = np.arange(T)
@@ -996,15 +1409,26 @@ class SequenceView(BlitFigure):
             a.set_xlabel("time step t", fontsize=10)
             a.tick_params(labelsize=9)
             a.set_ylabel(f"{name}, one line per unit" if col == 0 else name, fontsize=10)
-            self.curves[field] = self.animate(*[
-                a.plot(ts, np.zeros(T), marker=UNIT_MARKERS[j % 8], ms=4, color=UNIT_COLOURS[j % 8], lw=1.4,
-                       label=f"unit {j}")[0] for j in range(n)])
+            self.curves[field] = self.animate(
+                *[
+                    a.plot(
+                        ts,
+                        np.zeros(T),
+                        marker=UNIT_MARKERS[j % 8],
+                        ms=4,
+                        color=UNIT_COLOURS[j % 8],
+                        lw=1.4,
+                        label=f"unit {j}",
+                    )[0]
+                    for j in range(n)
+                ]
+            )
             self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
         self.axes[self.cell.over_time[-1]].legend(fontsize=9, loc="lower right", frameon=False)
 
     def fits(self, T, m, n, cell="LSTM"):
-        """Whether this figure can show T steps of an (m, n) cell of this kind: the same sizes, kind and
-        number of strip cells (another T then only re-lays the time axes)."""
+        """Whether this figure can show T steps of an (m, n) cell of this kind: the same sizes,
+        kind and number of strip cells (another T then only re-lays the time axes)."""
         return (self.m, self.n, self.cells, self.cell.name) == (m, n, min(T, self.VISIBLE), cell)
 
     def window(self, t):
@@ -1021,16 +1445,20 @@ class SequenceView(BlitFigure):
                 for line in lines:
                     line.set_xdata(np.arange(self.T))
         start = self.window(t)
-        shown = steps[start:start + self.cells]
+        shown = steps[start : start + self.cells]
         fields = {"c": "c", "h": "h", "x": "x_t"}
         for key, strip in self.strips.items():
-            strip.set_array(np.clip(np.concatenate([getattr(s, fields[key]) for s in shown]), -1, 1))
+            strip.set_array(
+                np.clip(np.concatenate([getattr(s, fields[key]) for s in shown]), -1, 1)
+            )
         for k, label in enumerate(self.step_labels):
             label.set_text(f"t={start + k}")
         self.cursor_box.set_x(t - start - 0.36)
-        self.title.set_text(f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
-                            if self.cell.has_cell_state else
-                            f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1")
+        self.title.set_text(
+            f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
+            if self.cell.has_cell_state
+            else f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1"
+        )
         for field, lines in self.curves.items():
             values = np.array([getattr(s, field) for s in steps])  # (T, n)
             for j, line in enumerate(lines):
@@ -1045,17 +1473,20 @@ class SequenceView(BlitFigure):
             limits.append(round(top, 6))
         self.key = (self.T, tuple(limits))
 
+
 # ---------------------------------------------------------------- each family's drawing, as data
 
 
 @dataclass(frozen=True)
 class Drawing:
-    """Everything a family's pictures and panels need, in one place: its diagram layout (with its stages),
-    the wires of optional arrays (peepholes), a colour and a marker per gate or state (Okabe–Ito, and a
-    shape so gates differ without colour too), the value range of each field plotted over time (None:
-    follows the numbers), the heatmap rows of the gradient-flow view (field, symbol, colour range), the
-    words of that view (the cell's gradient, the keep gate's path), the panel function of each field
-    whose arithmetic is not a plain row of W v + b, and the cell picture's text alternative."""
+    """Everything a family's pictures and panels need, in one place: its diagram layout (with its
+    stages), the wires of optional arrays (peepholes), a colour and a marker per gate or state
+    (Okabe–Ito, and a shape so gates differ without colour too), the value range of each field
+    plotted over time (None: follows the numbers), the heatmap rows of the gradient-flow view
+    (field, symbol, colour range), the words of that view (the cell's gradient, the keep gate's
+    path), the panel function of each field whose arithmetic is not a plain row of W v + b, and
+    the cell picture's text alternative."""
+
     family: str
     layout: Layout
     extra_wires: dict
@@ -1070,30 +1501,54 @@ class Drawing:
 
 GATE_RANGE, TANH_RANGE = (-0.05, 1.05), (-1.05, 1.05)
 LSTM_DRAWING = Drawing(
-    family="LSTM", layout=LSTM_LAYOUT, extra_wires=PEEPHOLE_WIRES,
+    family="LSTM",
+    layout=LSTM_LAYOUT,
+    extra_wires=PEEPHOLE_WIRES,
     colours={"f": BLUE, "i": ORANGE, "c_tilde": GREEN, "o": PURPLE, "c": VERMILION, "h": "k"},
     markers={"f": "o", "i": "s", "c_tilde": "^", "o": "v"},
     ranges={"f": GATE_RANGE, "i": GATE_RANGE, "o": GATE_RANGE, "c": None, "h": TANH_RANGE},
-    flow_maps=(("f", "$f_t$", (0, 1)), ("i", "$i_t$", (0, 1)), ("o", "$o_t$", (0, 1)),
-               ("c", "$C_t$", (-3, 3))),
+    flow_maps=(
+        ("f", "$f_t$", (0, 1)),
+        ("i", "$i_t$", (0, 1)),
+        ("o", "$o_t$", (0, 1)),
+        ("c", "$C_t$", (-3, 3)),
+    ),
     flow_words=("‖∂L/∂(h, C)‖", "$f_t$ along the cell path"),
-    panels={"f": lstm_gate_panel, "i": lstm_gate_panel, "o": lstm_gate_panel, "c": cell_update_panel,
-            "h": lstm_hidden_panel},
-    alt=("Diagram of one LSTM cell: the cell state line C along the top with a multiply (forget gate) and "
-         "an add (input gate times candidate); the four gate boxes f, i, candidate and o fed by "
-         "[x_t, h_(t-1)] from below; the output h_t = o_t times tanh(C_t) on the right."),
+    panels={
+        "f": lstm_gate_panel,
+        "i": lstm_gate_panel,
+        "o": lstm_gate_panel,
+        "c": cell_update_panel,
+        "h": lstm_hidden_panel,
+    },
+    alt=(
+        "Diagram of one LSTM cell: the cell state line C along the top with a multiply (forget "
+        "gate) and "
+        "an add (input gate times candidate); the four gate boxes f, i, candidate and o fed by "
+        "[x_t, h_(t-1)] from below; the output h_t = o_t times tanh(C_t) on the right."
+    ),
 )
 GRU_DRAWING = Drawing(
-    family="GRU", layout=GRU_LAYOUT, extra_wires={},
+    family="GRU",
+    layout=GRU_LAYOUT,
+    extra_wires={},
     colours={"r": SKY, "z": BLUE, "h_tilde": GREEN, "h": "k"},
     markers={"r": "s", "z": "o", "h_tilde": "^"},
     ranges={"r": GATE_RANGE, "z": GATE_RANGE, "h_tilde": TANH_RANGE, "h": TANH_RANGE},
-    flow_maps=(("r", "$r_t$", (0, 1)), ("z", "$z_t$", (0, 1)), ("h_tilde", r"$\tilde{h}_t$", (-1, 1)),
-               ("h", "$h_t$", (-1, 1))),
+    flow_maps=(
+        ("r", "$r_t$", (0, 1)),
+        ("z", "$z_t$", (0, 1)),
+        ("h_tilde", r"$\tilde{h}_t$", (-1, 1)),
+        ("h", "$h_t$", (-1, 1)),
+    ),
     flow_words=("‖∂L/∂h‖", "$z_t$ along the direct path"),
     panels={"h_tilde": gru_candidate_panel, "h": gru_hidden_panel},
-    alt=("Diagram of one GRU cell: the hidden state line h along the top, kept by z_t and mixed with the "
-         "candidate h̃_t by 1 − z_t; the boxes z, r and the candidate fed by [x_t, h_(t-1)] from below."),
+    alt=(
+        "Diagram of one GRU cell: the hidden state line h along the top, kept by z_t and mixed "
+        "with the "
+        "candidate h̃_t by 1 − z_t; the boxes z, r and the candidate fed by [x_t, h_(t-1)] from "
+        "below."
+    ),
 )
 DRAWINGS = {d.family: d for d in (LSTM_DRAWING, GRU_DRAWING)}  # family -> its drawing
 

@@ -5,6 +5,7 @@ control goes through one path, Explorer.edit(key, value), which computes the new
 with a message if the core refuses it), then writes every control from the model and redraws from
 the model. Nothing is read back from the widgets during a redraw.
 """
+
 import math
 from html import escape
 
@@ -16,14 +17,16 @@ import lstm_lessons as lessons
 import lstm_questions as questions
 import lstm_viz as viz
 
-SLIDER = dict(step=0.1, readout_format=".1f", continuous_update=True,
-              style={"description_width": "70px"})
+SLIDER = dict(
+    step=0.1, readout_format=".1f", continuous_update=True, style={"description_width": "70px"}
+)
 SLIDER_RANGE = 10.0  # sliders span ±10, widened to hold any value they are given
 SCREEN_READER_ONLY = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)"
 
 
 def close_tree(widget):
-    """Close a widget, its children, and their layouts and styles (their comms and registry entries)."""
+    """Close a widget, its children, and their layouts and styles (their comms and registry
+    entries)."""
     for child in getattr(widget, "children", ()):
         close_tree(child)
     for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
@@ -44,7 +47,8 @@ def walk(widget):
 
 
 def hrow(*children):
-    """Widgets side by side that wrap onto the next line in a narrow window (no sideways scrolling)."""
+    """Widgets side by side that wrap onto the next line in a narrow window (no sideways
+    scrolling)."""
     return W.HBox(list(children), layout={"flex_flow": "row wrap"})
 
 
@@ -74,15 +78,22 @@ def replace_children(box, children):
 
 
 class Vector:
-    """A column of sliders, one per entry of a vector; a move of slider k sends edit((key, k), value)."""
+    """A column of sliders, one per entry of a vector; a move of slider k sends edit((key, k),
+    value)."""
 
     def __init__(self, name, values, edit, key=None):
         self.key = key or name
         self.sliders = []
         for k, v in enumerate(values):
             s = _span(v)
-            slider = W.FloatSlider(value=float(v), min=-s, max=s, description=f"{name}[{k}]",
-                                   layout={"width": "300px"}, **SLIDER)
+            slider = W.FloatSlider(
+                value=float(v),
+                min=-s,
+                max=s,
+                description=f"{name}[{k}]",
+                layout={"width": "300px"},
+                **SLIDER,
+            )
             slider.observe(lambda change, k=k: edit((self.key, k), change["new"]), "value")
             self.sliders.append(slider)
         self.title = W.HTML()
@@ -110,7 +121,8 @@ class Vector:
 
 
 class Matrix:
-    """An editable grid of numbers, one box per entry; a change of entry (r, c) sends edit((key, r, c), value)."""
+    """An editable grid of numbers, one box per entry; a change of entry (r, c) sends edit((key, r,
+    c), value)."""
 
     def __init__(self, name, rows, edit, key=None):
         self.key = key or name
@@ -124,8 +136,10 @@ class Matrix:
             self.cells.append(boxes)
         cols = len(rows[0])
         self.title = W.HTML(f"<b>{escape(name)}</b> ({len(rows)}, {cols}) = (n, m+n)")
-        grid = W.GridBox([c for row in self.cells for c in row],
-                         layout={"grid_template_columns": f"repeat({cols}, 66px)"})
+        grid = W.GridBox(
+            [c for row in self.cells for c in row],
+            layout={"grid_template_columns": f"repeat({cols}, 66px)"},
+        )
         self.box = W.VBox([self.title, grid])
 
     @property
@@ -157,20 +171,23 @@ def with_entry(model, key, value):
 
 class Explorer:
     """Shared plumbing: the one edit path, an error line, a picture with its text description, and
-    display as its widget. A subclass makes self.model in __init__ and defines _apply (the model after
-    an edit; raises ValueError or TypeError to refuse it), _write (every control from the model) and
-    _draw (every picture and panel from the model)."""
+    display as its widget. A subclass makes self.model in __init__ and defines _apply (the model
+    after an edit; raises ValueError or TypeError to refuse it), _write (every control from the
+    model) and _draw (every picture and panel from the model)."""
 
     def __init__(self, picture=True, description=""):
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
         self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
-        # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the picture's
-        # description goes in a caption that screen readers read and the page does not show
+        # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
+        # picture's description goes in a caption that screen readers read and the page does not
+        # show
         self.caption = None
         if picture:
-            self.caption = W.HTML(f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>")
+            self.caption = W.HTML(
+                f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>"
+            )
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
 
@@ -179,7 +196,8 @@ class Explorer:
         return walk(self.widget) + self.links
 
     def close(self):
-        """Close every widget this explorer owns (its tree and its links): for a notebook that replaces it."""
+        """Close every widget this explorer owns (its tree and its links): for a notebook that
+        replaces it."""
         for w in self.links:
             w.close()
         close_tree(self.widget)
@@ -195,9 +213,9 @@ class Explorer:
         return button
 
     def edit(self, key, value):
-        """The one edit path: the model takes the change (or refuses it, with a message saying why and
-        the last good picture kept); then every control is written from the model and, if it changed,
-        every picture is redrawn from it."""
+        """The one edit path: the model takes the change (or refuses it, with a message saying why
+        and the last good picture kept); then every control is written from the model and, if it
+        changed, every picture is redrawn from it."""
         if self._writing:  # a control being written from the model: its echo is not an edit
             return
         try:
@@ -237,33 +255,61 @@ class Explorer:
 
 # ---------------------------------------------------------------- lesson 1
 
+
 def _fit(values, k, fill):
     """The first k entries of values, padded with fill."""
     return [values[j] if j < len(values) else fill for j in range(k)]
 
 
 class ForgetGateExplorer(Explorer):
-    """Lesson 1: x_t, h_(t-1), b_f sliders, an editable W_f, sizes m and n, and every number of f_t."""
+    """Lesson 1: x_t, h_(t-1), b_f sliders, an editable W_f, sizes m and n, and every number of
+    f_t."""
 
     def __init__(self):
-        super().__init__(description=(
+        super().__init__(
+            description=(
                 "Bars of z_f and f_t for each cell unit, and the sigmoid and its slope with "
-                "each z_f marked"))
-        self.m_slider = self.connect(W.IntSlider(value=3, min=1, max=6, description="m (input)",
-                                                 continuous_update=False), "m")
-        self.n_slider = self.connect(W.IntSlider(value=3, min=1, max=6, description="n (hidden)",
-                                                 continuous_update=False), "n")
-        self.order = self.connect(W.ToggleButtons(options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")],
-                                                  value="xh", description="concat"), "order")
-        self.reset_button = self.press(W.Button(description="reset to the question's example",
-                                                layout=W.Layout(width="260px")), "reset")
-        self.small_button = self.press(W.Button(description="small weights (W_f × 0.01)",
-                                                layout=W.Layout(width="220px")), "small")
+                "each z_f marked"
+            )
+        )
+        self.m_slider = self.connect(
+            W.IntSlider(value=3, min=1, max=6, description="m (input)", continuous_update=False),
+            "m",
+        )
+        self.n_slider = self.connect(
+            W.IntSlider(value=3, min=1, max=6, description="n (hidden)", continuous_update=False),
+            "n",
+        )
+        self.order = self.connect(
+            W.ToggleButtons(
+                options=[("[x_t, h_(t-1)]", "xh"), ("[h_(t-1), x_t]", "hx")],
+                value="xh",
+                description="concat",
+            ),
+            "order",
+        )
+        self.reset_button = self.press(
+            W.Button(description="reset to the question's example", layout=W.Layout(width="260px")),
+            "reset",
+        )
+        self.small_button = self.press(
+            W.Button(description="small weights (W_f × 0.01)", layout=W.Layout(width="220px")),
+            "small",
+        )
         self.readout = W.HTML()  # numbers and arithmetic, no formulas: no MathJax pass per change
         self.readout.add_class("lstm-readout")
         self.controls = W.VBox()
-        self.widget = W.VBox([hrow(self.m_slider, self.n_slider, self.reset_button, self.small_button),
-                              self.order, self.controls, self.error, self.readout, self.image, self.caption])
+        self.widget = W.VBox(
+            [
+                hrow(self.m_slider, self.n_slider, self.reset_button, self.small_button),
+                self.order,
+                self.controls,
+                self.error,
+                self.readout,
+                self.image,
+                self.caption,
+            ]
+        )
         self.x = self.h = self.b = self.W = self.view = self.gate = None
         self.model = self._question()
         self.gate = self._compute(self.model)
@@ -271,20 +317,27 @@ class ForgetGateExplorer(Explorer):
 
     @staticmethod
     def _question():
-        return {"x_t": np.array(core.QUESTION_X, float), "h_prev": np.array(core.QUESTION_H, float),
-                "b_f": np.array(core.QUESTION_B_F, float), "W_f": np.array(core.QUESTION_W_F, float),
-                "order": "xh"}
+        return {
+            "x_t": np.array(core.QUESTION_X, float),
+            "h_prev": np.array(core.QUESTION_H, float),
+            "b_f": np.array(core.QUESTION_B_F, float),
+            "W_f": np.array(core.QUESTION_W_F, float),
+            "order": "xh",
+        }
 
     @staticmethod
     def _compute(model):
-        return core.forget_gate(model["W_f"], model["b_f"], model["x_t"], model["h_prev"], model["order"])
+        return core.forget_gate(
+            model["W_f"], model["b_f"], model["x_t"], model["h_prev"], model["order"]
+        )
 
     def reset(self):
         """Back to the question's numbers: x_t = [1, 2, 3], h_(t-1) = [4, 5, 6], its W_f and b_f."""
         self.edit("reset", None)
 
     def _resized(self, model, m, n):
-        """New sizes: keep the entries that still fit (each weight with the input it meets), fill the rest."""
+        """New sizes: keep the entries that still fit (each weight with the input it meets), fill
+        the rest."""
         old_x, old_h = list(model["x_t"]), list(model["h_prev"])
         order, rows = model["order"], []
         for r in range(n):
@@ -293,8 +346,13 @@ class ForgetGateExplorer(Explorer):
                 rows.append(core.concat(_fit(list(w_x), m, 0.1), _fit(list(w_h), n, 0.1), order))
             else:
                 rows.append(np.full(m + n, 0.1))
-        return {"x_t": np.array(_fit(old_x, m, 1.0)), "h_prev": np.array(_fit(old_h, n, 0.5)),
-                "b_f": np.array(_fit(list(model["b_f"]), n, 0.0)), "W_f": np.array(rows), "order": order}
+        return {
+            "x_t": np.array(_fit(old_x, m, 1.0)),
+            "h_prev": np.array(_fit(old_h, n, 0.5)),
+            "b_f": np.array(_fit(list(model["b_f"]), n, 0.0)),
+            "W_f": np.array(rows),
+            "order": order,
+        }
 
     def _apply(self, key, value):
         model = dict(self.model)
@@ -339,35 +397,61 @@ class ForgetGateExplorer(Explorer):
             self.view = viz.ForgetGateView(n)
         self.view.update(self.gate, order)
         self.image.value = self.view.png()
-        self.readout.value = viz.forget_gate_html(self.gate, self.model["W_f"], self.model["b_f"], order)
+        self.readout.value = viz.forget_gate_html(
+            self.gate, self.model["W_f"], self.model["b_f"], order
+        )
 
 
 # ---------------------------------------------------------------- lesson 2
 
-class StepExplorer(Explorer):
-    """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live diagram.
 
-    The model: the cell kind, preset, seed, the state x_t, h_(t-1), C_(t-1), the weights (params), the
-    stage, predict mode, and which weights are open for editing."""
+class StepExplorer(Explorer):
+    """Lesson 2 (and 6): one step of an LSTM, a variant of it, or a GRU, stage by stage on a live
+    diagram.
+
+    The model: the cell kind, preset, seed, the state x_t, h_(t-1), C_(t-1), the weights
+    (params), the stage, predict mode, and which weights are open for editing."""
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
-        super().__init__(description=(
+        super().__init__(
+            description=(
                 "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
-                " gate's pre-activation marked"))
-        self.predict_mode = self.connect(W.Checkbox(value=predict, description="predict first (hide later stages)",
-                                                    style={"description_width": "initial"}), "predict")
+                " gate's pre-activation marked"
+            )
+        )
+        self.predict_mode = self.connect(
+            W.Checkbox(
+                value=predict,
+                description="predict first (hide later stages)",
+                style={"description_width": "initial"},
+            ),
+            "predict",
+        )
         self.ask = Predict(lambda seed: questions.Question("", "vector", np.zeros(1), ""))
-        self.ask.new_button.layout.display = "none"  # the explorer's own numbers: change them with the sliders
-        self.variant = self.connect(W.Dropdown(options=lessons.VARIANTS, value=lessons.check_variant(variant),
-                                               description="cell"), "cell")
-        self.m_slider = self.connect(W.IntSlider(value=m, min=1, max=8, description="m (input)",
-                                                 continuous_update=False), "m")
-        self.n_slider = self.connect(W.IntSlider(value=n, min=1, max=8, description="n (hidden)",
-                                                 continuous_update=False), "n")
-        self.preset = self.connect(W.Dropdown(options=lessons.PRESETS, value=preset, description="preset"),
-                                   "preset")
-        self.seed = self.connect(W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed")
+        self.ask.new_button.layout.display = (
+            "none"  # the explorer's own numbers: change them with the sliders
+        )
+        self.variant = self.connect(
+            W.Dropdown(
+                options=lessons.VARIANTS, value=lessons.check_variant(variant), description="cell"
+            ),
+            "cell",
+        )
+        self.m_slider = self.connect(
+            W.IntSlider(value=m, min=1, max=8, description="m (input)", continuous_update=False),
+            "m",
+        )
+        self.n_slider = self.connect(
+            W.IntSlider(value=n, min=1, max=8, description="n (hidden)", continuous_update=False),
+            "n",
+        )
+        self.preset = self.connect(
+            W.Dropdown(options=lessons.PRESETS, value=preset, description="preset"), "preset"
+        )
+        self.seed = self.connect(
+            W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed"
+        )
         self.load_button = self.press(W.Button(description="reload preset"), "reload")
         self.group = self.connect(W.ToggleButtons(description="edit"), "group")
         self.prev_button = self.press(W.Button(description="◀ Prev", disabled=True), "prev")
@@ -376,16 +460,30 @@ class StepExplorer(Explorer):
         self.stage_panel = W.HTMLMath()
         self.values = W.HTML()
         self.state_box, self.weight_box = W.HBox(layout={"flex_flow": "row wrap"}), W.VBox()
-        stages = W.HBox([self.prev_button, self.stage_select, self.next_button, self.predict_mode],
-                        layout={"flex_flow": "row wrap"})
-        self.widget = W.VBox([
-            W.HBox([self.variant, self.preset, self.seed, self.load_button], layout={"flex_flow": "row wrap"}),
-            W.HBox([self.m_slider, self.n_slider], layout={"flex_flow": "row wrap"}), stages, self.error,
-            self.ask.widget, self.image, self.caption, self.stage_panel,
-            W.Accordion([W.VBox([self.state_box, self.group, self.weight_box]), self.values],
-                        titles=("inputs and weights", "every quantity, its shape and numbers"),
-                        selected_index=0),
-        ])
+        stages = W.HBox(
+            [self.prev_button, self.stage_select, self.next_button, self.predict_mode],
+            layout={"flex_flow": "row wrap"},
+        )
+        self.widget = W.VBox(
+            [
+                W.HBox(
+                    [self.variant, self.preset, self.seed, self.load_button],
+                    layout={"flex_flow": "row wrap"},
+                ),
+                W.HBox([self.m_slider, self.n_slider], layout={"flex_flow": "row wrap"}),
+                stages,
+                self.error,
+                self.ask.widget,
+                self.image,
+                self.caption,
+                self.stage_panel,
+                W.Accordion(
+                    [W.VBox([self.state_box, self.group, self.weight_box]), self.values],
+                    titles=("inputs and weights", "every quantity, its shape and numbers"),
+                    selected_index=0,
+                ),
+            ]
+        )
         self.x = self.h = self.c = self.W = self.b = self.view = self.step = None
         self.groups = {}
         self._shown_group = None  # (group, matrix shape) of the weight controls on screen
@@ -412,7 +510,8 @@ class StepExplorer(Explorer):
         return core.step(model["x_t"], model["h_prev"], model["c_prev"], model["params"])
 
     def _loaded(self, model, name, m, n, seed):
-        """The model with a preset loaded for its cell kind (the question's example is m = n = 3)."""
+        """The model with a preset loaded for its cell kind (the question's example is m = n =
+        3)."""
         x, h, c, params = lessons.preset(name, m, n, seed, variant=model["cell"])
         model.update(preset=name, seed=core.as_seed(seed), x_t=x, h_prev=h, c_prev=c, params=params)
         self._show(model, x, h, c, params)
@@ -421,8 +520,13 @@ class StepExplorer(Explorer):
     def _show(model, x, h, c, params):
         cell = core.cell_of(params)
         step = cell.step(x, h, c, params)  # checks every shape, with the clear errors of the core
-        model.update(cell=cell.name, params=params, x_t=step.x_t, h_prev=step.h_prev,
-                     c_prev=step.c_prev if cell.has_cell_state else np.zeros(params.n))
+        model.update(
+            cell=cell.name,
+            params=params,
+            x_t=step.x_t,
+            h_prev=step.h_prev,
+            c_prev=step.c_prev if cell.has_cell_state else np.zeros(params.n),
+        )
         model["stage"] = min(model["stage"], len(viz.layout_of(params).stages) - 1)
         groups = weight_groups(params)
         if model.get("group") not in groups:
@@ -430,8 +534,8 @@ class StepExplorer(Explorer):
 
     # --- what a learner can do, all through edit()
     def load(self, name, m=3, n=3, seed=0):
-        """Load a preset for the chosen cell (the question's example is m = n = 3); a bad seed or size
-        shows a message and changes nothing."""
+        """Load a preset for the chosen cell (the question's example is m = n = 3); a bad seed or
+        size shows a message and changes nothing."""
         self.edit("load", (name, m, n, seed))
 
     @classmethod
@@ -443,8 +547,8 @@ class StepExplorer(Explorer):
         return e
 
     def show(self, x, h, c, params):
-        """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values); bad
-        shapes raise the core's clear errors."""
+        """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values);
+        bad shapes raise the core's clear errors."""
         model = dict(self.model)
         self._show(model, x, h, c, params)
         self.step, self.model = self._compute(model), model
@@ -473,7 +577,9 @@ class StepExplorer(Explorer):
             elif key in ("m", "n"):
                 sizes = {"m": m, "n": n, key: value}
                 m, n = sizes["m"], sizes["n"]
-                if name == lessons.PRESETS[0]:  # the question's example is 3 × 3: other sizes are random
+                if (
+                    name == lessons.PRESETS[0]
+                ):  # the question's example is 3 × 3: other sizes are random
                     name = lessons.PRESETS[1]
             self._loaded(model, name, m, n, seed)
         elif key == "stage":
@@ -491,7 +597,9 @@ class StepExplorer(Explorer):
         elif key[0] in ("x_t", "h_prev", "c_prev"):
             model[key[0]] = with_entry(model, key, value)
         else:  # an entry of a weight array
-            model["params"] = p.replace(**{key[0]: with_entry({key[0]: getattr(p, key[0])}, key, value)})
+            model["params"] = p.replace(
+                **{key[0]: with_entry({key[0]: getattr(p, key[0])}, key, value)}
+            )
         self.step = self._compute(model)
         self.model = model
 
@@ -523,15 +631,25 @@ class StepExplorer(Explorer):
     def _write_state(self, cell):
         model, n = self.model, self.params.n
         wanted = (self.params.m, n, cell.has_cell_state)
-        shown = None if self.x is None else (len(self.x.sliders), len(self.h.sliders), self.c is not None)
+        shown = (
+            None
+            if self.x is None
+            else (len(self.x.sliders), len(self.h.sliders), self.c is not None)
+        )
         if shown != wanted:
             for old in (self.x, self.h, self.c):
                 if old is not None:
                     old.close()
             self.x = Vector("x_t", model["x_t"], self.edit)
             self.h = Vector("h_(t-1)", model["h_prev"], self.edit, key="h_prev")
-            self.c = Vector("C_(t-1)", model["c_prev"], self.edit, key="c_prev") if cell.has_cell_state else None
-            replace_children(self.state_box, [v.box for v in (self.x, self.h, self.c) if v is not None])
+            self.c = (
+                Vector("C_(t-1)", model["c_prev"], self.edit, key="c_prev")
+                if cell.has_cell_state
+                else None
+            )
+            replace_children(
+                self.state_box, [v.box for v in (self.x, self.h, self.c) if v is not None]
+            )
             return
         for vector, name in ((self.x, "x_t"), (self.h, "h_prev"), (self.c, "c_prev")):
             if vector is not None:
@@ -540,15 +658,20 @@ class StepExplorer(Explorer):
     def _write_weights(self):
         _, matrix, vector = self.groups[self.model["group"]]
         p = self.params
-        shown = (self.model["group"], None if matrix is None else getattr(p, matrix).shape,
-                 len(getattr(p, vector)))
+        shown = (
+            self.model["group"],
+            None if matrix is None else getattr(p, matrix).shape,
+            len(getattr(p, vector)),
+        )
         if shown != self._shown_group:
             for old in (self.W, self.b):
                 if old is not None:
                     old.close()
             self.W = None if matrix is None else Matrix(matrix, getattr(p, matrix), self.edit)
             self.b = Vector(vector, getattr(p, vector), self.edit)
-            replace_children(self.weight_box, [hrow(*[w.box for w in (self.W, self.b) if w is not None])])
+            replace_children(
+                self.weight_box, [hrow(*[w.box for w in (self.W, self.b) if w is not None])]
+            )
             self._shown_group = shown
             return
         if self.W is not None:
@@ -578,12 +701,24 @@ class StepExplorer(Explorer):
         spec = layout.stages[nxt]
         q = {q.field: q for q in core.quantities(self.params)}[spec.computes[0]]
         value = getattr(self.step, q.field)
-        prompt = (f"Next, stage {nxt + 1} ({spec.name}) computes {q.text} = {viz.plain(q.formula)}. "
-                  f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b are "
-                  "under 'inputs and weights'), then press Next ▶.")
-        if self.ask.question.prompt != prompt or not np.array_equal(self.ask.question.answer, value):
-            self.ask.ask(questions.Question(prompt, "vector", value,
-                                            viz.stage_html(self.step, self.params, nxt), tolerance=0.006))
+        prompt = (
+            f"Next, stage {nxt + 1} ({spec.name}) computes {q.text} = {viz.plain(q.formula)}. "
+            f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b "
+            f"are "
+            "under 'inputs and weights'), then press Next ▶."
+        )
+        if self.ask.question.prompt != prompt or not np.array_equal(
+            self.ask.question.answer, value
+        ):
+            self.ask.ask(
+                questions.Question(
+                    prompt,
+                    "vector",
+                    value,
+                    viz.stage_html(self.step, self.params, nxt),
+                    tolerance=0.006,
+                )
+            )
 
 
 def weight_groups(params):
@@ -601,16 +736,22 @@ def weight_groups(params):
 
 # ---------------------------------------------------------------- shapes in three notations
 
+
 class ShapeExplorer(Explorer):
-    """Sizes -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter count: one
-    cell (m, n), and with over_time=True a whole nn.LSTM (T, B, layers, bidirectional, batch_first)."""
+    """Sizes -> every tensor's shape in our notation, PyTorch's and Keras's, and the parameter
+    count: one cell (m, n), and with over_time=True a whole nn.LSTM (T, B, layers, bidirectional,
+    batch_first)."""
 
     def __init__(self, m=3, n=3, over_time=False):
         super().__init__(picture=False)
         self.over_time = over_time
         self.model = {"m": m, "n": n}
-        self.m_slider = self.connect(W.IntSlider(value=m, min=1, max=64, description="m (input)"), "m")
-        self.n_slider = self.connect(W.IntSlider(value=n, min=1, max=64, description="n (hidden)"), "n")
+        self.m_slider = self.connect(
+            W.IntSlider(value=m, min=1, max=64, description="m (input)"), "m"
+        )
+        self.n_slider = self.connect(
+            W.IntSlider(value=n, min=1, max=64, description="n (hidden)"), "n"
+        )
         self.controls = {"m": self.m_slider, "n": self.n_slider}
         self.table = W.HTML()
         rows = [hrow(self.m_slider, self.n_slider)]
@@ -622,8 +763,13 @@ class ShapeExplorer(Explorer):
             self.layers = W.IntSlider(value=1, min=1, max=4, description="layers")
             self.bidirectional = W.Checkbox(value=False, description="bidirectional")
             self.batch_first = W.Checkbox(value=False, description="batch_first")
-            module = {"T": self.T, "B": self.B, "layers": self.layers, "bidirectional": self.bidirectional,
-                      "batch_first": self.batch_first}
+            module = {
+                "T": self.T,
+                "B": self.B,
+                "layers": self.layers,
+                "bidirectional": self.bidirectional,
+                "batch_first": self.batch_first,
+            }
             for key, widget in module.items():
                 self.connect(widget, key)
             self.controls.update(module)
@@ -635,9 +781,21 @@ class ShapeExplorer(Explorer):
     def _compute(self, model):
         html = viz.shape_table_html(lessons.shape_table(model["m"], model["n"]))
         if self.over_time:
-            rows = lessons.module_shapes(model["T"], model["B"], model["m"], model["n"], model["layers"],
-                                         model["bidirectional"], model["batch_first"])
-            html = "<h4>one cell</h4>" + html + "<h4>nn.LSTM over time</h4>" + viz.shape_table_html(rows)
+            rows = lessons.module_shapes(
+                model["T"],
+                model["B"],
+                model["m"],
+                model["n"],
+                model["layers"],
+                model["bidirectional"],
+                model["batch_first"],
+            )
+            html = (
+                "<h4>one cell</h4>"
+                + html
+                + "<h4>nn.LSTM over time</h4>"
+                + viz.shape_table_html(rows)
+            )
         return html
 
     def _apply(self, key, value):
@@ -655,24 +813,46 @@ class ShapeExplorer(Explorer):
 
 # ---------------------------------------------------------------- lesson 4: derivatives
 
+
 class DerivativeExplorer(Explorer):
-    """The question's cell with x_t, h_(t-1) sliders and a weight scale: where every z sits on σ, tanh, ReLU."""
+    """The question's cell with x_t, h_(t-1) sliders and a weight scale: where every z sits on σ,
+    tanh, ReLU."""
 
     def __init__(self):
-        super().__init__(description=(
+        super().__init__(
+            description=(
                 "Sigmoid, tanh and ReLU with their slopes, each gate's pre-activation marked "
-                "on them"))
+                "on them"
+            )
+        )
         x, h, self.c_prev, self.params = core.question_example()
         self.model = {"x_t": x, "h_prev": h, "scale": 1.0}
         self.x = Vector("x_t", x, self.edit)
         self.h = Vector("h_(t-1)", h, self.edit, key="h_prev")
-        self.scale = self.connect(W.FloatLogSlider(value=1.0, base=10, min=-3, max=0.5, step=0.05,
-                                                   description="W scale", readout_format=".3f",
-                                                   style={"description_width": "70px"}), "scale")
+        self.scale = self.connect(
+            W.FloatLogSlider(
+                value=1.0,
+                base=10,
+                min=-3,
+                max=0.5,
+                step=0.05,
+                description="W scale",
+                readout_format=".3f",
+                style={"description_width": "70px"},
+            ),
+            "scale",
+        )
         self.table = W.HTML()
         self.view = viz.ActivationView(self.params)
-        self.widget = W.VBox([hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
-                              self.error, self.image, self.caption, self.table])
+        self.widget = W.VBox(
+            [
+                hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
+                self.error,
+                self.image,
+                self.caption,
+                self.table,
+            ]
+        )
         self.step = self._compute(self.model)
         self._start()
 
@@ -701,20 +881,35 @@ class DerivativeExplorer(Explorer):
 
 
 class GradientFlowExplorer(Explorer):
-    """T, forget bias, weight scale, seed and cell kind -> how much gradient reaches each earlier step."""
+    """T, forget bias, weight scale, seed and cell kind -> how much gradient reaches each earlier
+    step."""
 
     def __init__(self, T=50, n=8, variant="LSTM"):
-        super().__init__(description=(
+        super().__init__(
+            description=(
                 "The share of the gradient reaching each earlier step, for the cell and a "
                 "vanilla RNN on a log scale, with the product of keep gates; heatmaps of the "
-                "gates per unit over time"))
+                "gates per unit over time"
+            )
+        )
         self.n = n
-        self.model = {"cell": lessons.check_variant(variant), "T": T, "forget_bias": 0.0, "scale": 1.0,
-                      "seed": 0}
+        self.model = {
+            "cell": lessons.check_variant(variant),
+            "T": T,
+            "forget_bias": 0.0,
+            "scale": 1.0,
+            "seed": 0,
+        }
         self.controls = {
-            "cell": W.Dropdown(options=lessons.VARIANTS, value=self.model["cell"], description="cell"),
-            "T": W.IntSlider(value=T, min=2, max=100, description="T (steps)", continuous_update=False),
-            "forget_bias": W.FloatSlider(value=0.0, min=-3, max=6, step=0.25, description="forget bias"),
+            "cell": W.Dropdown(
+                options=lessons.VARIANTS, value=self.model["cell"], description="cell"
+            ),
+            "T": W.IntSlider(
+                value=T, min=2, max=100, description="T (steps)", continuous_update=False
+            ),
+            "forget_bias": W.FloatSlider(
+                value=0.0, min=-3, max=6, step=0.25, description="forget bias"
+            ),
             "scale": W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="W scale"),
             "seed": W.IntSlider(value=0, min=0, max=20, description="seed"),
         }
@@ -722,17 +917,36 @@ class GradientFlowExplorer(Explorer):
             self.connect(widget, key)
         c = self.controls
         self.variant, self.T, self.forget_bias, self.scale, self.seed = (
-            c["cell"], c["T"], c["forget_bias"], c["scale"], c["seed"])
+            c["cell"],
+            c["T"],
+            c["forget_bias"],
+            c["scale"],
+            c["seed"],
+        )
         self.readout = W.HTML()
         self.view = None
-        self.widget = W.VBox([hrow(self.variant, self.T), hrow(self.forget_bias, self.scale, self.seed),
-                              self.error, self.readout, self.image, self.caption])
+        self.widget = W.VBox(
+            [
+                hrow(self.variant, self.T),
+                hrow(self.forget_bias, self.scale, self.seed),
+                self.error,
+                self.readout,
+                self.image,
+                self.caption,
+            ]
+        )
         self.flow = self._compute(self.model)
         self._start()
 
     def _compute(self, model):
-        return lessons.gradient_flow(model["T"], n=self.n, forget_bias=model["forget_bias"],
-                                     scale=model["scale"], seed=model["seed"], variant=model["cell"])
+        return lessons.gradient_flow(
+            model["T"],
+            n=self.n,
+            forget_bias=model["forget_bias"],
+            scale=model["scale"],
+            seed=model["seed"],
+            variant=model["cell"],
+        )
 
     def _apply(self, key, value):
         model = dict(self.model, **{key: value})
@@ -753,40 +967,68 @@ class GradientFlowExplorer(Explorer):
         gate = {q.field: q for q in core.quantities(self.flow.params)}[cell.keep_gate].text
         share = self.flow.cell[-1] / self.flow.cell[0]
         rnn_share = self.flow.rnn[-1] / self.flow.rnn[0]
-        self.readout.value = (f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
-                              f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
-                              f"{self.flow.keep[-1]:.3g}</p>")
+        self.readout.value = (
+            f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
+            f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
+            f"{self.flow.keep[-1]:.3g}</p>"
+        )
 
 
 # ---------------------------------------------------------------- lesson 3: through time
 
+
 class SequenceExplorer(Explorer):
-    """Lesson 3: the cell run along a sequence. A time cursor (◀ ▶, a slider, Play) shows step t on the
-    unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable."""
+    """Lesson 3: the cell run along a sequence. A time cursor (◀ ▶, a slider, Play) shows step t on
+    the unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable."""
 
     def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0):
-        super().__init__(description=(
+        super().__init__(
+            description=(
                 "The cell unrolled over time, C_t and h_t flowing right, the cursor's step "
-                "outlined; each unit's gates and states over time with the cursor marked"))
-        self.sequence = self.connect(W.Dropdown(options=lessons.SEQUENCES, value=sequence,
-                                                description="sequence"), "sequence")
-        self.T = self.connect(W.IntSlider(value=T, min=3, max=50, description="T (steps)",
-                                          continuous_update=False), "T")
-        self.forget_shift = self.connect(W.FloatSlider(value=0.0, min=-8, max=4, step=0.25,
-                                                       description="b_f shift"), "forget_shift")
-        self.seed = self.connect(W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed")
+                "outlined; each unit's gates and states over time with the cursor marked"
+            )
+        )
+        self.sequence = self.connect(
+            W.Dropdown(options=lessons.SEQUENCES, value=sequence, description="sequence"),
+            "sequence",
+        )
+        self.T = self.connect(
+            W.IntSlider(value=T, min=3, max=50, description="T (steps)", continuous_update=False),
+            "T",
+        )
+        self.forget_shift = self.connect(
+            W.FloatSlider(value=0.0, min=-8, max=4, step=0.25, description="b_f shift"),
+            "forget_shift",
+        )
+        self.seed = self.connect(
+            W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed"
+        )
         self.t = self.connect(W.IntSlider(value=0, min=0, max=T - 1, description="t"), "t")
-        self.play = self.connect(W.Play(value=0, min=0, max=T - 1, interval=600, description="play"), "t")
-        self.links.append(W.jslink((self.play, "value"), (self.t, "value")))  # together in the browser
+        self.play = self.connect(
+            W.Play(value=0, min=0, max=T - 1, interval=600, description="play"), "t"
+        )
+        self.links.append(
+            W.jslink((self.play, "value"), (self.t, "value"))
+        )  # together in the browser
         self.back_button = self.press(W.Button(description="◀", layout={"width": "48px"}), "back")
-        self.forward_button = self.press(W.Button(description="▶", layout={"width": "48px"}), "forward")
+        self.forward_button = self.press(
+            W.Button(description="▶", layout={"width": "48px"}), "forward"
+        )
         self.note = W.HTML()
         self.step_image = W.Image(format="png", layout={"max_width": "100%"})
         self.x_box = W.VBox()
-        self.widget = W.VBox([
-            hrow(self.sequence, self.T, self.seed, self.forget_shift),
-            hrow(self.play, self.back_button, self.t, self.forward_button),
-            self.note, self.error, self.image, self.caption, self.x_box, self.step_image])
+        self.widget = W.VBox(
+            [
+                hrow(self.sequence, self.T, self.seed, self.forget_shift),
+                hrow(self.play, self.back_button, self.t, self.forward_button),
+                self.note,
+                self.error,
+                self.image,
+                self.caption,
+                self.x_box,
+                self.step_image,
+            ]
+        )
         self.x = self.view = self.step_view = None
         self.model = {"sequence": sequence, "T": T, "seed": seed, "forget_shift": 0.0, "t": 0}
         self._new_data(self.model)
@@ -797,8 +1039,11 @@ class SequenceExplorer(Explorer):
         return self.model["xs"]
 
     def _new_data(self, model):
-        """A new sequence, length, seed or forget-bias shift: new inputs and weights, the cursor kept."""
-        self.data = data = lessons.sequence(model["sequence"], model["T"], model["seed"], model["forget_shift"])
+        """A new sequence, length, seed or forget-bias shift: new inputs and weights, the cursor
+        kept."""
+        self.data = data = lessons.sequence(
+            model["sequence"], model["T"], model["seed"], model["forget_shift"]
+        )
         model["xs"] = data.xs.copy()
         model["t"] = min(model["t"], len(data.xs) - 1)
         self.steps = self._compute(model)
@@ -857,8 +1102,10 @@ class SequenceExplorer(Explorer):
             self.x.set(model["xs"][t])
         for slider, channel in zip(self.x.sliders, self.data.channels, strict=True):
             slider.description = f"x[{channel}]"
-        self.note.value = (f"<p><b>{escape(self.data.name)}</b>: {escape(self.data.note)}. "
-                           "<i>b_f shift</i> is added to every unit's forget bias (0: as designed).</p>")
+        self.note.value = (
+            f"<p><b>{escape(self.data.name)}</b>: {escape(self.data.note)}. "
+            "<i>b_f shift</i> is added to every unit's forget bias (0: as designed).</p>"
+        )
 
     def _draw(self):
         p, t = self.data.params, self.model["t"]
@@ -866,7 +1113,11 @@ class SequenceExplorer(Explorer):
         kind = core.cell_of(p).name
         if self.view is None or not self.view.fits(T, m, n, kind):
             self.view = viz.SequenceView(T, m, n, kind)
-        if self.step_view is None or (self.step_view.m, self.step_view.n, self.step_view.kind) != (m, n, kind):
+        if self.step_view is None or (self.step_view.m, self.step_view.n, self.step_view.kind) != (
+            m,
+            n,
+            kind,
+        ):
             self.step_view = viz.StepView(p)
         self.view.update(self.steps, t)
         self.image.value = self.view.png()
@@ -876,10 +1127,11 @@ class SequenceExplorer(Explorer):
 
 # ---------------------------------------------------------------- predict, then reveal
 
+
 class Predict:
     """Predict, then reveal: a question made from live numbers (lstm_lessons), the learner's answer
-    checked against lstm_core's value, a hint that fits the mistake, then the answer with its arithmetic.
-    "new numbers" draws the question again from other numbers; the check stays exact."""
+    checked against lstm_core's value, a hint that fits the mistake, then the answer with its
+    arithmetic. "new numbers" draws the question again from other numbers; the check stays exact."""
 
     def __init__(self, make, seed=0):
         self.make, self.seed = make, seed
@@ -888,9 +1140,15 @@ class Predict:
         if self.question.kind == "choice":
             self.answer = W.ToggleButtons(options=self.question.choices, value=None)
         else:
-            self.answer = W.Text(placeholder={"number": "a number, e.g. 0.5", "vector": "e.g. [0.1, -2, 3]",
-                                              "shape": "e.g. (3, 6)"}[self.question.kind],
-                                 continuous_update=False, layout={"width": "260px"})
+            self.answer = W.Text(
+                placeholder={
+                    "number": "a number, e.g. 0.5",
+                    "vector": "e.g. [0.1, -2, 3]",
+                    "shape": "e.g. (3, 6)",
+                }[self.question.kind],
+                continuous_update=False,
+                layout={"width": "260px"},
+            )
         self.check_button = W.Button(description="check", button_style="primary")
         self.reveal_button = W.Button(description="show the answer")
         self.new_button = W.Button(description="new numbers")
@@ -899,11 +1157,17 @@ class Predict:
         self.check_button.on_click(lambda _: self.check())
         self.reveal_button.on_click(lambda _: self.reveal())
         self.new_button.on_click(lambda _: self.new_numbers())
-        self.answer.observe(lambda ch: self.check() if ch["new"] not in (None, "") else None, "value")
-        buttons = W.HBox([self.answer, self.check_button, self.reveal_button, self.new_button],
-                         layout={"flex_flow": "row wrap"})
-        self.widget = W.VBox([self.prompt, buttons, self.feedback], layout={"border": "1px solid #BBB",
-                                                                              "padding": "6px"})
+        self.answer.observe(
+            lambda ch: self.check() if ch["new"] not in (None, "") else None, "value"
+        )
+        buttons = W.HBox(
+            [self.answer, self.check_button, self.reveal_button, self.new_button],
+            layout={"flex_flow": "row wrap"},
+        )
+        self.widget = W.VBox(
+            [self.prompt, buttons, self.feedback],
+            layout={"border": "1px solid #BBB", "padding": "6px"},
+        )
         self._show_question()
 
     def ask(self, question):
@@ -919,11 +1183,14 @@ class Predict:
         self.tries = 0
 
     def check(self):
-        """Check the answer typed (or chosen); right: the answer with its arithmetic; wrong: a hint."""
+        """Check the answer typed (or chosen); right: the answer with its arithmetic; wrong: a
+        hint."""
         right, said = questions.check(self.question, self.answer.value)
         self.tries += 1
         if right:
-            self.feedback.value = f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
+            self.feedback.value = (
+                f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
+            )
         else:
             more = " (or press <i>show the answer</i>)" if self.tries >= 2 else ""
             self.feedback.value = f"<span style='color:#B00020'>✗ {escape(said)}</span>{more}"

@@ -3,14 +3,17 @@
 1. notebook_exec_s: each notebook's headless execution time (nbclient).
 2. browser_round_trip_ms: in the Voilà app, from a slider's keydown event to the moment the readout
    shows the new numbers, timed inside the page (needs /usr/bin/chromium).
-3. explorer_redraw_ms NAME: for every explorer class, setting one of its sliders from Python until the
-   callback returns with every figure drawn (Agg) and encoded; sliders taken round robin, sizes fixed
-   (the gradient-flow explorer at T = 100).
+3. explorer_redraw_ms NAME: for every explorer class, setting one of its sliders from Python until
+the
+   callback returns with every figure drawn (Agg) and encoded; sliders taken round robin, sizes
+   fixed (the gradient-flow explorer at T = 100).
 4. Last line, slider_to_redraw_ms: the step explorer at stage 5 over 200 changes of x_t; baseline B
    re-creates the figure on each change, F draws the whole figure (canvas.draw(), the matplotlib
    slider-demo way) on each change; S = B/M, R = F/M.
-Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] [--no-notebooks] [--quick])
+Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] [--no-notebooks]
+[--quick])
 """
+
 import pathlib
 import shutil
 import statistics
@@ -53,10 +56,13 @@ def timed(change, *args):
 def notebook_times():
     import nbformat
     from nbclient import NotebookClient
+
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         with tempfile.TemporaryDirectory() as tmp:
-            client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp}})
+            client = NotebookClient(
+                nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp}}
+            )
             t = time.perf_counter()
             client.execute()
             print(f"notebook_exec_s {path.name} {time.perf_counter() - t:.2f}", flush=True)
@@ -64,35 +70,46 @@ def notebook_times():
 
 def browser_round_trip(presses=20):
     from browser import CHROMIUM, browser, server, slider_handle
+
     if not shutil.which(CHROMIUM):
         print(f"browser_round_trip_ms skipped: {CHROMIUM} not found")
         return
-    with tempfile.TemporaryDirectory() as tmp, server("voila", ROOT / "notebooks" / "01_forget_gate.ipynb") as url, \
-            browser(pathlib.Path(tmp)) as ctx:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server("voila", ROOT / "notebooks" / "01_forget_gate.ipynb") as url,
+        browser(pathlib.Path(tmp)) as ctx,
+    ):
         page = ctx.new_page()
         page.goto(url, wait_until="domcontentloaded")
         page.locator(".lstm-readout", has_text="z_f = ").first.wait_for(timeout=90000)
         handle = slider_handle(page, "x_t[0]")
         handle.focus()
-        # Timed inside the page: from the key's keydown event to the moment the readout shows the new
-        # numbers (a MutationObserver), so the test driver's own polling and messaging are not counted.
+        # Timed inside the page: from the key's keydown event to the moment the readout shows the
+        # new numbers (a MutationObserver), so the test driver's own polling and messaging are not
+        # counted.
         page.evaluate("""() => {
             const el = document.querySelector('.lstm-readout');
             window.lstmTimes = {};
-            document.addEventListener('keydown', () => { window.lstmTimes = {down: performance.now()}; }, true);
-            new MutationObserver(() => {
-                if (window.lstmWant && el.innerText.includes(window.lstmWant) && !window.lstmTimes.shown)
+            document.addEventListener('keydown', () => { window.lstmTimes = {down:
+            performance.now()}; }, true); new MutationObserver(() => {
+                if (window.lstmWant && el.innerText.includes(window.lstmWant) &&
+                !window.lstmTimes.shown)
                     window.lstmTimes.shown = performance.now();
             }).observe(el, {subtree: true, childList: true, characterData: true});
         }""")
         ms, x0 = [], 1.0
         for _ in range(presses):
             x0 = round(x0 + 0.1, 10)
-            want = "z_f = " + viz.fmt_vec(core.forget_gate(core.QUESTION_W_F, core.QUESTION_B_F, [x0, 2, 3],
-                                                           core.QUESTION_H).z)
+            want = "z_f = " + viz.fmt_vec(
+                core.forget_gate(
+                    core.QUESTION_W_F, core.QUESTION_B_F, [x0, 2, 3], core.QUESTION_H
+                ).z
+            )
             page.evaluate("w => { window.lstmWant = w; }", want)
             handle.press("ArrowRight")
-            page.wait_for_function("() => window.lstmTimes.shown !== undefined", polling=5, timeout=30000)
+            page.wait_for_function(
+                "() => window.lstmTimes.shown !== undefined", polling=5, timeout=30000
+            )
             ms.append(page.evaluate("() => window.lstmTimes.shown - window.lstmTimes.down"))
             page.wait_for_timeout(100)  # the picture message lands before the next press
         med, p95 = summary(ms)
@@ -105,7 +122,11 @@ QUICK = "--quick" in sys.argv  # a few changes each: checks the script and its o
 def explorer_redraw(name, changes=100, seed=0):
     rng = np.random.default_rng(seed)
     e = EXPLORERS[name]()
-    sliders = [w for w in lw.walk(e.widget) if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))]
+    sliders = [
+        w
+        for w in lw.walk(e.widget)
+        if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))
+    ]
     moving = [s for s in sliders if not s.description.startswith(SIZES)] or sliders
     ms = []
     changes = 5 if QUICK else changes
@@ -136,16 +157,23 @@ def slider_to_redraw(changes=200, seed=0):
     sliders = [e.x.sliders[k % len(e.x.sliders)] for k in range(changes)]
     ms = [timed(setattr, s, "value", float(v)) for s, v in zip(sliders, values, strict=True)]
     full = []
-    for s, v in zip(sliders[:50], values[:50], strict=True):  # the same figure, drawn whole each change
+    for s, v in zip(
+        sliders[:50], values[:50], strict=True
+    ):  # the same figure, drawn whole each change
         e.view._backgrounds.clear()
         full.append(timed(setattr, s, "value", float(v) + 0.05))
     base = []
-    for s, v in zip(sliders[:50], values[:50], strict=True):  # baseline: the callback on a figure made anew
+    for s, v in zip(
+        sliders[:50], values[:50], strict=True
+    ):  # baseline: the callback on a figure made anew
         base.append(timed(anew, e, s, float(v) - 0.05))
     med, p95 = summary(ms)
     bmed, fmed = statistics.median(base), statistics.median(full)
-    print(f"slider_to_redraw_ms median={med:.1f} p95={p95:.1f} baseline_median={bmed:.1f} "
-          f"speedup={bmed / med:.1f} full_redraw_median={fmed:.1f} ratio={fmed / med:.1f}", flush=True)
+    print(
+        f"slider_to_redraw_ms median={med:.1f} p95={p95:.1f} baseline_median={bmed:.1f} "
+        f"speedup={bmed / med:.1f} full_redraw_median={fmed:.1f} ratio={fmed / med:.1f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,23 @@
 """The GRU (Cho et al. 2014) in PyTorch's and Keras's "reset after" form: forward and backward."""
+
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cells.checks import (CELL_RULE, as_array, as_number, as_seed, as_size, check_len, check_params,
-                          check_step, check_W, check_xs, finite, finite_grads)
+from cells.checks import (
+    CELL_RULE,
+    as_array,
+    as_number,
+    as_seed,
+    as_size,
+    check_len,
+    check_params,
+    check_step,
+    check_W,
+    check_xs,
+    finite,
+    finite_grads,
+)
 from cells.shared import CONCAT, INPUTS, Quantity, concat, concat_cols, sigmoid, split, tanh
 
 GRU_WEIGHTS = ("W_r", "b_r", "W_z", "b_z", "W_hx", "b_hx", "W_hh", "b_hh")
@@ -16,12 +29,13 @@ class GRUParams:
 
         r_t = σ(W_r v + b_r)                                  reset gate   W_r (n, m+n)
         z_t = σ(W_z v + b_z)                                  update gate  W_z (n, m+n)
-        h̃_t = tanh(W_hx x_t + b_hx + r_t ∘ (W_hh h_{t-1} + b_hh))  candidate  W_hx (n, m), W_hh (n, n)
-        h_t = (1 − z_t) ∘ h̃_t + z_t ∘ h_{t-1}
+        h̃_t = tanh(W_hx x_t + b_hx + r_t ∘ (W_hh h_{t-1} + b_hh))  candidate  W_hx (n, m), W_hh (n,
+        n) h_t = (1 − z_t) ∘ h̃_t + z_t ∘ h_{t-1}
 
     The reset gate scales W_hh h_{t-1} + b_hh after the product, so the candidate keeps two
     biases: 3n(m+n) + 4n numbers (PyTorch stores 3n(m+n) + 6n: two biases for every gate).
     """
+
     W_r: np.ndarray
     b_r: np.ndarray
     W_z: np.ndarray
@@ -37,14 +51,19 @@ class GRUParams:
         W_hh = as_array("W_hh", self.W_hh, 2)
         n = W_hh.shape[0]
         if W_hh.shape != (n, n) or n < 1:
-            raise ValueError(f"W_hh has shape {W_hh.shape} but must be (n, n): the candidate's "
-                             "recurrent weights, one row per unit, one column per entry of h_(t-1)")
+            raise ValueError(
+                f"W_hh has shape {W_hh.shape} but must be (n, n): the candidate's "
+                "recurrent weights, one row per unit, one column per entry of h_(t-1)"
+            )
         W_hx = as_array("W_hx", self.W_hx, 2)
         m = W_hx.shape[1]
         if W_hx.shape[0] != n or m < 1:
-            raise ValueError(f"W_hx has shape {W_hx.shape} but must be (n, m) = ({n}, m) with m ≥ 1: "
-                             f"the candidate's input weights, one row per unit like W_hh {W_hh.shape}")
-        rule = f"one bias per unit; {CELL_RULE.replace('o_t ∘ tanh(C_t)', '(1 − z_t)∘h̃_t + z_t∘h_{t-1}')}"
+            raise ValueError(
+                f"W_hx has shape {W_hx.shape} but must be (n, m) = ({n}, m) with m ≥ 1: "
+                f"the candidate's input weights, one row per unit like W_hh {W_hh.shape}"
+            )
+        gru_rule = CELL_RULE.replace("o_t ∘ tanh(C_t)", "(1 − z_t)∘h̃_t + z_t∘h_{t-1}")
+        rule = f"one bias per unit; {gru_rule}"
         for name in ("W_r", "W_z"):
             self._own(name, check_W(name, as_array(name, getattr(self, name), 2), m, n))
         for name in ("b_r", "b_z", "b_hx", "b_hh"):
@@ -77,8 +96,11 @@ class GRUParams:
         return sum(getattr(self, k).size for k in self.names())
 
     def __eq__(self, other):
-        return (isinstance(other, GRUParams) and self.order == other.order
-                and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names()))
+        return (
+            isinstance(other, GRUParams)
+            and self.order == other.order
+            and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names())
+        )
 
     def replace(self, **changes):
         """A new, checked GRUParams with some fields changed."""
@@ -101,36 +123,53 @@ class GRUParams:
 
     @classmethod
     def from_torch(cls, weight_ih, weight_hh, bias_ih, bias_hh, order="xh"):
-        """From nn.GRUCell / nn.GRU layer-0 arrays: weight_ih (3n, m), weight_hh (3n, n), biases (3n,);
-        PyTorch stacks the rows r, z, n (n is the candidate h̃)."""
+        """From nn.GRUCell / nn.GRU layer-0 arrays: weight_ih (3n, m), weight_hh (3n, n), biases
+        (3n,); PyTorch stacks the rows r, z, n (n is the candidate h̃)."""
         W_ih, W_hh = as_array("weight_ih", weight_ih, 2), as_array("weight_hh", weight_hh, 2)
         b_ih, b_hh = as_array("bias_ih", bias_ih), as_array("bias_hh", bias_hh)
         n = W_hh.shape[1]
         if W_hh.shape != (3 * n, n) or n < 1:
-            raise ValueError(f"weight_hh has shape {W_hh.shape} but must be (3n, n): three gates' rows "
-                             "stacked (r, z, n), each seeing h_(t-1) of size n")
+            raise ValueError(
+                f"weight_hh has shape {W_hh.shape} but must be (3n, n): three gates' rows "
+                "stacked (r, z, n), each seeing h_(t-1) of size n"
+            )
         if W_ih.shape[0] != 3 * n:
-            raise ValueError(f"weight_ih has shape {W_ih.shape} but must be (3n, m) = ({3 * n}, m): "
-                             f"the same three gates' rows as weight_hh {W_hh.shape}")
+            raise ValueError(
+                f"weight_ih has shape {W_ih.shape} but must be (3n, m) = ({3 * n}, m): "
+                f"the same three gates' rows as weight_hh {W_hh.shape}"
+            )
         for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
             check_len(name, b, 3 * n, "one bias per row of the three stacked gates (r, z, n)")
         r, z, c = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
-        return cls(W_r=concat_cols(W_ih[r], W_hh[r], order), b_r=b_ih[r] + b_hh[r],  # (n, m+n), (n,)
-                   W_z=concat_cols(W_ih[z], W_hh[z], order), b_z=b_ih[z] + b_hh[z],
-                   W_hx=W_ih[c], b_hx=b_ih[c], W_hh=W_hh[c], b_hh=b_hh[c], order=order)
+        return cls(
+            W_r=concat_cols(W_ih[r], W_hh[r], order),
+            b_r=b_ih[r] + b_hh[r],  # (n, m+n), (n,)
+            W_z=concat_cols(W_ih[z], W_hh[z], order),
+            b_z=b_ih[z] + b_hh[z],
+            W_hx=W_ih[c],
+            b_hx=b_ih[c],
+            W_hh=W_hh[c],
+            b_hh=b_hh[c],
+            order=order,
+        )
 
     def to_torch(self):
-        """{'weight_ih': (3n, m), 'weight_hh': (3n, n), 'bias_ih': (3n,), 'bias_hh': (3n,)}, rows r, z, n."""
+        """{'weight_ih': (3n, m), 'weight_hh': (3n, n), 'bias_ih': (3n,), 'bias_hh': (3n,)}, rows
+        r, z, n."""
         (rx, rh), (zx, zh) = self.blocks("r"), self.blocks("z")
         zeros = np.zeros(self.n)
-        return {"weight_ih": np.vstack([rx, zx, self.W_hx]), "weight_hh": np.vstack([rh, zh, self.W_hh]),
-                "bias_ih": np.concatenate([self.b_r, self.b_z, self.b_hx]),
-                "bias_hh": np.concatenate([zeros, zeros, self.b_hh])}
+        return {
+            "weight_ih": np.vstack([rx, zx, self.W_hx]),
+            "weight_hh": np.vstack([rh, zh, self.W_hh]),
+            "bias_ih": np.concatenate([self.b_r, self.b_z, self.b_hx]),
+            "bias_hh": np.concatenate([zeros, zeros, self.b_hh]),
+        }
 
 
 @dataclass(frozen=True)
 class GRUStep:
     """Every quantity of one GRU step; all (n,) except x_t (m,) and concat (m+n,)."""
+
     x_t: np.ndarray
     h_prev: np.ndarray
     concat: np.ndarray
@@ -148,10 +187,18 @@ class GRUStep:
 def gru_step(x_t, h_prev, params):
     """One GRU step; returns a GRUStep with every intermediate quantity (equations in GRUParams)."""
     p = check_params(params, GRUParams)
-    x_t = check_len("x_t", as_array("x_t", x_t), p.m,
-                     f"these weights expect m = {p.m} inputs (W_hx is ({p.n}, {p.m}))")
-    h_prev = check_len("h_prev", as_array("h_prev", h_prev), p.n,
-                        "h_(t-1) is the previous step's h_t, one entry per unit")
+    x_t = check_len(
+        "x_t",
+        as_array("x_t", x_t),
+        p.m,
+        f"these weights expect m = {p.m} inputs (W_hx is ({p.n}, {p.m}))",
+    )
+    h_prev = check_len(
+        "h_prev",
+        as_array("h_prev", h_prev),
+        p.n,
+        "h_(t-1) is the previous step's h_t, one entry per unit",
+    )
     v = concat(x_t, h_prev, p.order)  # (m+n,)
     with np.errstate(all="ignore"):
         z_r = finite("z_r", p.W_r @ v + p.b_r)  # (n,)
@@ -179,6 +226,7 @@ def gru_forward(xs, h0, params):
 @dataclass(frozen=True, kw_only=True)
 class GRUGrads:
     """Weight gradients of a GRU, named like GRUParams with a d in front."""
+
     dW_r: np.ndarray
     db_r: np.ndarray
     dW_z: np.ndarray
@@ -192,13 +240,16 @@ class GRUGrads:
 @dataclass(frozen=True, kw_only=True)
 class GRUStepGrads(GRUGrads):
     """Gradients of one GRU step: the weights', and dx (m,), dh_prev (n,)."""
+
     dx: np.ndarray
     dh_prev: np.ndarray
 
 
 @dataclass(frozen=True, kw_only=True)
 class GRUSeqGrads(GRUGrads):
-    """BPTT result for a GRU: weight gradients summed over time, per-step grads, dxs (T, m), dh0 (n,)."""
+    """BPTT result for a GRU: weight gradients summed over time, per-step grads, dxs (T, m), dh0
+    (n,)."""
+
     steps: list
     dxs: np.ndarray
     dh0: np.ndarray
@@ -212,16 +263,23 @@ def gru_step_backward(step, params, dh):
     with np.errstate(all="ignore"):
         dh_tilde = dh * (1.0 - s.z)  # (n,)
         dz_z = dh * (s.h_prev - s.h_tilde) * s.z * (1 - s.z)  # (n,)
-        dz_h = dh_tilde * (1 - s.h_tilde ** 2)  # (n,)
+        dz_h = dh_tilde * (1 - s.h_tilde**2)  # (n,)
         dn_h = dz_h * s.r  # (n,)
         dz_r = dz_h * s.n_h * s.r * (1 - s.r)  # (n,)
         dv = p.W_r.T @ dz_r + p.W_z.T @ dz_z  # (m+n,)
         dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
         dx = dx + p.W_hx.T @ dz_h  # (m,)
         dh_prev = dh_prev + p.W_hh.T @ dn_h + dh * s.z  # (n,) ∂h_t/∂h_{t-1} ⊇ diag(z_t)
-        grads = {"dW_r": np.outer(dz_r, s.concat), "db_r": dz_r, "dW_z": np.outer(dz_z, s.concat),
-                 "db_z": dz_z, "dW_hx": np.outer(dz_h, s.x_t), "db_hx": dz_h,
-                 "dW_hh": np.outer(dn_h, s.h_prev), "db_hh": dn_h}
+        grads = {
+            "dW_r": np.outer(dz_r, s.concat),
+            "db_r": dz_r,
+            "dW_z": np.outer(dz_z, s.concat),
+            "db_z": dz_z,
+            "dW_hx": np.outer(dz_h, s.x_t),
+            "db_hx": dz_h,
+            "dW_hh": np.outer(dn_h, s.h_prev),
+            "db_hh": dn_h,
+        }
     for a in (dx, dh_prev, *grads.values()):
         finite_grads(a)
     return GRUStepGrads(**grads, dx=dx, dh_prev=dh_prev)
@@ -233,13 +291,17 @@ def gru_backward(steps, params, dhs):
     if isinstance(steps, (str, bytes)) or not hasattr(steps, "__len__"):
         raise TypeError(f"steps must be the list gru_forward returned, got {type(steps).__name__}")
     if len(steps) == 0:
-        raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
+        raise ValueError(
+            "steps is empty (T = 0): backpropagation through time needs at least one step"
+        )
     T, n = len(steps), p.n
     for t, s in enumerate(steps):
         check_step(s, p, GRUStep, name=f"steps[{t}]")
     dhs = as_array("dhs", dhs, 2)
     if dhs.shape != (T, n):
-        raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step")
+        raise ValueError(
+            f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step"
+        )
     dh, grads = np.zeros(n), []
     for t in reversed(range(T)):
         with np.errstate(all="ignore"):
@@ -256,20 +318,58 @@ def gru_backward(steps, params, dhs):
 
 
 GRU_QUANTITIES = (
-    *INPUTS, CONCAT,
+    *INPUTS,
+    CONCAT,
     Quantity("z_r", "z_r", "$z_r$", "z_r", "W_r v + b_r", "reset pre-activation", kind="pre"),
-    Quantity("r", "r_t", "$r_t$", "r_t", r"\sigma(z_r)", "reset gate", kind="gate", pre="z_r",
-             activation="sigmoid", weights="W_r"),
+    Quantity(
+        "r",
+        "r_t",
+        "$r_t$",
+        "r_t",
+        r"\sigma(z_r)",
+        "reset gate",
+        kind="gate",
+        pre="z_r",
+        activation="sigmoid",
+        weights="W_r",
+    ),
     Quantity("z_z", "z_z", "$z_z$", "z_z", "W_z v + b_z", "update pre-activation", kind="pre"),
-    Quantity("z", "z_t", "$z_t$", "z_t", r"\sigma(z_z)", "update gate", kind="gate", pre="z_z",
-             activation="sigmoid", weights="W_z"),
+    Quantity(
+        "z",
+        "z_t",
+        "$z_t$",
+        "z_t",
+        r"\sigma(z_z)",
+        "update gate",
+        kind="gate",
+        pre="z_z",
+        activation="sigmoid",
+        weights="W_z",
+    ),
     Quantity("n_x", "n_x", "$n_x$", "n_x", "W_{hx} x_t + b_{hx}", "candidate's input part"),
     Quantity("n_h", "n_h", "$n_h$", "n_h", "W_{hh} h_{t-1} + b_{hh}", "candidate's recurrent part"),
-    Quantity("z_h", "z_h", "$z_h$", "z_h", r"n_x + r_t \circ n_h", "candidate pre-activation", kind="pre"),
-    Quantity("h_tilde", "h̃_t", r"$\tilde{h}_t$", r"\tilde{h}_t", r"\tanh(z_h)", "candidate", kind="gate",
-             pre="z_h", activation="tanh", weights="W_hx"),
-    Quantity("h", "h_t", "$h_t$", "h_t", r"(1 - z_t) \circ \tilde{h}_t + z_t \circ h_{t-1}", "hidden state",
-             kind="state"),
+    Quantity(
+        "z_h", "z_h", "$z_h$", "z_h", r"n_x + r_t \circ n_h", "candidate pre-activation", kind="pre"
+    ),
+    Quantity(
+        "h_tilde",
+        "h̃_t",
+        r"$\tilde{h}_t$",
+        r"\tilde{h}_t",
+        r"\tanh(z_h)",
+        "candidate",
+        kind="gate",
+        pre="z_h",
+        activation="tanh",
+        weights="W_hx",
+    ),
+    Quantity(
+        "h",
+        "h_t",
+        "$h_t$",
+        "h_t",
+        r"(1 - z_t) \circ \tilde{h}_t + z_t \circ h_{t-1}",
+        "hidden state",
+        kind="state",
+    ),
 )
-
-

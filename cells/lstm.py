@@ -11,12 +11,27 @@ backward side by side. With v = [x_t, h_{t-1}] (order "xh", the question's) or [
 
 Each W is (n, m+n): one row per cell unit, and each row sees the whole v of length m+n.
 """
+
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from cells.checks import (CELL_RULE, as_array, as_number, as_seed, as_size, check_len, check_params,
-                          check_sizes, check_step, check_steps, check_W, check_xs, finite, finite_grads)
+from cells.checks import (
+    CELL_RULE,
+    as_array,
+    as_number,
+    as_seed,
+    as_size,
+    check_len,
+    check_params,
+    check_sizes,
+    check_step,
+    check_steps,
+    check_W,
+    check_xs,
+    finite,
+    finite_grads,
+)
 from cells.shared import CONCAT, INPUTS, Quantity, concat, concat_cols, sigmoid, split, tanh
 
 GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
@@ -24,12 +39,15 @@ PEEPHOLES = ("p_f", "p_i", "p_o")
 
 # ---------------------------------------------------------------- the forget gate alone
 
+
 @dataclass(frozen=True)
 class Gate:
     """One sigmoid gate: concat (m+n,), z = W v + b (n,), value = σ(z) (n,)."""
+
     concat: np.ndarray
     z: np.ndarray
     value: np.ndarray
+
 
 def forget_gate(W_f, b_f, x_t, h_prev, order="xh"):
     """f_t = σ(W_f [x_t, h_{t-1}] + b_f), the question's computation."""
@@ -42,16 +60,20 @@ def forget_gate(W_f, b_f, x_t, h_prev, order="xh"):
         z = finite("z_f", W_f @ v + b_f)  # (n,)
     return Gate(v, z, sigmoid(z))
 
+
 # ---------------------------------------------------------------- parameters
+
 
 @dataclass(frozen=True, eq=False)
 class LSTMParams:
     """The gates' weights (n, m+n) and biases (n,), checked on construction.
 
-    Variants through the same class: peephole vectors p_f, p_i, p_o of shape (n,) (Gers & Schmidhuber
-    2000, as Graves 2013 writes them: the gates also see C_{t-1}, the output gate the new C_t), and
-    coupled=True (CIFG, Greff et al. 2017): no W_i, b_i; the input gate is i_t = 1 − f_t.
+    Variants through the same class: peephole vectors p_f, p_i, p_o of shape (n,) (Gers &
+    Schmidhuber 2000, as Graves 2013 writes them: the gates also see C_{t-1}, the output gate the
+    new C_t), and coupled=True (CIFG, Greff et al. 2017): no W_i, b_i; the input gate is i_t = 1 −
+    f_t.
     """
+
     W_f: np.ndarray
     b_f: np.ndarray
     W_i: np.ndarray
@@ -73,32 +95,49 @@ class LSTMParams:
         W_f = as_array("W_f", self.W_f, 2)
         n, m = W_f.shape[0], W_f.shape[1] - W_f.shape[0]
         if n < 1 or m < 1:
-            raise ValueError(f"W_f has shape {W_f.shape} but must be (n, m+n) with m, n ≥ 1: each row sees "
-                             "the whole [x_t, h_{t-1}], so it has more columns than rows "
-                             "(for m = n = 3 that is (3, 6), not (3, 3))")
+            raise ValueError(
+                f"W_f has shape {W_f.shape} but must be (n, m+n) with m, n ≥ 1: each row sees "
+                "the whole [x_t, h_{t-1}], so it has more columns than rows "
+                "(for m = n = 3 that is (3, 6), not (3, 3))"
+            )
         if self.coupled:
             for name in ("W_i", "b_i", "p_i"):
                 if getattr(self, name) is not None:
-                    raise ValueError(f"{name} must be None when coupled=True: a coupled cell has no input "
-                                     "gate weights of its own, its input gate is i_t = 1 − f_t")
+                    raise ValueError(
+                        f"{name} must be None when coupled=True: a coupled cell has no input "
+                        "gate weights of its own, its input gate is i_t = 1 − f_t"
+                    )
         for g in self.gates():
             W = check_W(f"W_{g}", as_array(f"W_{g}", getattr(self, f"W_{g}"), 2), m, n)
-            b = check_len(f"b_{g}", as_array(f"b_{g}", getattr(self, f"b_{g}")), n,
-                           f"one bias per cell unit; {CELL_RULE}")
+            b = check_len(
+                f"b_{g}",
+                as_array(f"b_{g}", getattr(self, f"b_{g}")),
+                n,
+                f"one bias per cell unit; {CELL_RULE}",
+            )
             self._own(f"W_{g}", W)
             self._own(f"b_{g}", b)
         for name in PEEPHOLES:
             if getattr(self, name) is not None:
                 p = as_array(name, getattr(self, name))
-                self._own(name, check_len(name, p, n, "a diagonal peephole: one weight per cell unit, "
-                                           f"multiplying that unit's cell state ({name}∘C)"))
+                self._own(
+                    name,
+                    check_len(
+                        name,
+                        p,
+                        n,
+                        "a diagonal peephole: one weight per cell unit, "
+                        f"multiplying that unit's cell state ({name}∘C)",
+                    ),
+                )
 
     def _own(self, name, a):
         a.flags.writeable = False  # our own copy, never changed in place
         object.__setattr__(self, name, a)
 
     def gates(self):
-        """The gates that have weights of their own: ('f', 'i', 'c', 'o'), or ('f', 'c', 'o') if coupled."""
+        """The gates that have weights of their own: ('f', 'i', 'c', 'o'), or ('f', 'c', 'o') if
+        coupled."""
         return tuple(g for g in GATES if not (self.coupled and g == "i"))
 
     @property
@@ -108,7 +147,8 @@ class LSTMParams:
 
     @property
     def variant(self):
-        """The cell kind's name: 'LSTM', 'peephole LSTM', 'coupled LSTM' or 'coupled peephole LSTM'."""
+        """The cell kind's name: 'LSTM', 'peephole LSTM', 'coupled LSTM' or 'coupled peephole
+        LSTM'."""
         words = (["coupled"] if self.coupled else []) + (["peephole"] if self.peepholes else [])
         return " ".join(words + ["LSTM"])
 
@@ -123,16 +163,21 @@ class LSTMParams:
         return self.W_f.shape[1] - self.n
 
     def __eq__(self, other):
-        return (isinstance(other, LSTMParams) and self.order == other.order
-                and self.coupled == other.coupled and self.names() == other.names()
-                and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names()))
+        return (
+            isinstance(other, LSTMParams)
+            and self.order == other.order
+            and self.coupled == other.coupled
+            and self.names() == other.names()
+            and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in self.names())
+        )
 
     def names(self):
         """The arrays this cell has: ('W_f', 'b_f', ..., 'W_o', 'b_o') and any peepholes."""
         return tuple(f"{k}_{g}" for g in self.gates() for k in "Wb") + self.peepholes
 
     def count(self):
-        """How many numbers the cell learns: 4n(m+n) + 4n standard, 3n(m+n) + 3n coupled, + n a peephole."""
+        """How many numbers the cell learns: 4n(m+n) + 4n standard, 3n(m+n) + 3n coupled, + n a
+        peephole."""
         return sum(getattr(self, k).size for k in self.names())
 
     def replace(self, **changes):
@@ -140,9 +185,12 @@ class LSTMParams:
         return replace(self, **changes)
 
     @classmethod
-    def random(cls, m, n, seed=0, scale=None, order="xh", forget_bias=0.0, peephole=False, coupled=False):
-        """Weights ~ U(−s, s) with s = 1/√n (PyTorch's default), biases likewise, b_f shifted by forget_bias;
-        peephole=True adds p_f, p_i, p_o (p_i only if not coupled) drawn the same way."""
+    def random(
+        cls, m, n, seed=0, scale=None, order="xh", forget_bias=0.0, peephole=False, coupled=False
+    ):
+        """Weights ~ U(−s, s) with s = 1/√n (PyTorch's default), biases likewise, b_f shifted by
+        forget_bias; peephole=True adds p_f, p_i, p_o (p_i only if not coupled) drawn the same
+        way."""
         m, n = as_size("m", m), as_size("n", n)
         rng = np.random.default_rng(as_seed(seed))
         s = 1.0 / np.sqrt(n) if scale is None else as_number("scale", scale, positive=True)
@@ -161,13 +209,17 @@ class LSTMParams:
         return cls(**kw, order=order, coupled=coupled)
 
     def scaled(self, s):
-        """Every weight matrix times s (biases and peepholes kept): small s pulls the pre-activations to 0."""
+        """Every weight matrix times s (biases and peepholes kept): small s pulls the
+        pre-activations to 0."""
         return replace(self, **{f"W_{g}": s * getattr(self, f"W_{g}") for g in self.gates()})
 
     def with_order(self, order):
         """The same cell for the other concatenation order: each W's column blocks swapped."""
-        return replace(self, order=order,
-                       **{f"W_{g}": concat_cols(*self.blocks(g), order) for g in self.gates()})
+        return replace(
+            self,
+            order=order,
+            **{f"W_{g}": concat_cols(*self.blocks(g), order) for g in self.gates()},
+        )
 
     def blocks(self, g):
         """(W_x, W_h): the columns of W_g that meet x_t (n, m) and h_{t-1} (n, n)."""
@@ -176,23 +228,30 @@ class LSTMParams:
 
     def _standard_only(self, what):
         if self.variant != "LSTM":
-            raise ValueError(f"{what} holds only the standard LSTM; this cell is a {self.variant} "
-                             "(PyTorch and Keras have no peephole or coupled LSTM)")
+            raise ValueError(
+                f"{what} holds only the standard LSTM; this cell is a {self.variant} "
+                "(PyTorch and Keras have no peephole or coupled LSTM)"
+            )
 
     # --- framework layouts: PyTorch rows (and Keras columns) are stacked i, f, g(=c), o
 
     @classmethod
     def from_torch(cls, weight_ih, weight_hh, bias_ih, bias_hh, order="xh"):
-        """From nn.LSTMCell / nn.LSTM layer-0 arrays: weight_ih (4n, m), weight_hh (4n, n), two biases (4n,)."""
+        """From nn.LSTMCell / nn.LSTM layer-0 arrays: weight_ih (4n, m), weight_hh (4n, n), two
+        biases (4n,)."""
         W_ih, W_hh = as_array("weight_ih", weight_ih, 2), as_array("weight_hh", weight_hh, 2)
         b_ih, b_hh = as_array("bias_ih", bias_ih), as_array("bias_hh", bias_hh)
         if W_hh.shape[0] % 4 or W_hh.shape != (W_hh.shape[0], W_hh.shape[0] // 4):
-            raise ValueError(f"weight_hh has shape {W_hh.shape} but must be (4n, n): four gates' rows "
-                             "stacked (i, f, g, o), each seeing h_(t-1) of size n")
+            raise ValueError(
+                f"weight_hh has shape {W_hh.shape} but must be (4n, n): four gates' rows "
+                "stacked (i, f, g, o), each seeing h_(t-1) of size n"
+            )
         n = W_hh.shape[1]
         if W_ih.ndim != 2 or W_ih.shape[0] != 4 * n:
-            raise ValueError(f"weight_ih has shape {W_ih.shape} but must be (4n, m) = ({4 * n}, m): "
-                             f"the same four gates' rows as weight_hh {W_hh.shape}")
+            raise ValueError(
+                f"weight_ih has shape {W_ih.shape} but must be (4n, m) = ({4 * n}, m): "
+                f"the same four gates' rows as weight_hh {W_hh.shape}"
+            )
         for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
             check_len(name, b, 4 * n, "one bias per row of the four stacked gates (i, f, g, o)")
         kw = {}
@@ -203,36 +262,53 @@ class LSTMParams:
         return cls(**kw, order=order)
 
     def to_torch(self):
-        """{'weight_ih': (4n, m), 'weight_hh': (4n, n), 'bias_ih': (4n,), 'bias_hh': zeros (4n,)}."""
+        """{'weight_ih': (4n, m), 'weight_hh': (4n, n), 'bias_ih': (4n,), 'bias_hh': zeros
+        (4n,)}."""
         self._standard_only("PyTorch's nn.LSTM")
-        Wx, Wh = zip(*(self.blocks(g) for g in ("i", "f", "c", "o")))
+        Wx, Wh = zip(*(self.blocks(g) for g in ("i", "f", "c", "o")), strict=True)
         b = np.concatenate([getattr(self, f"b_{g}") for g in ("i", "f", "c", "o")])
-        return {"weight_ih": np.vstack(Wx), "weight_hh": np.vstack(Wh), "bias_ih": b,
-                "bias_hh": np.zeros_like(b)}
+        return {
+            "weight_ih": np.vstack(Wx),
+            "weight_hh": np.vstack(Wh),
+            "bias_ih": b,
+            "bias_hh": np.zeros_like(b),
+        }
 
     @classmethod
     def from_keras(cls, kernel, recurrent_kernel, bias, order="xh"):
-        """From Keras LSTM weights: kernel (m, 4n), recurrent_kernel (n, 4n), bias (4n,), columns i, f, c, o."""
+        """From Keras LSTM weights: kernel (m, 4n), recurrent_kernel (n, 4n), bias (4n,), columns
+        i, f, c, o."""
         K, R = as_array("kernel", kernel, 2), as_array("recurrent_kernel", recurrent_kernel, 2)
         if R.shape != (R.shape[0], 4 * R.shape[0]):
-            raise ValueError(f"recurrent_kernel has shape {R.shape} but must be (n, 4n): four gates' "
-                             "columns side by side (i, f, c, o), each fed by h_(t-1) of size n")
+            raise ValueError(
+                f"recurrent_kernel has shape {R.shape} but must be (n, 4n): four gates' "
+                "columns side by side (i, f, c, o), each fed by h_(t-1) of size n"
+            )
         n = R.shape[0]
         if K.shape[1] != 4 * n:
-            raise ValueError(f"kernel has shape {K.shape} but must be (m, 4n) = (m, {4 * n}), "
-                             f"like recurrent_kernel {R.shape}")
+            raise ValueError(
+                f"kernel has shape {K.shape} but must be (m, 4n) = (m, {4 * n}), "
+                f"like recurrent_kernel {R.shape}"
+            )
         return cls.from_torch(K.T, R.T, as_array("bias", bias), np.zeros(4 * n), order)
 
     def to_keras(self):
         """{'kernel': (m, 4n), 'recurrent_kernel': (n, 4n), 'bias': (4n,)}."""
         d = self.to_torch()
-        return {"kernel": d["weight_ih"].T, "recurrent_kernel": d["weight_hh"].T, "bias": d["bias_ih"]}
+        return {
+            "kernel": d["weight_ih"].T,
+            "recurrent_kernel": d["weight_hh"].T,
+            "bias": d["bias_ih"],
+        }
+
 
 # ---------------------------------------------------------------- one step, a sequence
+
 
 @dataclass(frozen=True)
 class Step:
     """Every quantity of one LSTM step; all (n,) except concat (m+n,) and x_t (m,)."""
+
     x_t: np.ndarray
     h_prev: np.ndarray
     c_prev: np.ndarray
@@ -249,18 +325,31 @@ class Step:
     tanh_c: np.ndarray
     h: np.ndarray
 
+
 def check_state(x_t, h_prev, c_prev, params):
     """x_t (m,), h_prev (n,), c_prev (n,) as float arrays, or a clear error naming the rule."""
     m, n = check_params(params, LSTMParams).m, params.n
-    x_t = check_len("x_t", as_array("x_t", x_t), m,
-                     f"these weights expect m = {m} inputs (each W is (n, m+n) = ({n}, {m + n}))")
-    h_prev = check_len("h_prev", as_array("h_prev", h_prev), n,
-                        f"h_(t-1) is the previous step's h_t, one entry per cell unit; {CELL_RULE}")
-    c_prev = check_len("c_prev", as_array("c_prev", c_prev), n, f"one cell state per cell unit; {CELL_RULE}")
+    x_t = check_len(
+        "x_t",
+        as_array("x_t", x_t),
+        m,
+        f"these weights expect m = {m} inputs (each W is (n, m+n) = ({n}, {m + n}))",
+    )
+    h_prev = check_len(
+        "h_prev",
+        as_array("h_prev", h_prev),
+        n,
+        f"h_(t-1) is the previous step's h_t, one entry per cell unit; {CELL_RULE}",
+    )
+    c_prev = check_len(
+        "c_prev", as_array("c_prev", c_prev), n, f"one cell state per cell unit; {CELL_RULE}"
+    )
     return x_t, h_prev, c_prev
 
+
 def lstm_step(x_t, h_prev, c_prev, params):
-    """One LSTM step; returns a Step with every intermediate quantity (equations in the module docstring)."""
+    """One LSTM step; returns a Step with every intermediate quantity (equations in the module
+    docstring)."""
     x_t, h_prev, c_prev = check_state(x_t, h_prev, c_prev, params)
     p = params
     v = concat(x_t, h_prev, p.order)  # (m+n,)
@@ -289,6 +378,7 @@ def lstm_step(x_t, h_prev, c_prev, params):
     h = o * tanh_c  # (n,)
     return Step(x_t, h_prev, c_prev, v, z_f, z_i, z_c, z_o, f, i, c_tilde, c, o, tanh_c, h)
 
+
 def lstm_forward(xs, h0, c0, params):
     """Run T steps over xs (T, m) from h0, c0 (n,); returns the list of T Steps."""
     n = check_params(params, LSTMParams).n
@@ -302,12 +392,16 @@ def lstm_forward(xs, h0, c0, params):
         h, c = s.h, s.c
     return steps
 
+
 # ---------------------------------------------------------------- backward
+
 
 @dataclass(frozen=True, kw_only=True)
 class Grads:
-    """Weight gradients, named like LSTMParams with a d in front: dW_g (n, m+n), db_g (n,), dp_g (n,);
-    None for an array the cell does not have (dW_i of a coupled cell, dp_f without peepholes)."""
+    """Weight gradients, named like LSTMParams with a d in front: dW_g (n, m+n), db_g (n,), dp_g
+    (n,); None for an array the cell does not have (dW_i of a coupled cell, dp_f without
+    peepholes)."""
+
     dW_f: np.ndarray
     db_f: np.ndarray
     dW_i: np.ndarray = None
@@ -332,12 +426,15 @@ class Grads:
             kw["W_i"] = kw["b_i"] = None
         return LSTMParams(**kw, order=order, coupled=coupled)
 
+
 @dataclass(frozen=True, kw_only=True)
 class StepGrads(Grads):
     """Gradients of one step: the weights', and dx (m,), dh_prev (n,), dc_prev (n,)."""
+
     dx: np.ndarray
     dh_prev: np.ndarray
     dc_prev: np.ndarray
+
 
 def lstm_step_backward(step, params, dh, dc):
     """Gradients of one step, given dh = ∂L/∂h_t and dc = ∂L/∂C_t arriving from later."""
@@ -347,13 +444,14 @@ def lstm_step_backward(step, params, dh, dc):
     with np.errstate(all="ignore"):
         return _lstm_step_backward(s, p, dh, dc)
 
+
 def _lstm_step_backward(s, p, dh, dc):
     do = dh * s.tanh_c  # (n,)
-    dc = dc + dh * s.o * (1.0 - s.tanh_c ** 2)  # (n,) the gradient reaching C_t through h_t
+    dc = dc + dh * s.o * (1.0 - s.tanh_c**2)  # (n,) the gradient reaching C_t through h_t
     dz = {"o": do * s.o * (1 - s.o)}  # (n,)
     if p.p_o is not None:
         dc = dc + dz["o"] * p.p_o  # (n,) C_t also reaches h_t through the output gate's peephole
-    dz["c"] = dc * s.i * (1 - s.c_tilde ** 2)  # (n,)
+    dz["c"] = dc * s.i * (1 - s.c_tilde**2)  # (n,)
     if p.coupled:  # i_t = 1 − f_t: f_t reaches C_t twice, as f_t∘C_{t-1} and as (1 − f_t)∘C̃_t
         dz["f"] = dc * (s.c_prev - s.c_tilde) * s.f * (1 - s.f)  # (n,)
     else:
@@ -375,22 +473,32 @@ def _lstm_step_backward(s, p, dh, dc):
         finite_grads(a)
     return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc_prev)
 
+
 @dataclass(frozen=True, kw_only=True)
 class SeqGrads(Grads):
-    """BPTT result: the weights' gradients summed over time, per-step grads, dxs (T, m), dh0, dc0 (n,)."""
+    """BPTT result: the weights' gradients summed over time, per-step grads, dxs (T, m), dh0, dc0
+    (n,)."""
+
     steps: list
     dxs: np.ndarray
     dh0: np.ndarray
     dc0: np.ndarray
 
+
 def lstm_backward(steps, params, dhs, dc_T=None):
-    """Backpropagation through time: dhs (T, n) are ∂L/∂h_t from outside, dc_T = ∂L/∂C_T (zeros if None)."""
+    """Backpropagation through time: dhs (T, n) are ∂L/∂h_t from outside, dc_T = ∂L/∂C_T (zeros if
+    None)."""
     T, n = check_steps(steps, check_params(params, LSTMParams), Step), params.n
     dhs = as_array("dhs", dhs, 2)
     if dhs.shape != (T, n):
-        raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step")
-    dc = np.zeros(n) if dc_T is None else check_len("dc_T", as_array("dc_T", dc_T), n,
-                                                     "∂L/∂C_T has one entry per cell unit")
+        raise ValueError(
+            f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step"
+        )
+    dc = (
+        np.zeros(n)
+        if dc_T is None
+        else check_len("dc_T", as_array("dc_T", dc_T), n, "∂L/∂C_T has one entry per cell unit")
+    )
     dh = np.zeros(n)
     grads = []
     for t in reversed(range(T)):
@@ -409,44 +517,120 @@ def lstm_backward(steps, params, dhs, dc_T=None):
 
 # ---------------------------------------------------------------- the quantities of a step
 
+
 def _lstm_gate(g, field, text, symbol, latex, what, activation, peephole=None):
     """A gate's pre-activation and activation, as two rows."""
     peep = f" + p_{g} \\circ {peephole}" if peephole else ""
     fn = r"\sigma" if activation == "sigmoid" else r"\tanh"
-    return (Quantity(f"z_{g}", f"z_{g}", f"$z_{g}$", f"z_{g}", f"W_{g} v{peep} + b_{g}",
-                     f"{what} pre-activation", kind="pre"),
-            Quantity(field, text, symbol, latex, f"{fn}(z_{g})", what, kind="gate", pre=f"z_{g}",
-                     activation=activation, weights=f"W_{g}"))
+    return (
+        Quantity(
+            f"z_{g}",
+            f"z_{g}",
+            f"$z_{g}$",
+            f"z_{g}",
+            f"W_{g} v{peep} + b_{g}",
+            f"{what} pre-activation",
+            kind="pre",
+        ),
+        Quantity(
+            field,
+            text,
+            symbol,
+            latex,
+            f"{fn}(z_{g})",
+            what,
+            kind="gate",
+            pre=f"z_{g}",
+            activation=activation,
+            weights=f"W_{g}",
+        ),
+    )
 
 
 def lstm_quantities(params=None):
     """Every quantity of an LSTM step, in the order it is computed, for this cell's variant."""
     peep = set(params.peepholes) if params is not None else set()
     coupled = params is not None and params.coupled
-    rows = [*INPUTS, Quantity("c_prev", "C_(t-1)", "$C_{t-1}$", "C_{t-1}", "C_{t-1}",
-                               "previous cell state", kind="input"), CONCAT]
-    rows += _lstm_gate("f", "f", "f_t", "$f_t$", "f_t", "forget gate", "sigmoid",
-                       "C_{t-1}" if "p_f" in peep else None)
+    rows = [
+        *INPUTS,
+        Quantity(
+            "c_prev",
+            "C_(t-1)",
+            "$C_{t-1}$",
+            "C_{t-1}",
+            "C_{t-1}",
+            "previous cell state",
+            kind="input",
+        ),
+        CONCAT,
+    ]
+    rows += _lstm_gate(
+        "f",
+        "f",
+        "f_t",
+        "$f_t$",
+        "f_t",
+        "forget gate",
+        "sigmoid",
+        "C_{t-1}" if "p_f" in peep else None,
+    )
     if coupled:
-        rows += [Quantity("z_i", "z_i", "$z_i$", "z_i", "-z_f", "input pre-activation (coupled)", kind="pre"),
-                 Quantity("i", "i_t", "$i_t$", "i_t", "1 - f_t", "input gate (coupled: 1 − f_t)",
-                          kind="gate", pre="z_i", activation="sigmoid")]
+        rows += [
+            Quantity(
+                "z_i", "z_i", "$z_i$", "z_i", "-z_f", "input pre-activation (coupled)", kind="pre"
+            ),
+            Quantity(
+                "i",
+                "i_t",
+                "$i_t$",
+                "i_t",
+                "1 - f_t",
+                "input gate (coupled: 1 − f_t)",
+                kind="gate",
+                pre="z_i",
+                activation="sigmoid",
+            ),
+        ]
     else:
-        rows += _lstm_gate("i", "i", "i_t", "$i_t$", "i_t", "input gate", "sigmoid",
-                           "C_{t-1}" if "p_i" in peep else None)
+        rows += _lstm_gate(
+            "i",
+            "i",
+            "i_t",
+            "$i_t$",
+            "i_t",
+            "input gate",
+            "sigmoid",
+            "C_{t-1}" if "p_i" in peep else None,
+        )
     rows += _lstm_gate("c", "c_tilde", "C̃_t", r"$\tilde{C}_t$", r"\tilde{C}_t", "candidate", "tanh")
-    rows.append(Quantity("c", "C_t", "$C_t$", "C_t", r"f_t \circ C_{t-1} + i_t \circ \tilde{C}_t",
-                         "cell state", kind="state"))
-    rows += _lstm_gate("o", "o", "o_t", "$o_t$", "o_t", "output gate", "sigmoid",
-                       "C_t" if "p_o" in peep else None)
-    rows += [Quantity("tanh_c", "tanh(C_t)", r"$\tanh(C_t)$", r"\tanh(C_t)", r"\tanh(C_t)",
-                      "squashed cell state"),
-             Quantity("h", "h_t", "$h_t$", "h_t", r"o_t \circ \tanh(C_t)", "hidden state", kind="state")]
+    rows.append(
+        Quantity(
+            "c",
+            "C_t",
+            "$C_t$",
+            "C_t",
+            r"f_t \circ C_{t-1} + i_t \circ \tilde{C}_t",
+            "cell state",
+            kind="state",
+        )
+    )
+    rows += _lstm_gate(
+        "o", "o", "o_t", "$o_t$", "o_t", "output gate", "sigmoid", "C_t" if "p_o" in peep else None
+    )
+    rows += [
+        Quantity(
+            "tanh_c",
+            "tanh(C_t)",
+            r"$\tanh(C_t)$",
+            r"\tanh(C_t)",
+            r"\tanh(C_t)",
+            "squashed cell state",
+        ),
+        Quantity("h", "h_t", "$h_t$", "h_t", r"o_t \circ \tanh(C_t)", "hidden state", kind="state"),
+    ]
     return tuple(rows)
-
 
 
 def param_count(m, n, two_biases=False):
     """4n(m+n) weights + 4n biases (8n with PyTorch's two biases)."""
     return 4 * n * (m + n) + (8 if two_biases else 4) * n
-

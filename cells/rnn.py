@@ -1,4 +1,5 @@
 """A vanilla RNN, h_t = tanh(W [x_t, h_{t-1}] + b): the cell the LSTM was made to improve on."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -6,14 +7,17 @@ import numpy as np
 from cells.checks import as_array, check_len, check_sizes, check_W, check_xs, finite, finite_grads
 from cells.shared import concat, split, tanh
 
+
 @dataclass(frozen=True)
 class RNNStep:
     """h_t = tanh(W v + b): concat (m+n,), z (n,), h (n,)."""
+
     x_t: np.ndarray
     h_prev: np.ndarray
     concat: np.ndarray
     z: np.ndarray
     h: np.ndarray
+
 
 def rnn_step(x_t, h_prev, W, b, order="xh"):
     """One vanilla RNN step, h_t = tanh(W [x_t, h_{t-1}] + b), W (n, m+n)."""
@@ -26,6 +30,7 @@ def rnn_step(x_t, h_prev, W, b, order="xh"):
         z = finite("z", W @ v + b)  # (n,)
     return RNNStep(x_t, h_prev, v, z, tanh(z))
 
+
 def rnn_forward(xs, h0, W, b, order="xh"):
     """T vanilla RNN steps over xs (T, m); returns the list of RNNSteps."""
     steps, h = [], h0
@@ -34,8 +39,10 @@ def rnn_forward(xs, h0, W, b, order="xh"):
         h = steps[-1].h
     return steps
 
+
 def rnn_backward(steps, W, dhs, order="xh"):
-    """BPTT for the vanilla RNN: dict with dW (n, m+n), db (n,), dxs (T, m), dh0 (n,), dh_prev per step (T, n)."""
+    """BPTT for the vanilla RNN: dict with dW (n, m+n), db (n,), dxs (T, m), dh0 (n,), dh_prev per
+    step (T, n)."""
     W = as_array("W", W, 2)
     n, m = W.shape[0], W.shape[1] - W.shape[0]
     concat([], [], order)  # validates order
@@ -43,18 +50,24 @@ def rnn_backward(steps, W, dhs, order="xh"):
         raise ValueError(f"W has shape {W.shape} but must be (n, m+n) with m, n ≥ 1")
     T = len(steps) if hasattr(steps, "__len__") else 0
     if T == 0:
-        raise ValueError("steps is empty (T = 0): backpropagation through time needs at least one step")
+        raise ValueError(
+            "steps is empty (T = 0): backpropagation through time needs at least one step"
+        )
     for t, s in enumerate(steps):
         if not isinstance(s, RNNStep) or s.concat.shape != (m + n,) or s.h.shape != (n,):
-            raise ValueError(f"steps[{t}] was not made by an RNN with W of shape {W.shape} "
-                             f"(m = {m}, n = {n})")
+            raise ValueError(
+                f"steps[{t}] was not made by an RNN with W of shape {W.shape} (m = {m}, n = {n})"
+            )
         if not np.array_equal(s.concat, concat(s.x_t, s.h_prev, order)):
-            raise ValueError(f"steps[{t}] was made with the other concatenation order than "
-                             f"order={order!r}: backward needs the forward pass's order")
+            raise ValueError(
+                f"steps[{t}] was made with the other concatenation order than "
+                f"order={order!r}: backward needs the forward pass's order"
+            )
     dhs = as_array("dhs", dhs, 2)
     if dhs.shape != (T, n):
-        raise ValueError(f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): "
-                         "one ∂L/∂h_t per step")
+        raise ValueError(
+            f"dhs has shape {dhs.shape} but must be (T, n) = ({T}, {n}): one ∂L/∂h_t per step"
+        )
     dW, db, dxs, dh_prevs, dh = np.zeros_like(W), np.zeros(n), [], [], np.zeros(n)
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
@@ -65,5 +78,10 @@ def rnn_backward(steps, W, dhs, order="xh"):
             dxs.append(dx)
             dh_prevs.append(dh)
     finite_grads(dW)
-    return {"dW": dW, "db": db, "dxs": np.array(dxs[::-1]), "dh0": dh, "dh_prev": np.array(dh_prevs[::-1])}
-
+    return {
+        "dW": dW,
+        "db": db,
+        "dxs": np.array(dxs[::-1]),
+        "dh0": dh,
+        "dh_prev": np.array(dh_prevs[::-1]),
+    }

@@ -1,5 +1,7 @@
 """What every cell shares: activations and their derivatives, the concatenation, and the
-quantity record that describes each number of a step once (views, panels and tests iterate these)."""
+quantity record that describes each number of a step once (views, panels and tests iterate
+these)."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,20 +10,25 @@ ORDERS = ("xh", "hx")
 
 # ---------------------------------------------------------------- activations
 
+
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^-z), elementwise, without overflow for any finite z."""
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))  # never overflows: exponent <= 0
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+
 def tanh(z):
     """tanh(z), elementwise."""
     return np.tanh(np.asarray(z, dtype=np.float64))
 
+
 def sigmoid_prime(z):
-    """σ'(z) = σ(z)(1 − σ(z)) = e^-|z| / (1 + e^-|z|)²; at most 0.25, at z = 0; tiny, not 0, when saturated."""
+    """σ'(z) = σ(z)(1 − σ(z)) = e^-|z| / (1 + e^-|z|)²; at most 0.25, at z = 0; tiny, not 0, when
+    saturated."""
     e = np.exp(-np.abs(np.asarray(z, dtype=np.float64)))
     return e / (1.0 + e) ** 2
+
 
 def tanh_prime(z):
     """tanh'(z) = 1 − tanh²(z) = 4e^-2|z| / (1 + e^-2|z|)²; at most 1, at z = 0."""
@@ -29,21 +36,28 @@ def tanh_prime(z):
     e = e * e  # e^-2|z|, without overflowing 2|z|
     return 4.0 * e / (1.0 + e) ** 2
 
+
 def relu(z):
     """max(0, z), elementwise (for comparison only; the LSTM does not use it)."""
     return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
+
 
 def relu_prime(z):
     """1 where z > 0, else 0."""
     return (np.asarray(z, dtype=np.float64) > 0).astype(np.float64)
 
+
 # ---------------------------------------------------------------- the concatenation
+
 
 def concat(x_t, h_prev, order="xh"):
     """v = [x_t, h_{t-1}] ("xh") or [h_{t-1}, x_t] ("hx")  # (m+n,)"""
     if order not in ORDERS:
-        raise ValueError(f"order must be 'xh' ([x_t, h_(t-1)]) or 'hx' ([h_(t-1), x_t]), got {order!r}")
+        raise ValueError(
+            f"order must be 'xh' ([x_t, h_(t-1)]) or 'hx' ([h_(t-1), x_t]), got {order!r}"
+        )
     return np.concatenate([x_t, h_prev] if order == "xh" else [h_prev, x_t])
+
 
 def split(v, m, order="xh"):
     """Inverse of concat: (x part, h part) of a length m+n vector."""
@@ -55,18 +69,21 @@ def concat_cols(W_x, W_h, order="xh"):
     """Weights for v from the blocks that meet x_t (n, m) and h_{t-1} (n, n)  # (n, m+n)"""
     return np.hstack([W_x, W_h] if order == "xh" else [W_h, W_x])
 
+
 # ---------------------------------------------------------------- quantities, described once
+
 
 @dataclass(frozen=True)
 class Quantity:
     """One quantity of a cell's step, described once; every view, panel and test iterates these.
 
     field: the step record's field; text: plain text as the lessons print it; symbol: matplotlib
-    mathtext; latex: for formulas; formula: LaTeX of how it is computed; what: in words; size: "m", "n"
-    or "m+n"; kind: "input", "concat", "pre" (a pre-activation), "gate" (an activation of its pre),
-    "state" (C_t, h_t), or "part" (an intermediate sum or product); pre: the field of its
+    mathtext; latex: for formulas; formula: LaTeX of how it is computed; what: in words; size: "m",
+    "n" or "m+n"; kind: "input", "concat", "pre" (a pre-activation), "gate" (an activation of its
+    pre), "state" (C_t, h_t), or "part" (an intermediate sum or product); pre: the field of its
     pre-activation; activation: "sigmoid" or "tanh"; weights: its weight matrix's name.
     """
+
     field: str
     text: str
     symbol: str
@@ -87,8 +104,16 @@ ACTIVATIONS = {  # name -> (function, derivative, how it is written)
 
 INPUTS = (
     Quantity("x_t", "x_t", "$x_t$", "x_t", "x_t", "input", size="m", kind="input"),
-    Quantity("h_prev", "h_(t-1)", "$h_{t-1}$", "h_{t-1}", "h_{t-1}", "previous hidden state", kind="input"),
+    Quantity(
+        "h_prev",
+        "h_(t-1)",
+        "$h_{t-1}$",
+        "h_{t-1}",
+        "h_{t-1}",
+        "previous hidden state",
+        kind="input",
+    ),
 )
-CONCAT = Quantity("concat", "v", "$v$", "v", "[x_t, h_{t-1}]", "concatenation", size="m+n", kind="concat")
-
-
+CONCAT = Quantity(
+    "concat", "v", "$v$", "v", "[x_t, h_{t-1}]", "concatenation", size="m+n", kind="concat"
+)

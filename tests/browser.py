@@ -1,8 +1,11 @@
-"""Real-browser helpers shared by tests/test_browser.py, benchmarks/latency.py and `make screenshots`.
+"""Real-browser helpers shared by tests/test_browser.py, benchmarks/latency.py and `make
+screenshots`.
 
-Debian's Chromium, driven headless by Playwright for Python (never `playwright install`), against Voilà or
-JupyterLab started on a free loopback port. Every server and browser started here is stopped by process id.
+Debian's Chromium, driven headless by Playwright for Python (never `playwright install`), against
+Voilà or JupyterLab started on a free loopback port. Every server and browser started here is
+stopped by process id.
 """
+
 import contextlib
 import os
 import pathlib
@@ -17,8 +20,16 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = pathlib.Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port():
@@ -29,20 +40,38 @@ def free_port():
 
 @contextlib.contextmanager
 def server(kind, path, timeout=90):
-    """Start Voilà on a notebook or folder, or JupyterLab on a folder; yield its base URL; stop it by pid."""
+    """Start Voilà on a notebook or folder, or JupyterLab on a folder; yield its base URL; stop it
+    by pid."""
     port = free_port()
     if kind == "voila":
-        cmd = [str(BIN / "voila"), str(path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-               "--template=lstm"]  # as make app serves it: jupyter/voila/templates/lstm, no CDN icon fonts
+        cmd = [
+            str(BIN / "voila"),
+            str(path),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--template=lstm",
+        ]  # as make app serves it: jupyter/voila/templates/lstm, no CDN icon fonts
     else:
-        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-               "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={path}",
-               "--LabApp.news_url=", "--LabServerApp.extensions_in_dev_mode=False"]
+        cmd = [
+            str(BIN / "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={path}",
+            "--LabApp.news_url=",
+            "--LabServerApp.extensions_in_dev_mode=False",
+        ]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
     log = open(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"lstm-{kind}-{port}.log", "w")
     env = {**os.environ, "JUPYTER_PATH": str(ROOT / "jupyter")}
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT, env=env
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -50,11 +79,15 @@ def server(kind, path, timeout=90):
             if proc.poll() is not None:
                 raise RuntimeError(f"{kind} exited with {proc.returncode}; see {log.name}")
             try:
-                urllib.request.urlopen(url + ("/api/status" if kind == "lab" else "/"), timeout=2).close()
+                urllib.request.urlopen(
+                    url + ("/api/status" if kind == "lab" else "/"), timeout=2
+                ).close()
                 break
-            except OSError:
+            except OSError as e:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{kind} did not answer on {url} within {timeout} s; see {log.name}")
+                    raise RuntimeError(
+                        f"{kind} did not answer on {url} within {timeout} s; see {log.name}"
+                    ) from e
                 time.sleep(0.25)
         yield url
     finally:
@@ -70,16 +103,25 @@ def server(kind, path, timeout=90):
 
 @contextlib.contextmanager
 def browser(profile_dir):
-    """Headless Debian Chromium through Playwright, with a fresh profile; closed (and its pid gone) after."""
+    """Headless Debian Chromium through Playwright, with a fresh profile; closed (and its pid gone)
+    after."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(str(profile_dir), executable_path=CHROMIUM, headless=True,
-                                                    args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1000})
+        ctx = pw.chromium.launch_persistent_context(
+            str(profile_dir),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000},
+        )
         external = []
 
         def offline(route):  # the app must work offline: nothing outside this machine is fetched
             host = route.request.url.split("/")[2] if "://" in route.request.url else ""
-            if host.split(":")[0] in ("127.0.0.1", "localhost", "") or route.request.url.startswith("data:"):
+            if host.split(":")[0] in ("127.0.0.1", "localhost", "") or route.request.url.startswith(
+                "data:"
+            ):
                 return route.continue_()
             external.append(route.request.url)
             return route.abort()
@@ -94,28 +136,41 @@ def browser(profile_dir):
 
 def slider_handle(page, description):
     """The keyboard-focusable handle of the ipywidgets slider with this description."""
-    widget = page.locator(".widget-slider", has=page.locator(f".widget-label:text-is('{description}')")).first
+    widget = page.locator(
+        ".widget-slider", has=page.locator(f".widget-label:text-is('{description}')")
+    ).first
     return widget.locator(".noUi-handle").first
 
 
 def screenshots(out=ROOT / "docs"):
-    """Regenerate docs/*.png: the step-through and forget-gate lessons as a learner sees them in Voilà."""
+    """Regenerate docs/*.png: the step-through and forget-gate lessons as a learner sees them in
+    Voilà."""
     import tempfile
+
     out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, nb in (("step_through", "02_lstm_cell_step_through.ipynb"), ("forget_gate", "01_forget_gate.ipynb")):
-            with server("voila", ROOT / "notebooks" / nb) as url, browser(pathlib.Path(tmp) / name) as ctx:
+        for name, nb in (
+            ("step_through", "02_lstm_cell_step_through.ipynb"),
+            ("forget_gate", "01_forget_gate.ipynb"),
+        ):
+            with (
+                server("voila", ROOT / "notebooks" / nb) as url,
+                browser(pathlib.Path(tmp) / name) as ctx,
+            ):
                 page = ctx.new_page()
                 page.goto(url, wait_until="domcontentloaded")
                 page.locator("img.widget-image").first.wait_for(timeout=60000)
                 if name == "step_through":
                     for _ in range(4):  # to stage 5, the cell update
                         page.get_by_role("button", name="Next ▶").click()
-                    page.locator(".widget-htmlmath", has_text="Stage 5").first.wait_for(timeout=15000)
+                    page.locator(".widget-htmlmath", has_text="Stage 5").first.wait_for(
+                        timeout=15000
+                    )
                 page.wait_for_timeout(3000)  # MathJax typesets the stage panel
                 page.set_viewport_size({"width": 1100, "height": 1250})
-                page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image")).first.evaluate(
-                    "e => e.scrollIntoView()")
+                page.locator(
+                    ".jp-OutputArea-output", has=page.locator("img.widget-image")
+                ).first.evaluate("e => e.scrollIntoView()")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / f"{name}.png"))
                 print("wrote", out / f"{name}.png")
@@ -130,6 +185,7 @@ DRAWING = ("lstm_viz.py", "lstm_widgets.py")
 def drawing_stamp():
     """The code the screenshots were drawn with, by content: one 'sha256  file' line each."""
     import hashlib
+
     return "".join(f"{hashlib.sha256((ROOT / f).read_bytes()).hexdigest()}  {f}\n" for f in DRAWING)
 
 

@@ -1,8 +1,10 @@
-"""Writes data/torch_lstm_example.npz: a PyTorch nn.LSTMCell step and an nn.LSTM sequence, in float64.
+"""Writes data/torch_lstm_example.npz: a PyTorch nn.LSTMCell step and an nn.LSTM sequence, in
+float64.
 
-Run once where torch is installed (`python tests/make_golden.py`); the test suite then checks our layout
-converters against these numbers even on machines without torch.
+Run once where torch is installed (`python tests/make_golden.py`); the test suite then checks our
+layout converters against these numbers even on machines without torch.
 """
+
 import pathlib
 
 import numpy as np
@@ -11,7 +13,11 @@ import torch
 torch.manual_seed(2017)
 m, n, T = 3, 4, 5
 cell = torch.nn.LSTMCell(m, n).double()
-x, h0, c0 = torch.randn(1, m, dtype=torch.float64), torch.randn(1, n, dtype=torch.float64), torch.randn(1, n, dtype=torch.float64)
+x, h0, c0 = (
+    torch.randn(1, m, dtype=torch.float64),
+    torch.randn(1, n, dtype=torch.float64),
+    torch.randn(1, n, dtype=torch.float64),
+)
 with torch.no_grad():
     h1, c1 = cell(x, (h0, c0))
     lstm = torch.nn.LSTM(m, n).double()
@@ -19,8 +25,17 @@ with torch.no_grad():
     hs, (hT, cT) = lstm(xs, (h0[None], c0[None]))
 arrays = {f"cell_{k}": v.detach().numpy() for k, v in cell.state_dict().items()}
 arrays |= {f"lstm_{k}": v.detach().numpy() for k, v in lstm.state_dict().items()}
-arrays |= dict(x=x[0].numpy(), h0=h0[0].numpy(), c0=c0[0].numpy(), h1=h1[0].numpy(), c1=c1[0].numpy(),
-               xs=xs[:, 0].numpy(), hs=hs[:, 0].numpy(), cT=cT[0, 0].numpy(), torch_version=np.array(torch.__version__))
+arrays |= dict(
+    x=x[0].numpy(),
+    h0=h0[0].numpy(),
+    c0=c0[0].numpy(),
+    h1=h1[0].numpy(),
+    c1=c1[0].numpy(),
+    xs=xs[:, 0].numpy(),
+    hs=hs[:, 0].numpy(),
+    cT=cT[0, 0].numpy(),
+    torch_version=np.array(torch.__version__),
+)
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_example.npz", **arrays)
 print({k: v.shape for k, v in arrays.items()})
 
@@ -35,8 +50,14 @@ with torch.no_grad():
     ghs, _ = gru(gxs, gh0[None])
 garrays = {f"cell_{k}": v.detach().numpy() for k, v in gcell.state_dict().items()}
 garrays |= {f"gru_{k}": v.detach().numpy() for k, v in gru.state_dict().items()}
-garrays |= dict(x=gx[0].numpy(), h0=gh0[0].numpy(), h1=gh1[0].numpy(), xs=gxs[:, 0].numpy(),
-                hs=ghs[:, 0].numpy(), torch_version=np.array(torch.__version__))
+garrays |= dict(
+    x=gx[0].numpy(),
+    h0=gh0[0].numpy(),
+    h1=gh1[0].numpy(),
+    xs=gxs[:, 0].numpy(),
+    hs=ghs[:, 0].numpy(),
+    torch_version=np.array(torch.__version__),
+)
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_gru_example.npz", **garrays)
 print({k: v.shape for k, v in garrays.items()})
 
@@ -44,11 +65,21 @@ print({k: v.shape for k, v in garrays.items()})
 torch.manual_seed(1997)
 module = torch.nn.LSTM(m, n, num_layers=2, bidirectional=True).double()
 mxs = torch.randn(4, 2, m, dtype=torch.float64)  # (T, B, m)
-mh0, mc0 = torch.randn(4, 2, n, dtype=torch.float64), torch.randn(4, 2, n, dtype=torch.float64)  # (L·D, B, n)
+mh0, mc0 = (
+    torch.randn(4, 2, n, dtype=torch.float64),
+    torch.randn(4, 2, n, dtype=torch.float64),
+)  # (L·D, B, n)
 with torch.no_grad():
     mout, (mhn, mcn) = module(mxs, (mh0, mc0))
 marrays = {f"module_{k}": v.detach().numpy() for k, v in module.state_dict().items()}
-marrays |= dict(xs=mxs.numpy(), h0=mh0.numpy(), c0=mc0.numpy(), output=mout.numpy(), h_n=mhn.numpy(),
-                c_n=mcn.numpy(), torch_version=np.array(torch.__version__))
+marrays |= dict(
+    xs=mxs.numpy(),
+    h0=mh0.numpy(),
+    c0=mc0.numpy(),
+    output=mout.numpy(),
+    h_n=mhn.numpy(),
+    c_n=mcn.numpy(),
+    torch_version=np.array(torch.__version__),
+)
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_module_example.npz", **marrays)
 print({k: v.shape for k, v in marrays.items()})

@@ -1,4 +1,6 @@
-"""Bad input to lstm_core gets a clear error naming the argument; nothing warns or computes silently."""
+"""Bad input to lstm_core gets a clear error naming the argument; nothing warns or computes
+silently."""
+
 import warnings
 
 import numpy as np
@@ -36,7 +38,9 @@ def test_backward_of_no_steps_is_an_error():
         L.lstm_backward([], p, np.zeros((0, 3)))
 
 
-@pytest.mark.parametrize("h0,c0,name", [("garbage", np.zeros(3), "h0"), (np.zeros(3), [1, 2], "c0")])
+@pytest.mark.parametrize(
+    "h0,c0,name", [("garbage", np.zeros(3), "h0"), (np.zeros(3), [1, 2], "c0")]
+)
 def test_forward_checks_the_initial_state_even_with_no_steps(h0, c0, name):
     p, _, _ = small()
     for xs in (np.zeros((0, 2)), np.zeros((3, 2))):
@@ -90,17 +94,20 @@ def test_empty_sizes_are_refused(x, h):
         L.rnn_step(x, h, np.ones((len(h), len(x) + len(h))), np.ones(len(h)))
 
 
-@pytest.mark.parametrize("args,kwargs,err,fragment", [
-    ((3, 0), {}, ValueError, "n must be ≥ 1"),
-    ((0, 3), {}, ValueError, "m must be ≥ 1"),
-    ((2.5, 3), {}, TypeError, "m must be a whole number"),
-    ((3, True), {}, TypeError, "n must be a whole number"),
-    ((3, 3), {"scale": float("inf")}, ValueError, "scale"),
-    ((3, 3), {"scale": -1.0}, ValueError, "scale must be > 0"),
-    ((3, 3), {"seed": -1}, ValueError, "seed must be ≥ 0"),
-    ((3, 3), {"seed": 1.5}, TypeError, "seed must be a whole number"),
-    ((3, 3), {"forget_bias": float("nan")}, ValueError, "forget_bias"),
-])
+@pytest.mark.parametrize(
+    "args,kwargs,err,fragment",
+    [
+        ((3, 0), {}, ValueError, "n must be ≥ 1"),
+        ((0, 3), {}, ValueError, "m must be ≥ 1"),
+        ((2.5, 3), {}, TypeError, "m must be a whole number"),
+        ((3, True), {}, TypeError, "n must be a whole number"),
+        ((3, 3), {"scale": float("inf")}, ValueError, "scale"),
+        ((3, 3), {"scale": -1.0}, ValueError, "scale must be > 0"),
+        ((3, 3), {"seed": -1}, ValueError, "seed must be ≥ 0"),
+        ((3, 3), {"seed": 1.5}, TypeError, "seed must be a whole number"),
+        ((3, 3), {"forget_bias": float("nan")}, ValueError, "forget_bias"),
+    ],
+)
 def test_random_params_refuse_bad_sizes_seeds_and_scales(args, kwargs, err, fragment):
     with pytest.raises(err, match=fragment):
         L.LSTMParams.random(*args, **kwargs)
@@ -114,12 +121,15 @@ def test_params_none_is_a_type_error_naming_params():
         L.lstm_forward([x], h, c, "p")
 
 
-@pytest.mark.parametrize("bad,err,fragment", [
-    ([1 + 2j, 0, 0], TypeError, "complex"),
-    (np.array([1, 2, 3], dtype=complex), TypeError, "complex"),
-    ([2 ** 70, 0, 0], ValueError, "too large"),
-    (np.ma.masked_array([1.0, 2.0, 3.0], [0, 1, 0]), TypeError, "masked"),
-])
+@pytest.mark.parametrize(
+    "bad,err,fragment",
+    [
+        ([1 + 2j, 0, 0], TypeError, "complex"),
+        (np.array([1, 2, 3], dtype=complex), TypeError, "complex"),
+        ([2**70, 0, 0], ValueError, "too large"),
+        (np.ma.masked_array([1.0, 2.0, 3.0], [0, 1, 0]), TypeError, "masked"),
+    ],
+)
 def test_complex_huge_and_masked_inputs_say_what_is_wrong(bad, err, fragment):
     x, h, c, p = L.question_example()
     with pytest.raises(err, match=fragment) as e:

@@ -1,4 +1,6 @@
-"""The lessons in a real browser: Voilà (the app) and JupyterLab, driven by Playwright in Debian's Chromium."""
+"""The lessons in a real browser: Voilà (the app) and JupyterLab, driven by Playwright in Debian's
+Chromium."""
+
 import os
 import re
 import shutil
@@ -12,9 +14,14 @@ from browser import CHROMIUM, ROOT, browser, server, slider_handle
 
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing on CI: .ci/run must install it (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium to run the browser tests)", allow_module_level=True)
+        pytest.fail(
+            f"{CHROMIUM} is missing on CI: .ci/run must install it (apt-get install -y chromium)",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"{CHROMIUM} not found (apt-get install chromium to run the browser tests)",
+        allow_module_level=True,
+    )
 
 pytest.importorskip("playwright", reason="playwright (requirements-dev.txt) is not installed")
 
@@ -26,7 +33,8 @@ def expected_readout(x0):
 
 
 def check_slider_round_trip(page):
-    """Press → on x_t[0]; the readout must become lstm_core's numbers and the plot's pixels must change."""
+    """Press → on x_t[0]; the readout must become lstm_core's numbers and the plot's pixels must
+    change."""
     readout = page.locator(".lstm-readout", has_text="z_f = ").first
     readout.wait_for(state="attached", timeout=90000)
     readout.scroll_into_view_if_needed()  # JupyterLab does not lay out cells far off screen
@@ -38,14 +46,21 @@ def check_slider_round_trip(page):
     handle.focus()
     handle.press("ArrowRight")  # one step of 0.1: x_t[0] = 1.1
     z1, f1 = expected_readout(1.1)
-    page.wait_for_function("([sel, want]) => [...document.querySelectorAll(sel)].some(e => e.innerText.includes(want))",
-                           arg=[".lstm-readout", z1], timeout=30000)
+    page.wait_for_function(
+        "([sel, want]) => [...document.querySelectorAll(sel)].some(e => "
+        "e.innerText.includes(want))",
+        arg=[".lstm-readout", z1],
+        timeout=30000,
+    )
     assert z1 in readout.inner_text() and f1 in readout.inner_text()
     page.wait_for_timeout(300)  # the new picture is a separate message; give it a moment to land
     assert image.screenshot() != before
     text = page.locator("body").inner_text()
     assert "Traceback" not in text
-    assert page.locator(".lstm-error").count() == 0 or not page.locator(".lstm-error").first.inner_text()
+    assert (
+        page.locator(".lstm-error").count() == 0
+        or not page.locator(".lstm-error").first.inner_text()
+    )
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
 
 
@@ -61,20 +76,25 @@ def test_voila_app_responds_offline(tmp_path):
         page.goto(url + "/voila/render/01_forget_gate.ipynb", wait_until="domcontentloaded")
         check_slider_round_trip(page)
         assert not errors, errors
-        # nothing outside this machine is asked for (no CDN icon fonts either): the app works offline
+        # nothing outside this machine is asked for (no CDN icon fonts either): the app works
+        # offline
         assert ctx.external_requests == [], ctx.external_requests
 
 
 def test_voila_step_through_next_button(tmp_path):
-    with server("voila", ROOT / "notebooks" / "02_lstm_cell_step_through.ipynb") as url, \
-            browser(tmp_path / "profile") as ctx:
+    with (
+        server("voila", ROOT / "notebooks" / "02_lstm_cell_step_through.ipynb") as url,
+        browser(tmp_path / "profile") as ctx,
+    ):
         page = ctx.new_page()
         page.goto(url, wait_until="domcontentloaded")
         panel = page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first
         panel.wait_for(timeout=90000)
         for stage in viz.STAGES[1:]:
             page.get_by_role("button", name="Next ▶").click()
-            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(timeout=15000)
+            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(
+                timeout=15000
+            )
         x, h, c, p = lessons.preset(lessons.PRESETS[0])
         s = core.lstm_step(x, h, c, p)
         text = page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
@@ -84,15 +104,23 @@ def test_voila_step_through_next_button(tmp_path):
 def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(ROOT / "notebooks" / "01_forget_gate.ipynb", work)  # a copy: the committed file stays clean
+    shutil.copy(
+        ROOT / "notebooks" / "01_forget_gate.ipynb", work
+    )  # a copy: the committed file stays clean
     with server("lab", work) as url, browser(tmp_path / "profile") as ctx:
         page = ctx.new_page()
         page.goto(url + "/lab/tree/01_forget_gate.ipynb", wait_until="domcontentloaded")
         page.locator(".jp-Notebook").first.wait_for(timeout=90000)
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90000)
-        page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=90000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            timeout=90000
+        )
+        page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(
+            timeout=90000
+        )
         readout = page.locator(".lstm-readout", has_text="z_f = ").first
-        for attempt in range(3):  # a Run All sent while the kernel connection is still settling can be dropped
+        for attempt in range(
+            3
+        ):  # a Run All sent while the kernel connection is still settling can be dropped
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
             try:
@@ -108,29 +136,40 @@ def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
 
 def json_outputs_untouched(path):
     import nbformat
+
     nb = nbformat.read(path, as_version=4)
     return all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
 
 
 def test_voila_lesson_6_steps_through_a_gru(tmp_path):
-    with server("voila", ROOT / "notebooks" / "06_relatives_gru_peephole.ipynb") as url, \
-            browser(tmp_path / "profile") as ctx:
+    with (
+        server("voila", ROOT / "notebooks" / "06_relatives_gru_peephole.ipynb") as url,
+        browser(tmp_path / "profile") as ctx,
+    ):
         page = ctx.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url, wait_until="domcontentloaded")
-        page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first.wait_for(timeout=120000)
+        page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first.wait_for(
+            timeout=120000
+        )
         for stage in ("2 reset gate", "3 update gate", "4 candidate", "5 hidden state"):
             page.get_by_role("button", name="Next ▶").first.click()
-            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(timeout=15000)
+            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(
+                timeout=15000
+            )
         text = page.locator("body").inner_text()
         assert "Traceback" not in text and "Error" not in text.replace("ErrorBar", "")
         assert not errors, errors
 
 
 def test_voila_lesson_3_time_slider(tmp_path):
-    """Lesson 3 in the app: moving the time cursor redraws the strip and the step view of that step."""
-    with server("voila", ROOT / "notebooks" / "03_through_time.ipynb") as url, browser(tmp_path / "profile") as ctx:
+    """Lesson 3 in the app: moving the time cursor redraws the strip and the step view of that
+    step."""
+    with (
+        server("voila", ROOT / "notebooks" / "03_through_time.ipynb") as url,
+        browser(tmp_path / "profile") as ctx,
+    ):
         page = ctx.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -151,8 +190,9 @@ def test_voila_lesson_3_time_slider(tmp_path):
         assert "Traceback" not in text and not errors, errors
 
 
-@pytest.mark.parametrize("lesson", ["01_forget_gate.ipynb", "02_lstm_cell_step_through.ipynb",
-                                    "03_through_time.ipynb"])
+@pytest.mark.parametrize(
+    "lesson", ["01_forget_gate.ipynb", "02_lstm_cell_step_through.ipynb", "03_through_time.ipynb"]
+)
 def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
     with server("voila", ROOT / "notebooks" / lesson) as url, browser(tmp_path / "profile") as ctx:
         page = ctx.new_page()
@@ -161,8 +201,14 @@ def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
         page.locator("img.widget-image").first.wait_for(timeout=120000)
         page.wait_for_timeout(1500)  # MathJax and the last pictures land
         page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
-        wide = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
-        assert wide <= 800, f"{lesson} is {wide} px wide at 800 px: it scrolls sideways (see {tmp_path}/narrow.png)"
-        culprits = page.evaluate("""() => [...document.querySelectorAll('.widget-box, .widget-html, img, table')]
-            .filter(e => e.getBoundingClientRect().right > 801).map(e => e.className || e.tagName).slice(0, 5)""")
+        wide = page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        assert wide <= 800, (
+            f"{lesson} is {wide} px wide at 800 px: it scrolls sideways (see {tmp_path}/narrow.png)"
+        )
+        culprits = page.evaluate("""() => [...document.querySelectorAll(
+                '.widget-box, .widget-html, img, table')]
+            .filter(e => e.getBoundingClientRect().right > 801) .map(e => e.className ||
+            e.tagName).slice(0, 5)""")
         assert not culprits, culprits

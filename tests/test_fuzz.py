@@ -1,9 +1,11 @@
 """Long random use of every explorer, headless: no exception escapes, nothing warns, nothing leaks.
 
-Each explorer gets 1,000 seeded operations on controls found by walking its widget tree (sliders, menus,
-toggles, number boxes, buttons), with garbage among the values (NaN, ±inf, ±1e300, negative seeds).
-A value the widget itself refuses (traitlets' TraitError, as an IntText refuses NaN) never reaches us.
+Each explorer gets 1,000 seeded operations on controls found by walking its widget tree (sliders,
+menus, toggles, number boxes, buttons), with garbage among the values (NaN, ±inf, ±1e300, negative
+seeds). A value the widget itself refuses (traitlets' TraitError, as an IntText refuses NaN) never
+reaches us.
 """
+
 import gc
 import math
 import os
@@ -17,7 +19,6 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 from traitlets import TraitError
 
-import lstm_viz as viz
 import lstm_widgets as lw
 
 GARBAGE = (math.nan, math.inf, -math.inf, 1e300, -1e300, -7, 0)
@@ -58,8 +59,11 @@ def operate(w, rng):
         w.value = not w.value
         return True
     if isinstance(w, (W.Dropdown, W.ToggleButtons)):
-        w.value = w.options[rng.integers(len(w.options))][1] if isinstance(w.options[0], tuple) \
+        w.value = (
+            w.options[rng.integers(len(w.options))][1]
+            if isinstance(w.options[0], tuple)
             else w.options[rng.integers(len(w.options))]
+        )
         return True
     if rng.random() < 0.2:
         value = GARBAGE[rng.integers(len(GARBAGE))]
@@ -92,7 +96,8 @@ def held_bytes(root):
 
 
 def run(name, rng, ops, check=None):
-    """ops random operations on a new explorer; check(k, explorer) after each; the explorer, closed."""
+    """ops random operations on a new explorer; check(k, explorer) after each; the explorer,
+    closed."""
     explorer = EXPLORERS[name]()
     for k in range(ops):
         options = controls(explorer)
@@ -103,7 +108,8 @@ def run(name, rng, ops, check=None):
     return explorer
 
 
-# FUZZ_SEED and FUZZ_OPS run other orders locally (e.g. FUZZ_SEED=7 FUZZ_OPS=400); the suite's run is fixed.
+# FUZZ_SEED and FUZZ_OPS run other orders locally (e.g. FUZZ_SEED=7 FUZZ_OPS=400); the suite's run
+# is fixed.
 SEED = int(os.environ.get("FUZZ_SEED", "0"))
 OPS = int(os.environ.get("FUZZ_OPS", "1000"))
 
@@ -112,7 +118,8 @@ OPS = int(os.environ.get("FUZZ_OPS", "1000"))
 def test_a_thousand_random_operations(name):
     """Memory, measured without tracemalloc (which doubled the run's time) in two ways: what the
     explorer itself holds, half-way and at the end; and what stays allocated in the process once the
-    explorer is gone, against the same after a warm-up explorer (so matplotlib's caches are full)."""
+    explorer is gone, against the same after a warm-up explorer (so matplotlib's caches are
+    full)."""
     rng = np.random.default_rng(sum(map(ord, name)) + SEED)
     before = len(_instances)
     held = {}
@@ -127,19 +134,24 @@ def test_a_thousand_random_operations(name):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        del run(name, np.random.default_rng(SEED + 1), 100).widget  # warm-up: caches filled, then gone
+        run(
+            name, np.random.default_rng(SEED + 1), 50
+        )  # a warm-up: caches filled, the explorer gone
         gc.collect()
         blocks = sys.getallocatedblocks()
         run(name, rng, OPS, check)
         gc.collect()
         left = sys.getallocatedblocks() - blocks
     assert len(_instances) == before, f"{len(_instances) - before} widgets left open after close"
-    # What an explorer holds is counted without its cached backgrounds (matplotlib's BufferRegion does
-    # not report its size; the cache is bounded by KEEP). Measured here: 0.1 to 5 MB held, moving by
-    # less than 1 MB between the halves; under 1,000 blocks left once an explorer is gone. Allowed:
-    # 4 MB of growth (8 kB per operation) and 3,000 blocks: one picture or record kept per operation
-    # is above one bound or the other.
+    # What an explorer holds is counted without its cached backgrounds (matplotlib's BufferRegion
+    # does not report its size; the cache is bounded by KEEP). Measured here: 0.1 to 5 MB held,
+    # moving by less than 1 MB between the halves; under 1,000 blocks left once an explorer is gone.
+    # Allowed: 4 MB of growth (8 kB per operation) and 3,000 blocks: one picture or record kept per
+    # operation is above one bound or the other.
     grown = held[OPS] - held[OPS // 2]
-    print(f"fuzz {name}: holds {held[OPS] / 1e6:.1f} MB, grew {grown / 1e6:.1f} MB, left {left} blocks")
+    print(
+        f"fuzz {name}: holds {held[OPS] / 1e6:.1f} MB, grew {grown / 1e6:.1f} MB, left {left} "
+        f"blocks"
+    )
     assert grown < 4e6, f"the explorer grew by {grown / 1e6:.1f} MB over the second half"
     assert left < 3000, f"{left} allocated blocks stayed after the explorer was closed and gone"

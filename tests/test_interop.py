@@ -15,9 +15,17 @@ def test_round_trips(order):
     assert L.LSTMParams.from_torch(**p.to_torch(), order=order) == p
     assert L.LSTMParams.from_keras(**p.to_keras(), order=order) == p
     t = p.to_torch()
-    assert t["weight_ih"].shape == (20, 3) and t["weight_hh"].shape == (20, 5) and t["bias_ih"].shape == (20,)
+    assert (
+        t["weight_ih"].shape == (20, 3)
+        and t["weight_hh"].shape == (20, 5)
+        and t["bias_ih"].shape == (20,)
+    )
     k = p.to_keras()
-    assert k["kernel"].shape == (3, 20) and k["recurrent_kernel"].shape == (5, 20) and k["bias"].shape == (20,)
+    assert (
+        k["kernel"].shape == (3, 20)
+        and k["recurrent_kernel"].shape == (5, 20)
+        and k["bias"].shape == (20,)
+    )
 
 
 def test_hand_built_torch_layout():
@@ -30,7 +38,9 @@ def test_hand_built_torch_layout():
     for g, k in (("i", 0), ("f", 1), ("c", 2), ("o", 3)):
         W = getattr(p, f"W_{g}")
         assert W.shape == (n, m + n)
-        assert (W[:, :m] == k).all() and (W[:, m:] == 10 + k).all(), g  # [x_t, h_(t-1)]: x columns first
+        assert (W[:, :m] == k).all() and (W[:, m:] == 10 + k).all(), (
+            g
+        )  # [x_t, h_(t-1)]: x columns first
         assert (getattr(p, f"b_{g}") == k + 0.5).all()  # the two biases are added
     q = L.LSTMParams.from_torch(W_ih, W_hh, b_ih, b_hh, order="hx")
     assert (q.W_f[:, :n] == 11).all() and (q.W_f[:, n:] == 1).all()
@@ -42,19 +52,25 @@ def test_hand_built_keras_layout():
     recurrent = 10 + np.repeat(np.arange(4.0), n)[None, :] * np.ones((n, 1))
     p = L.LSTMParams.from_keras(kernel, recurrent, np.repeat(np.arange(4.0), n))
     for g, k in (("i", 0), ("f", 1), ("c", 2), ("o", 3)):
-        assert (getattr(p, f"W_{g}")[:, :m] == k).all() and (getattr(p, f"W_{g}")[:, m:] == 10 + k).all()
+        assert (getattr(p, f"W_{g}")[:, :m] == k).all() and (
+            getattr(p, f"W_{g}")[:, m:] == 10 + k
+        ).all()
         assert (getattr(p, f"b_{g}") == k).all()
-    # the forget gate by hand, Keras-style: x·kernel[:, n:2n] + h·recurrent_kernel[:, n:2n] + bias[n:2n]
+    # the forget gate by hand, Keras-style: x·kernel[:, n:2n] + h·recurrent_kernel[:, n:2n] +
+    # bias[n:2n]
     x, h = np.array([1.0, -2.0]), np.array([0.1, 0.2, 0.3])
-    z = x @ kernel[:, n:2 * n] + h @ recurrent[:, n:2 * n] + 1
+    z = x @ kernel[:, n : 2 * n] + h @ recurrent[:, n : 2 * n] + 1
     np.testing.assert_allclose(L.lstm_step(x, h, np.zeros(n), p).z_f, z, rtol=1e-15)
 
 
-@pytest.mark.parametrize("bad,msg", [
-    (dict(weight_hh=np.ones((12, 4))), "weight_hh"),
-    (dict(weight_ih=np.ones((8, 2))), "weight_ih"),
-    (dict(bias_hh=np.ones(11)), "bias_hh"),
-])
+@pytest.mark.parametrize(
+    "bad,msg",
+    [
+        (dict(weight_hh=np.ones((12, 4))), "weight_hh"),
+        (dict(weight_ih=np.ones((8, 2))), "weight_ih"),
+        (dict(bias_hh=np.ones(11)), "bias_hh"),
+    ],
+)
 def test_torch_shape_errors(bad, msg):
     t = L.LSTMParams.random(2, 3).to_torch()
     with pytest.raises(ValueError, match=msg):
@@ -69,11 +85,15 @@ def test_keras_shape_errors():
         L.LSTMParams.from_keras(np.ones((2, 8)), k["recurrent_kernel"], k["bias"])
 
 
-# ---------------------------------------------------------------- golden vectors from PyTorch (always run)
+# ---------------------------------------------------------------- golden vectors from PyTorch
+# (always run)
+
 
 def test_golden_lstmcell_step():
     g = GOLDEN
-    p = L.LSTMParams.from_torch(g["cell_weight_ih"], g["cell_weight_hh"], g["cell_bias_ih"], g["cell_bias_hh"])
+    p = L.LSTMParams.from_torch(
+        g["cell_weight_ih"], g["cell_weight_hh"], g["cell_bias_ih"], g["cell_bias_hh"]
+    )
     s = L.lstm_step(g["x"], g["h0"], g["c0"], p)
     np.testing.assert_allclose(s.h, g["h1"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.c, g["c1"], rtol=0, atol=1e-12)
@@ -81,8 +101,13 @@ def test_golden_lstmcell_step():
 
 def test_golden_lstm_sequence():
     g = GOLDEN
-    p = L.LSTMParams.from_torch(g["lstm_weight_ih_l0"], g["lstm_weight_hh_l0"], g["lstm_bias_ih_l0"],
-                                g["lstm_bias_hh_l0"], order="hx")
+    p = L.LSTMParams.from_torch(
+        g["lstm_weight_ih_l0"],
+        g["lstm_weight_hh_l0"],
+        g["lstm_bias_ih_l0"],
+        g["lstm_bias_hh_l0"],
+        order="hx",
+    )
     steps = L.lstm_forward(g["xs"], g["h0"], g["c0"], p)
     np.testing.assert_allclose([s.h for s in steps], g["hs"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(steps[-1].c, g["cT"], rtol=0, atol=1e-12)
@@ -90,8 +115,14 @@ def test_golden_lstm_sequence():
 
 # ---------------------------------------------------------------- the real PyTorch, where installed
 
+
 @settings(max_examples=25, deadline=None)
-@given(m=st.integers(1, 8), n=st.integers(1, 8), seed=st.integers(0, 10**6), order=st.sampled_from(L.ORDERS))
+@given(
+    m=st.integers(1, 8),
+    n=st.integers(1, 8),
+    seed=st.integers(0, 10**6),
+    order=st.sampled_from(L.ORDERS),
+)
 def test_lstm_step_equals_torch_lstmcell(m, n, seed, order):
     torch = pytest.importorskip("torch")
     torch.manual_seed(seed)
@@ -101,7 +132,9 @@ def test_lstm_step_equals_torch_lstmcell(m, n, seed, order):
     with torch.no_grad():
         h1, c1 = cell(torch.tensor(x)[None], (torch.tensor(h)[None], torch.tensor(c)[None]))
     sd = {k: v.numpy() for k, v in cell.state_dict().items()}
-    p = L.LSTMParams.from_torch(sd["weight_ih"], sd["weight_hh"], sd["bias_ih"], sd["bias_hh"], order=order)
+    p = L.LSTMParams.from_torch(
+        sd["weight_ih"], sd["weight_hh"], sd["bias_ih"], sd["bias_hh"], order=order
+    )
     s = L.lstm_step(x, h, c, p)
     np.testing.assert_allclose(s.h, h1[0].numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(s.c, c1[0].numpy(), rtol=0, atol=1e-12)
@@ -123,7 +156,9 @@ def test_lstm_forward_equals_torch_lstm(m, n, T, seed):
     with torch.no_grad():
         hs, (_, cT) = lstm(xs)
     sd = {k: v.numpy() for k, v in lstm.state_dict().items()}
-    p = L.LSTMParams.from_torch(sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"])
+    p = L.LSTMParams.from_torch(
+        sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"]
+    )
     steps = L.lstm_forward(xs[:, 0].numpy(), np.zeros(n), np.zeros(n), p)
     np.testing.assert_allclose([s.h for s in steps], hs[:, 0].numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(steps[-1].c, cT[0, 0].numpy(), rtol=0, atol=1e-12)
@@ -139,10 +174,18 @@ def test_backward_equals_torch_autograd():
     w = torch.randn(T, 1, n, dtype=torch.float64)
     (hs * w).sum().backward()
     sd = {k: v.detach().numpy() for k, v in lstm.state_dict().items()}
-    p = L.LSTMParams.from_torch(sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"])
-    g = L.lstm_backward(L.lstm_forward(xs.detach()[:, 0].numpy(), np.zeros(n), np.zeros(n), p), p, w[:, 0].numpy())
+    p = L.LSTMParams.from_torch(
+        sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"]
+    )
+    g = L.lstm_backward(
+        L.lstm_forward(xs.detach()[:, 0].numpy(), np.zeros(n), np.zeros(n), p), p, w[:, 0].numpy()
+    )
     np.testing.assert_allclose(g.dxs, xs.grad[:, 0].numpy(), rtol=0, atol=1e-12)
     ours = g.as_params().to_torch()
-    np.testing.assert_allclose(ours["weight_ih"], lstm.weight_ih_l0.grad.numpy(), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ours["weight_hh"], lstm.weight_hh_l0.grad.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        ours["weight_ih"], lstm.weight_ih_l0.grad.numpy(), rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        ours["weight_hh"], lstm.weight_hh_l0.grad.numpy(), rtol=0, atol=1e-12
+    )
     np.testing.assert_allclose(ours["bias_ih"], lstm.bias_ih_l0.grad.numpy(), rtol=0, atol=1e-12)

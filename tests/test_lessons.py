@@ -1,4 +1,5 @@
 """The lessons' experiments: presets, gradient flow, the memory task, shape tables."""
+
 import numpy as np
 import pytest
 
@@ -21,7 +22,11 @@ def test_presets(name):
     x, h, c, p = lessons.preset(name, 4, 5, seed=3)
     if name == lessons.PRESETS[0]:  # the question's example is one definition, m = n = 3
         qx, qh, qc, qp = L.question_example(seed=3)
-        assert (x.tolist(), h.tolist(), c.tolist()) == ([1, 2, 3], [4, 5, 6], [1, -1, 0.5]) and p == qp
+        assert (x.tolist(), h.tolist(), c.tolist()) == (
+            [1, 2, 3],
+            [4, 5, 6],
+            [1, -1, 0.5],
+        ) and p == qp
     else:
         assert x.shape == (4,) and h.shape == c.shape == (5,) and p.m == 4 and p.n == 5
     if name == "gates open":
@@ -95,23 +100,34 @@ def test_bad_variant():
 def test_jacobian_by_finite_differences():
     A = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
     np.testing.assert_allclose(lessons.jacobian(lambda v: A @ v, [0.3, -0.7]), A, atol=1e-9)
-    np.testing.assert_allclose(lessons.jacobian(np.tanh, [0.5, 2.0]), np.diag(1 - np.tanh([0.5, 2.0]) ** 2),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        lessons.jacobian(np.tanh, [0.5, 2.0]), np.diag(1 - np.tanh([0.5, 2.0]) ** 2), atol=1e-9
+    )
 
 
-@pytest.mark.parametrize("L_,bidirectional,batch_first", [(1, False, False), (2, True, True), (3, True, False)])
+@pytest.mark.parametrize(
+    "L_,bidirectional,batch_first", [(1, False, False), (2, True, True), (3, True, False)]
+)
 def test_module_shapes_match_a_real_nn_lstm(L_, bidirectional, batch_first):
     rows = {r.what: r for r in lessons.module_shapes(5, 2, 3, 4, L_, bidirectional, batch_first)}
     D = 2 if bidirectional else 1
     assert rows["h_n: the last h_t"].torch == f"h_n ({L_ * D}, 2, 4)"
-    assert rows["output: h_t of every step"].torch == ("output (2, 5, " if batch_first else "output (5, 2, ") + f"{D * 4})"
+    assert (
+        rows["output: h_t of every step"].torch
+        == ("output (2, 5, " if batch_first else "output (5, 2, ") + f"{D * 4})"
+    )
     torch = pytest.importorskip("torch")
     lstm = torch.nn.LSTM(3, 4, num_layers=L_, bidirectional=bidirectional, batch_first=batch_first)
     xs = torch.zeros((2, 5, 3) if batch_first else (5, 2, 3))
     out, (h_n, c_n) = lstm(xs)
-    assert rows["output: h_t of every step"].torch == f"output {tuple(out.shape)}".replace(",)", ")")
+    assert rows["output: h_t of every step"].torch == f"output {tuple(out.shape)}".replace(
+        ",)", ")"
+    )
     assert rows["h_n: the last h_t"].torch == f"h_n {tuple(h_n.shape)}"
     for l in range(L_):
         count = sum(v.numel() for k, v in lstm.state_dict().items() if f"_l{l}" in k)
         assert rows[f"layer {l}: parameters"].torch == str(count)
-        assert f"weight_ih_l{l} {tuple(lstm.state_dict()[f'weight_ih_l{l}'].shape)}" in rows[f"layer {l}: W_f (one gate)"].torch
+        assert (
+            f"weight_ih_l{l} {tuple(lstm.state_dict()[f'weight_ih_l{l}'].shape)}"
+            in rows[f"layer {l}: W_f (one gate)"].torch
+        )

@@ -1,4 +1,5 @@
 """nn.LSTM's shapes and numbers, built from our one-sequence cell: layers, directions, batches."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -27,8 +28,12 @@ def test_batch_first_and_unbatched_are_the_same_numbers():
     layers = golden_layers()
     xs, h0, c0 = GOLDEN["xs"], GOLDEN["h0"], GOLDEN["c0"]
     out, (h_n, _) = L.lstm_module_forward(np.swapaxes(xs, 0, 1), layers, h0, c0, batch_first=True)
-    np.testing.assert_array_equal(np.swapaxes(out, 0, 1), L.lstm_module_forward(xs, layers, h0, c0)[0])
-    one, (h1, c1) = L.lstm_module_forward(xs[:, 1], layers, h0[:, 1], c0[:, 1])  # the second sequence alone
+    np.testing.assert_array_equal(
+        np.swapaxes(out, 0, 1), L.lstm_module_forward(xs, layers, h0, c0)[0]
+    )
+    one, (h1, c1) = L.lstm_module_forward(
+        xs[:, 1], layers, h0[:, 1], c0[:, 1]
+    )  # the second sequence alone
     assert one.shape == (4, 8) and h1.shape == c1.shape == (4, 4)
     np.testing.assert_allclose(one, GOLDEN["output"][:, 1], rtol=0, atol=1e-12)
     np.testing.assert_allclose(h1, GOLDEN["h_n"][:, 1], rtol=0, atol=1e-12)
@@ -41,7 +46,9 @@ def test_the_reverse_direction_reads_the_sequence_backwards():
     out, (h_n, _) = L.lstm_module_forward(xs, [(p, q)])
     back = [s.h for s in L.lstm_forward(xs[::-1], np.zeros(3), np.zeros(3), q)]
     np.testing.assert_array_equal(out[:, 3:], np.array(back)[::-1])  # outputs back in time order
-    np.testing.assert_array_equal(h_n[1], back[-1])  # h_n of the reverse direction: after reading x_0
+    np.testing.assert_array_equal(
+        h_n[1], back[-1]
+    )  # h_n of the reverse direction: after reading x_0
 
 
 def test_bias_false_module_gives_zero_biases():
@@ -54,19 +61,26 @@ def golden_state():
     return {k[7:]: v for k, v in GOLDEN.items() if k.startswith("module_")}
 
 
-@pytest.mark.parametrize("kwargs,name,fragment", [
-    ({"xs": np.ones((4, 2, 5))}, "xs", "(T, B, m) = (T, B, 3)"),
-    ({"xs": np.ones((4, 5))}, "xs", "(T, m) = (T, 3)"),
-    ({"h0": np.ones((2, 2, 4))}, "h0", "(L·D, B, n) = (4, 2, 4)"),
-    ({"c0": np.ones((4, 3, 4))}, "c0", "(L·D, B, n) = (4, 2, 4)"),
-    ({"xs": np.ones((2, 4, 5)), "batch_first": True}, "xs", "(B, T, m) = (B, T, 3)"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name,fragment",
+    [
+        ({"xs": np.ones((4, 2, 5))}, "xs", "(T, B, m) = (T, B, 3)"),
+        ({"xs": np.ones((4, 5))}, "xs", "(T, m) = (T, 3)"),
+        ({"h0": np.ones((2, 2, 4))}, "h0", "(L·D, B, n) = (4, 2, 4)"),
+        ({"c0": np.ones((4, 3, 4))}, "c0", "(L·D, B, n) = (4, 2, 4)"),
+        ({"xs": np.ones((2, 4, 5)), "batch_first": True}, "xs", "(B, T, m) = (B, T, 3)"),
+    ],
+)
 def test_wrong_shapes_name_the_argument_and_spell_out_the_sizes(kwargs, name, fragment):
     args = {"xs": GOLDEN["xs"], "h0": None, "c0": None} | kwargs
     with pytest.raises(ValueError) as e:
         L.lstm_module_forward(args.pop("xs"), golden_layers(), **args)
     msg = str(e.value)
-    assert msg.startswith(name) and fragment in msg and "L = 2 layers, D = 2 directions, m = 3, n = 4" in msg
+    assert (
+        msg.startswith(name)
+        and fragment in msg
+        and "L = 2 layers, D = 2 directions, m = 3, n = 4" in msg
+    )
 
 
 def test_layers_that_do_not_stack_are_refused():
@@ -78,13 +92,25 @@ def test_layers_that_do_not_stack_are_refused():
 
 
 @settings(max_examples=12, deadline=None)
-@given(layers=st.integers(1, 3), bidirectional=st.booleans(), batch_first=st.booleans(),
-       B=st.integers(1, 3), T=st.integers(1, 6), m=st.integers(1, 4), n=st.integers(1, 4),
-       unbatched=st.booleans(), seed=st.integers(0, 10**6))
-def test_module_forward_equals_torch_lstm(layers, bidirectional, batch_first, B, T, m, n, unbatched, seed):
+@given(
+    layers=st.integers(1, 3),
+    bidirectional=st.booleans(),
+    batch_first=st.booleans(),
+    B=st.integers(1, 3),
+    T=st.integers(1, 6),
+    m=st.integers(1, 4),
+    n=st.integers(1, 4),
+    unbatched=st.booleans(),
+    seed=st.integers(0, 10**6),
+)
+def test_module_forward_equals_torch_lstm(
+    layers, bidirectional, batch_first, B, T, m, n, unbatched, seed
+):
     torch = pytest.importorskip("torch")
     torch.manual_seed(seed)
-    lstm = torch.nn.LSTM(m, n, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first).double()
+    lstm = torch.nn.LSTM(
+        m, n, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first
+    ).double()
     D = 2 if bidirectional else 1
     shape = (T, m) if unbatched else ((B, T, m) if batch_first else (T, B, m))
     xs = torch.randn(*shape, dtype=torch.float64)
@@ -93,7 +119,9 @@ def test_module_forward_equals_torch_lstm(layers, bidirectional, batch_first, B,
     with torch.no_grad():
         out, (h_n, c_n) = lstm(xs, (h0, c0))
     ours = L.torch_lstm_layers({k: v.numpy() for k, v in lstm.state_dict().items()})
-    o, (h, c) = L.lstm_module_forward(xs.numpy(), ours, h0.numpy(), c0.numpy(), batch_first=batch_first)
+    o, (h, c) = L.lstm_module_forward(
+        xs.numpy(), ours, h0.numpy(), c0.numpy(), batch_first=batch_first
+    )
     assert o.shape == tuple(out.shape) and h.shape == tuple(h_n.shape)
     np.testing.assert_allclose(o, out.numpy(), rtol=0, atol=1e-11)
     np.testing.assert_allclose(h, h_n.numpy(), rtol=0, atol=1e-11)

@@ -1,9 +1,11 @@
 """Every lesson executes headless, on an in-memory copy; the committed files carry no outputs."""
+
 import pathlib
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
 
 @pytest.fixture
 def without_torch(tmp_path, monkeypatch):
@@ -26,20 +28,36 @@ def test_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}: strip outputs"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_executes_without_error(path, tmp_path):
     nb = nbformat.read(path, as_version=4)  # executed in memory; the file on disk is never written
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
-    stderr = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "stream" and o.name == "stderr"]
+    stderr = [
+        o.text
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stderr"
+    ]
     assert not stderr, f"warnings or errors printed: {stderr}"
-    widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    widgets = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert widgets, "the lesson shows no interactive part"
 
 
@@ -48,7 +66,9 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     """Where PyTorch is missing, lessons 5 and 6 fall back to the committed PyTorch numbers."""
     path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "largest difference" in text
     diff = float(text.split("largest difference")[1].split()[0])
@@ -58,20 +78,29 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_lesson_asks_at_least_three_predictions(path):
     nb = nbformat.read(path, as_version=4)
-    asks = [c for c in nb.cells if c.cell_type == "code" and "predict(" in c.source and "import" not in c.source]
+    asks = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "predict(" in c.source and "import" not in c.source
+    ]
     assert len(asks) >= 3
 
 
 @pytest.mark.parametrize("prefix", ["01_", "05_"])
 def test_cells_survive_being_rerun(prefix, tmp_path, without_torch):
-    """Run every cell, then every cell again, in order (what Run All twice, or a learner going back, does):
-    no error, and lesson 5's check still agrees with PyTorch (also without torch, on the committed numbers)."""
+    """Run every cell, then every cell again, in order (what Run All twice, or a learner going
+    back, does): no error, and lesson 5's check still agrees with PyTorch (also without torch, on
+    the committed numbers)."""
     path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
     again = [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"]
     nb.cells = nb.cells + again
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    assert not [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     for part in text.split("largest difference")[1:]:
         assert float(part.split()[0]) < 1e-12

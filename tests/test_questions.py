@@ -1,4 +1,6 @@
-"""Predict, then reveal: every question's answer, checked independently; mistakes get their hints."""
+"""Predict, then reveal: every question's answer, checked independently; mistakes get their
+hints."""
+
 import math
 import re
 
@@ -21,14 +23,22 @@ def test_the_answer_checks_and_every_expected_mistake_gets_its_hint(make, seed):
     q = make(seed)
     text = q.answer if q.kind == "choice" else str(np.ravel(q.answer).tolist())
     assert questions.check(q, text) == (True, "Right.")
-    for wrong, hint in q.mistakes:
+    for wrong, _hint in q.mistakes:
         if q.kind in ("number", "vector") and np.allclose(wrong, q.answer, atol=q.tolerance):
             continue  # a slip that happens to give the right number here is no slip
         if q.kind == "shape" and tuple(wrong) == tuple(q.answer):
             continue
-        ok, said = questions.check(q, wrong if q.kind == "choice" else str(np.ravel(wrong).tolist()))
-        first = [h for w, h in q.mistakes if questions.check(questions.Question("", q.kind, w, ""),
-                 wrong if q.kind == "choice" else str(np.ravel(wrong).tolist()))[0]][0]
+        ok, said = questions.check(
+            q, wrong if q.kind == "choice" else str(np.ravel(wrong).tolist())
+        )
+        first = [
+            h
+            for w, h in q.mistakes
+            if questions.check(
+                questions.Question("", q.kind, w, ""),
+                wrong if q.kind == "choice" else str(np.ravel(wrong).tolist()),
+            )[0]
+        ][0]
         assert not ok and said == first  # the first expected slip that fits
     assert "<b>" in q.reveal
 
@@ -39,7 +49,7 @@ BY_HAND = {
     "q_forget_row": 1 * 1 + 2 * 2 + 3 * 3 + 4 * 4 + 5 * 5 + 6 * 6 + 1,  # 92
     "q_sigma_exact": "exactly 1.0",
     "q_param_count": 4 * 3 * 6 + 4 * 3,
-    "q_memory": 0.9 ** 10,
+    "q_memory": 0.9**10,
     "q_output_shape": (5, 2, 8),
     "q_h_n_shape": (4, 2, 4),
     "q_sigma_prime": 0.25,
@@ -64,11 +74,16 @@ def test_seed_zero_answers_by_hand(name):
 
 def test_vector_answers_by_hand():
     q = questions.q_cell_update(5)
-    f, c_prev, i, c_tilde = (np.array([float(a) for a in part.split(", ")])
-                             for part in re.findall(r"\[([^\]]*)\]", q.prompt))
+    f, c_prev, i, c_tilde = (
+        np.array([float(a) for a in part.split(", ")])
+        for part in re.findall(r"\[([^\]]*)\]", q.prompt)
+    )
     assert np.allclose(q.answer, f * c_prev + i * c_tilde)
     q = questions.q_hidden(5)
-    o, c = (np.array([float(a) for a in part.split(", ")]) for part in re.findall(r"\[([^\]]*)\]", q.prompt))
+    o, c = (
+        np.array([float(a) for a in part.split(", ")])
+        for part in re.findall(r"\[([^\]]*)\]", q.prompt)
+    )
     assert np.allclose(q.answer, o * np.tanh(c))
 
 

@@ -1,4 +1,6 @@
-"""The README's first command: `make lab` serves JupyterLab on 127.0.0.1 with a token, opening lesson 1."""
+"""The README's first command: `make lab` serves JupyterLab on 127.0.0.1 with a token, opening
+lesson 1."""
+
 import json
 import os
 import re
@@ -19,8 +21,14 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
     log = tmp_path / "lab.log"
     env = {**os.environ, "BROWSER": "true"}  # let Jupyter "open a browser" without starting one
     with open(log, "w") as out:
-        proc = subprocess.Popen(["make", "lab", f"PORT={port}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "lab", f"PORT={port}"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     try:
         url = None
         deadline = time.monotonic() + 120
@@ -29,17 +37,23 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
             found = re.search(rf"http://127\.0\.0\.1:{port}/\S+\?token=[0-9a-f]+", log.read_text())
             url = found and found.group(0)
         assert url, f"make lab printed no URL:\n{log.read_text()[-2000:]}"
-        assert "/lab/tree/notebooks/01_forget_gate.ipynb?token=" in url  # the printed link opens lesson 1
+        assert (
+            "/lab/tree/notebooks/01_forget_gate.ipynb?token=" in url
+        )  # the printed link opens lesson 1
         token = url.split("token=")[1]
         with urllib.request.urlopen(url, timeout=10) as r:
             assert r.status == 200
         api = f"http://127.0.0.1:{port}/api/contents/notebooks/01_forget_gate.ipynb?content=0&token={token}"
         with urllib.request.urlopen(api, timeout=10) as r:
             assert json.load(r)["type"] == "notebook"
-        settings = (f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
-                    f"?token={token}")
+        settings = (
+            f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+            f"?token={token}"
+        )
         with urllib.request.urlopen(settings, timeout=10) as r:  # a quiet start: no news pop-up
-            assert json.load(r)["schema"]["properties"]["fetchNews"]["default"] == "false"  # our override
+            assert (
+                json.load(r)["schema"]["properties"]["fetchNews"]["default"] == "false"
+            )  # our override
         try:  # and nothing is served without the token
             urllib.request.urlopen(api.split("&token=")[0], timeout=10)
             raise AssertionError("the server answered without a token")
@@ -51,9 +65,15 @@ def test_make_lab_opens_the_first_lesson(tmp_path):
 
 
 def make_copy(tmp_path):
-    """The Makefile and requirements in an empty folder: make's own logic, without a real install."""
-    for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt",
-                 "requirements-interop.txt"):
+    """The Makefile and requirements in an empty folder: make's own logic, without a real
+    install."""
+    for name in (
+        "Makefile",
+        "pyproject.toml",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "requirements-interop.txt",
+    ):
         shutil.copy(ROOT / name, tmp_path)
     shutil.copytree(ROOT / "jupyter", tmp_path / "jupyter")
     return tmp_path
@@ -62,9 +82,13 @@ def make_copy(tmp_path):
 def test_a_failed_venv_is_removed_and_the_message_says_what_to_install(tmp_path):
     work = make_copy(tmp_path)
     fake = work / "python-without-venv"
-    fake.write_text("#!/bin/sh\nmkdir -p .venv/bin\necho 'ensurepip is not available' >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\nmkdir -p .venv/bin\necho 'ensurepip is not available' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
-    run = subprocess.run(["make", "lab", f"PYTHON={fake}"], cwd=work, capture_output=True, text=True)
+    run = subprocess.run(
+        ["make", "lab", f"PYTHON={fake}"], cwd=work, capture_output=True, text=True
+    )
     assert run.returncode != 0
     assert "apt-get install python3-venv" in run.stdout + run.stderr
     assert not (work / ".venv").exists()  # no half-made .venv for the next run to trust
@@ -96,8 +120,13 @@ def test_make_app_refuses_foreign_host_names(tmp_path):
     """DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach the app."""
     port = free_port()
     with open(tmp_path / "app.log", "w") as out:
-        proc = subprocess.Popen(["make", "app", f"APP_PORT={port}"], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "app", f"APP_PORT={port}"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         url = f"http://127.0.0.1:{port}/voila/render/01_forget_gate.ipynb"
         deadline = time.monotonic() + 90
@@ -106,7 +135,9 @@ def test_make_app_refuses_foreign_host_names(tmp_path):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
                 break
             except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "app.log").read_text()
+                assert time.monotonic() < deadline and proc.poll() is None, (
+                    tmp_path / "app.log"
+                ).read_text()
                 time.sleep(0.5)
         for host in ("evil.example", f"attacker.test:{port}"):
             request = urllib.request.Request(url, headers={"Host": host})

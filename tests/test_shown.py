@@ -3,6 +3,7 @@
 Reference values here are written out independently of lstm_core's and lstm_viz's tables: the cell
 equations in plain numpy, the symbols each label must carry, the arithmetic each panel line claims.
 """
+
 import ast
 import io
 import re
@@ -33,8 +34,15 @@ def reference_step(x, h, c, p):
     if p.variant == "GRU":
         r, z = sig(p.W_r @ v + p.b_r), sig(p.W_z @ v + p.b_z)
         h_tilde = np.tanh(p.W_hx @ x + p.b_hx + r * (p.W_hh @ h + p.b_hh))
-        return {"x_t": x, "h_prev": h, "concat": v, "r": r, "z": z, "h_tilde": h_tilde,
-                "h": (1 - z) * h_tilde + z * h}
+        return {
+            "x_t": x,
+            "h_prev": h,
+            "concat": v,
+            "r": r,
+            "z": z,
+            "h_tilde": h_tilde,
+            "h": (1 - z) * h_tilde + z * h,
+        }
     c = np.asarray(c, float)
     peep = {g: getattr(p, f"p_{g}") if getattr(p, f"p_{g}") is not None else 0.0 for g in "fio"}
     f = sig(p.W_f @ v + peep["f"] * c + p.b_f)
@@ -42,8 +50,19 @@ def reference_step(x, h, c, p):
     c_tilde = np.tanh(p.W_c @ v + p.b_c)
     c_new = f * c + i * c_tilde
     o = sig(p.W_o @ v + peep["o"] * c_new + p.b_o)
-    return {"x_t": x, "h_prev": h, "c_prev": c, "concat": v, "f": f, "i": i, "c_tilde": c_tilde, "c": c_new,
-            "o": o, "tanh_c": np.tanh(c_new), "h": o * np.tanh(c_new)}
+    return {
+        "x_t": x,
+        "h_prev": h,
+        "c_prev": c,
+        "concat": v,
+        "f": f,
+        "i": i,
+        "c_tilde": c_tilde,
+        "c": c_new,
+        "o": o,
+        "tanh_c": np.tanh(c_new),
+        "h": o * np.tanh(c_new),
+    }
 
 
 def decode(png):
@@ -55,12 +74,19 @@ def any_state(p, seed=1):
     return rng.normal(size=p.m), rng.uniform(-1, 1, p.n), rng.normal(size=p.n)
 
 
-# ---------------------------------------------------------------- views: any history draws what a fresh view draws
+# ---------------------------------------------------------------- views: any history draws what a
+# fresh view draws
+
 
 def _random_lstm_family(rng, kind, m, n, order):
     p = core.CELLS[kind].make(m, n, seed=int(rng.integers(100)), scale=float(rng.uniform(0.3, 3)))
-    return p if order == "xh" else p.with_order(order) if p.variant != "GRU" else core.GRUParams(
-        **{k: getattr(p, k) for k in p.names()}, order=order)
+    return (
+        p
+        if order == "xh"
+        else p.with_order(order)
+        if p.variant != "GRU"
+        else core.GRUParams(**{k: getattr(p, k) for k in p.names()}, order=order)
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -91,8 +117,13 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
     forget = viz.ForgetGateView(3)
     for _ in range(8):
         order = ("xh", "hx")[int(rng.integers(2))]
-        gate = core.forget_gate(rng.normal(0, 5, (3, 6)), rng.normal(size=3), rng.normal(size=3),
-                                rng.normal(size=3), order)
+        gate = core.forget_gate(
+            rng.normal(0, 5, (3, 6)),
+            rng.normal(size=3),
+            rng.normal(size=3),
+            rng.normal(size=3),
+            order,
+        )
         forget.update(gate, order)
         forget.png()
     fresh = viz.ForgetGateView(3)
@@ -102,8 +133,12 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
     for kind in ("LSTM", "GRU"):
         flow_view = viz.GradientFlowView(10, 8, kind)
         for _ in range(5):
-            flow = lessons.gradient_flow(int(rng.integers(5, 40)), forget_bias=float(rng.uniform(-2, 5)),
-                                         seed=int(rng.integers(20)), variant=kind)
+            flow = lessons.gradient_flow(
+                int(rng.integers(5, 40)),
+                forget_bias=float(rng.uniform(-2, 5)),
+                seed=int(rng.integers(20)),
+                variant=kind,
+            )
             flow_view.update(flow)
             flow_view.png()
         fresh = viz.GradientFlowView(len(flow.cell) - 1, 8, kind)
@@ -112,7 +147,9 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
 
     seq_view = viz.SequenceView(15, 3, 2)
     for _ in range(6):
-        data = lessons.sequence("write, hold, read", int(rng.integers(12, 30)), forget_shift=float(rng.uniform(-6, 2)))
+        data = lessons.sequence(
+            "write, hold, read", int(rng.integers(12, 30)), forget_shift=float(rng.uniform(-6, 2))
+        )
         steps = core.forward(data.xs, data.params)
         t = int(rng.integers(len(steps)))
         seq_view.update(steps, t)
@@ -124,7 +161,9 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
     x, h, c, p = core.question_example()
     act = viz.ActivationView(p)
     for _ in range(5):
-        s = core.step(rng.normal(size=3), rng.normal(size=3), c, p.scaled(float(rng.uniform(0.001, 1))))
+        s = core.step(
+            rng.normal(size=3), rng.normal(size=3), c, p.scaled(float(rng.uniform(0.001, 1)))
+        )
         act.update(s)
         act.png()
     fresh = viz.ActivationView(p)
@@ -132,7 +171,8 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
     np.testing.assert_array_equal(decode(act.png()), decode(fresh.png()))
 
 
-# ---------------------------------------------------------------- explorers: what is shown is what the controls say
+# ---------------------------------------------------------------- explorers: what is shown is what
+# the controls say
 
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
@@ -151,8 +191,8 @@ def test_every_explorer_is_here():
 
 
 def controls(explorer):
-    """What a learner can operate, found by walking the tree (disabled buttons and the Predict box's own
-    controls left out: Predict is tested on its own)."""
+    """What a learner can operate, found by walking the tree (disabled buttons and the Predict
+    box's own controls left out: Predict is tested on its own)."""
     own = set(lw.walk(explorer.ask.widget)) if hasattr(explorer, "ask") else set()
     found = []
     for w in lw.walk(explorer.widget):
@@ -222,8 +262,13 @@ def test_every_control_changed_alone_changes_what_is_shown(name):
 
 def rows_of(html):
     """The values table as {quantity as written: its numbers as written}."""
-    return dict(re.findall(r"<tr><td><b>([^<]*)</b></td><td>[^<]*</td><td>[^<]*</td>"
-                           r"<td style='font-family:monospace'>([^<]*)</td></tr>", html))
+    return dict(
+        re.findall(
+            r"<tr><td><b>([^<]*)</b></td><td>[^<]*</td><td>[^<]*</td>"
+            r"<td style='font-family:monospace'>([^<]*)</td></tr>",
+            html,
+        )
+    )
 
 
 def check_against_controls(e):
@@ -252,7 +297,10 @@ def check_against_controls(e):
         z_f = e.scale.value * W_f @ np.concatenate([e.x.values, e.h.values]) + b_f
         assert f"<td><b>f_t</b></td><td><code>{viz.fmt_vec(z_f, 3)}</code>" in e.table.value
     elif isinstance(e, lw.GradientFlowExplorer):
-        assert f"steps back: {e.variant.value} " in e.readout.value and f"{e.T.value} steps" in e.readout.value
+        assert (
+            f"steps back: {e.variant.value} " in e.readout.value
+            and f"{e.T.value} steps" in e.readout.value
+        )
     elif isinstance(e, lw.SequenceExplorer):
         t = e.t.value
         assert f"step t = {t} of 0..{e.T.value - 1}" in e.view.title.get_text()
@@ -303,13 +351,28 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
 # ---------------------------------------------------------------- symbols next to the right numbers
 
 SYMBOLS = {  # every diagram label: the symbol it must carry, written out here
-    "x_t": "$x_t$", "h_prev": "$h_{t-1}$", "c_prev": "$C_{t-1}$", "f": "$f_t$", "i": "$i_t$",
-    "c_tilde": r"$\tilde{C}_t$", "i_times_c": r"$i_t \circ \tilde{C}_t$", "c": "$C_t$", "o": "$o_t$",
-    "tanh_c": r"$\tanh(C_t)$", "h": "$h_t$", "r": "$r_t$", "z": "$z_t$", "one_minus_z": "$1 - z_t$",
-    "r_times_nh": r"$r_t \circ n_h$", "h_tilde": r"$\tilde{h}_t$",
+    "x_t": "$x_t$",
+    "h_prev": "$h_{t-1}$",
+    "c_prev": "$C_{t-1}$",
+    "f": "$f_t$",
+    "i": "$i_t$",
+    "c_tilde": r"$\tilde{C}_t$",
+    "i_times_c": r"$i_t \circ \tilde{C}_t$",
+    "c": "$C_t$",
+    "o": "$o_t$",
+    "tanh_c": r"$\tanh(C_t)$",
+    "h": "$h_t$",
+    "r": "$r_t$",
+    "z": "$z_t$",
+    "one_minus_z": "$1 - z_t$",
+    "r_times_nh": r"$r_t \circ n_h$",
+    "h_tilde": r"$\tilde{h}_t$",
 }
-DERIVED = {"i_times_c": lambda w: w["i"] * w["c_tilde"], "one_minus_z": lambda w: 1 - w["z"],
-           "r_times_nh": None}  # r∘n_h needs n_h: checked through h_tilde's panel instead
+DERIVED = {
+    "i_times_c": lambda w: w["i"] * w["c_tilde"],
+    "one_minus_z": lambda w: 1 - w["z"],
+    "r_times_nh": None,
+}  # r∘n_h needs n_h: checked through h_tilde's panel instead
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -338,37 +401,77 @@ def test_every_label_and_legend_carries_its_symbol_beside_its_numbers(kind):
 
 
 def test_heatmap_rows_and_curves_carry_their_symbols():
-    for kind, rows in (("LSTM", ("$f_t$", "$i_t$", "$o_t$", "$C_t$")),
-                       ("GRU", ("$r_t$", "$z_t$", r"$\tilde{h}_t$", "$h_t$"))):
+    for kind, rows in (
+        ("LSTM", ("$f_t$", "$i_t$", "$o_t$", "$C_t$")),
+        ("GRU", ("$r_t$", "$z_t$", r"$\tilde{h}_t$", "$h_t$")),
+    ):
         v = viz.GradientFlowView(10, 4, kind)
         flow = lessons.gradient_flow(10, n=4, variant=kind)
         v.update(flow)
         assert tuple(im.axes.get_ylabel() for im in v.maps.values()) == rows
-        fields = {"$f_t$": "f", "$i_t$": "i", "$o_t$": "o", "$C_t$": "c", "$r_t$": "r", "$z_t$": "z",
-                  r"$\tilde{h}_t$": "h_tilde", "$h_t$": "h"}
+        fields = {
+            "$f_t$": "f",
+            "$i_t$": "i",
+            "$o_t$": "o",
+            "$C_t$": "c",
+            "$r_t$": "r",
+            "$z_t$": "z",
+            r"$\tilde{h}_t$": "h_tilde",
+            "$h_t$": "h",
+        }
         steps = core.forward(flow.xs, flow.params)
         for im in v.maps.values():
             field = fields[im.axes.get_ylabel()]
-            np.testing.assert_array_equal(im.get_array(), np.array([getattr(s, field) for s in steps]).T)
+            np.testing.assert_array_equal(
+                im.get_array(), np.array([getattr(s, field) for s in steps]).T
+            )
     data = lessons.sequence("write, hold, read")
     steps = core.forward(data.xs, data.params)
     seq = viz.SequenceView(12, 3, 2)
     seq.update(steps, 3)
-    for symbol, field in (("$f_t$", "f"), ("$i_t$", "i"), ("$o_t$", "o"), ("$C_t$", "c"), ("$h_t$", "h")):
+    for symbol, field in (
+        ("$f_t$", "f"),
+        ("$i_t$", "i"),
+        ("$o_t$", "o"),
+        ("$C_t$", "c"),
+        ("$h_t$", "h"),
+    ):
         ax = next(a for a in seq.axes.values() if a.get_title() == symbol)
         for unit, line in enumerate(ax.get_lines()[:2]):
-            np.testing.assert_array_equal(line.get_ydata(), [getattr(s, field)[unit] for s in steps])
+            np.testing.assert_array_equal(
+                line.get_ydata(), [getattr(s, field)[unit] for s in steps]
+            )
 
 
-# ---------------------------------------------------------------- every panel line's arithmetic adds up
+# ---------------------------------------------------------------- every panel line's arithmetic
+# adds up
 
-ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.USub,
-           ast.Call, ast.Name, ast.Load)
+ALLOWED = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.USub,
+    ast.Call,
+    ast.Name,
+    ast.Load,
+)
 
 
 def evaluate(text):
-    """A printed expression ('0.5·(−1) + 2·3', 'tanh(0.3)', '(1 − 0.2)·0.4') as a number; no eval."""
-    text = text.replace("·", "*").replace("−", "-").replace("(peephole)", "").strip().lstrip(",").strip()
+    """A printed expression ('0.5·(−1) + 2·3', 'tanh(0.3)', '(1 − 0.2)·0.4') as a number; no
+    eval."""
+    text = (
+        text.replace("·", "*")
+        .replace("−", "-")
+        .replace("(peephole)", "")
+        .strip()
+        .lstrip(",")
+        .strip()
+    )
     text = text.lstrip("+").strip()
     text = re.sub(r",\s*\+", " + ", text)
     tree = ast.parse(text, mode="eval")
@@ -395,13 +498,16 @@ def tolerance(text):
 def test_every_arithmetic_line_of_every_panel_adds_up_to_the_cores_value(kind, order):
     p = core.CELLS[kind].make(3, 2, seed=9)
     if order == "hx":
-        p = p.with_order("hx") if p.variant != "GRU" else core.GRUParams(
-            **{k: getattr(p, k) for k in p.names()}, order="hx")
+        p = (
+            p.with_order("hx")
+            if p.variant != "GRU"
+            else core.GRUParams(**{k: getattr(p, k) for k in p.names()}, order="hx")
+        )
     x, h, c = any_state(p, 4)
     want = reference_step(x, h, c, p)
     s = core.step(x, h, c, p)
     checked = 0
-    for stage, spec in enumerate(viz.layout_of(p).stages):
+    for stage, _spec in enumerate(viz.layout_of(p).stages):
         html = viz.stage_html(s, p, stage)
         lines = re.findall(r"<code[^>]*>([^<]*)</code>", html)
         assert len(lines) == (1 if stage == 0 else p.n)
@@ -414,16 +520,32 @@ def test_every_arithmetic_line_of_every_panel_adds_up_to_the_cores_value(kind, o
             unit = int(unit)
             result, _, activation = rest.partition(" → ")
             segments = result.split(" = ")
-            for a, b in zip(segments, segments[1:]):  # "… = 1.05, + (−0.61) = 0.44": a sums to b's lead
+            for a, b in zip(
+                segments, segments[1:], strict=False
+            ):  # "… = 1.05, + (−0.61) = 0.44": a sums to b's lead
                 lead = b.split(", +")[0]
                 assert abs(evaluate(a) - evaluate(lead)) <= tolerance(a), (line, a, b)
             final = float(segments[-1].replace("−", "-"))
-            field = {"f_t": "f", "i_t": "i", "C_t": "c", "h_t": "h", "z_f": "f", "z_i": "i", "z_c": "c_tilde",
-                     "z_o": "o", "z_r": "r", "z_z": "z", "z_h": "h_tilde"}[symbol]
+            field = {
+                "f_t": "f",
+                "i_t": "i",
+                "C_t": "c",
+                "h_t": "h",
+                "z_f": "f",
+                "z_i": "i",
+                "z_c": "c_tilde",
+                "z_o": "o",
+                "z_r": "r",
+                "z_z": "z",
+                "z_h": "h_tilde",
+            }[symbol]
             if activation:  # a pre-activation, then its activation: σ(z) or tanh(z) = the gate
                 fn, value = re.fullmatch(r"(σ|tanh)\(z\) = (\S+)", activation).groups()
                 z = final
-                assert abs((sig(z) if fn == "σ" else np.tanh(z)) - want[field][unit]) <= 0.0051 * (1 + abs(z)) * 4
+                assert (
+                    abs((sig(z) if fn == "σ" else np.tanh(z)) - want[field][unit])
+                    <= 0.0051 * (1 + abs(z)) * 4
+                )
                 assert abs(float(value) - want[field][unit]) <= 5.1e-5
             else:
                 assert abs(final - want[field][unit]) <= 0.0051, (line, want[field][unit])
@@ -431,13 +553,20 @@ def test_every_arithmetic_line_of_every_panel_adds_up_to_the_cores_value(kind, o
     assert checked == p.n * (len(viz.layout_of(p).stages) - 1)
 
 
-# ---------------------------------------------------------------- presets and seeds do what their names say
+# ---------------------------------------------------------------- presets and seeds do what their
+# names say
+
 
 @settings(max_examples=25, deadline=None)
 @given(st.sampled_from(KINDS), st.integers(1, 8), st.integers(1, 8), st.integers(0, 10_000))
 def test_presets_have_the_property_their_name_says(kind, m, n, seed):
-    sigmoid_gates = {"LSTM": "fio", "peephole LSTM": "fio", "coupled LSTM": "fo",
-                     "coupled peephole LSTM": "fo", "GRU": "rz"}[kind]
+    sigmoid_gates = {
+        "LSTM": "fio",
+        "peephole LSTM": "fio",
+        "coupled LSTM": "fo",
+        "coupled peephole LSTM": "fo",
+        "GRU": "rz",
+    }[kind]
     x, h, c, p = lessons.preset("gates closed", m, n, seed, variant=kind)
     closed = reference_step(x, h, c, p)
     x, h, c, p = lessons.preset("gates open", m, n, seed, variant=kind)
@@ -448,7 +577,9 @@ def test_presets_have_the_property_their_name_says(kind, m, n, seed):
     _, _, _, plain = lessons.preset("random (seed)", m, n, seed, variant=kind)
     _, _, _, biased = lessons.preset("forget bias = 1", m, n, seed, variant=kind)
     keep = "b_z" if kind == "GRU" else "b_f"
-    np.testing.assert_allclose(getattr(biased, keep), getattr(plain, keep) + 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        getattr(biased, keep), getattr(plain, keep) + 1.0, rtol=0, atol=1e-15
+    )
     _, _, _, other = lessons.preset("random (seed)", m, n, seed + 1, variant=kind)
     assert not np.array_equal(getattr(other, keep), getattr(plain, keep))
     if kind != "GRU":
@@ -466,9 +597,20 @@ def test_the_seed_box_changes_the_weights_and_refuses_a_negative_seed():
 
 
 def test_a_wrong_answer_stays_wrong_however_often_it_is_tried():
-    for make in (questions.q_wf_shape, questions.q_forget_row, questions.q_memory, questions.q_gru_keep):
+    for make in (
+        questions.q_wf_shape,
+        questions.q_forget_row,
+        questions.q_memory,
+        questions.q_gru_keep,
+    ):
         p = lw.Predict(make)
-        wrong = "takes h̃_t" if p.question.kind == "choice" else "(1, 1)" if p.question.kind == "shape" else "12345"
+        wrong = (
+            "takes h̃_t"
+            if p.question.kind == "choice"
+            else "(1, 1)"
+            if p.question.kind == "shape"
+            else "12345"
+        )
         for _ in range(25):
             p.answer.value = None if p.question.kind == "choice" else ""
             p.answer.value = wrong

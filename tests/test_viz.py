@@ -1,4 +1,6 @@
-"""The pictures: rendered with Agg, their text artists carry the live numbers, and they follow the input."""
+"""The pictures: rendered with Agg, their text artists carry the live numbers, and they follow the
+input."""
+
 import dataclasses
 import io
 
@@ -25,16 +27,41 @@ def test_png_bytes_decode_to_the_same_pixels():
     np.testing.assert_array_equal(decode(viz.png_bytes(rgb)), rgb)
 
 
-# What each diagram label means, written out here independently of lstm_viz's and lstm_core's tables.
+# What each diagram label means, written out here independently of lstm_viz's and lstm_core's
+# tables.
 LABEL_VALUES = {
-    "x_t": lambda s: s.x_t, "h_prev": lambda s: s.h_prev, "c_prev": lambda s: s.c_prev,
-    "concat": lambda s: s.concat, "f": lambda s: s.f, "i": lambda s: s.i, "c_tilde": lambda s: s.c_tilde,
-    "i_times_c": lambda s: s.i * s.c_tilde, "c": lambda s: s.f * s.c_prev + s.i * s.c_tilde,
-    "o": lambda s: s.o, "tanh_c": lambda s: np.tanh(s.c), "h": lambda s: s.h,
-    "r": lambda s: s.r, "z": lambda s: s.z, "one_minus_z": lambda s: 1 - s.z,
-    "r_times_nh": lambda s: s.r * s.n_h, "h_tilde": lambda s: np.tanh(s.n_x + s.r * s.n_h),
+    "x_t": lambda s: s.x_t,
+    "h_prev": lambda s: s.h_prev,
+    "c_prev": lambda s: s.c_prev,
+    "concat": lambda s: s.concat,
+    "f": lambda s: s.f,
+    "i": lambda s: s.i,
+    "c_tilde": lambda s: s.c_tilde,
+    "i_times_c": lambda s: s.i * s.c_tilde,
+    "c": lambda s: s.f * s.c_prev + s.i * s.c_tilde,
+    "o": lambda s: s.o,
+    "tanh_c": lambda s: np.tanh(s.c),
+    "h": lambda s: s.h,
+    "r": lambda s: s.r,
+    "z": lambda s: s.z,
+    "one_minus_z": lambda s: 1 - s.z,
+    "r_times_nh": lambda s: s.r * s.n_h,
+    "h_tilde": lambda s: np.tanh(s.n_x + s.r * s.n_h),
 }
-LSTM_LABELS = {"x_t", "h_prev", "c_prev", "concat", "f", "i", "c_tilde", "i_times_c", "c", "o", "tanh_c", "h"}
+LSTM_LABELS = {
+    "x_t",
+    "h_prev",
+    "c_prev",
+    "concat",
+    "f",
+    "i",
+    "c_tilde",
+    "i_times_c",
+    "c",
+    "o",
+    "tanh_c",
+    "h",
+}
 GRU_LABELS = {"x_t", "h_prev", "concat", "z", "one_minus_z", "r", "r_times_nh", "h_tilde", "h"}
 VARIANT_PARAMS = {
     "standard": lambda m, n: core.LSTMParams.random(m, n, seed=3),
@@ -63,15 +90,24 @@ def test_diagram_text_carries_the_live_numbers(variant, n):
         for key in v.diagram.labels:
             text = v.diagram.text(key)
             if key not in spec.shows:  # only the name: no numbers from a stage not shown
-                assert "=" not in text and "[" not in text.replace("[x_t, h_(t-1)]", ""), (stage, key, text)
+                assert "=" not in text and "[" not in text.replace("[x_t, h_(t-1)]", ""), (
+                    stage,
+                    key,
+                    text,
+                )
             elif n <= 4:
                 shown_somewhere.add(key)
-                assert text.endswith(" = " + viz.fmt_vec(LABEL_VALUES[key](s), most=6)), (stage, key, text)
+                assert text.endswith(" = " + viz.fmt_vec(LABEL_VALUES[key](s), most=6)), (
+                    stage,
+                    key,
+                    text,
+                )
             else:  # a colour strip per quantity, numbers in the stage panel
                 shown_somewhere.add(key)
                 assert text.endswith(f"({len(LABEL_VALUES[key](s))})")
-                np.testing.assert_allclose(v.diagram.strips[key].get_array(),
-                                           np.clip(LABEL_VALUES[key](s), -1, 1))
+                np.testing.assert_allclose(
+                    v.diagram.strips[key].get_array(), np.clip(LABEL_VALUES[key](s), -1, 1)
+                )
         for key, strip in v.diagram.strips.items():
             assert strip.get_visible() == (key in spec.shows)
     assert shown_somewhere == set(v.diagram.labels)  # every label gets its numbers at some stage
@@ -92,17 +128,25 @@ def test_bars_and_markers_show_the_right_quantity():
     s, p = step_of(seed=2)
     v = viz.StepView(p)
     v.update(s, 4)
-    bars = {"f": s.f, "i": s.i, "c_tilde": np.tanh(s.z_c), "c": s.f * s.c_prev + s.i * np.tanh(s.z_c),
-            "o": s.o, "h": s.h}
+    bars = {
+        "f": s.f,
+        "i": s.i,
+        "c_tilde": np.tanh(s.z_c),
+        "c": s.f * s.c_prev + s.i * np.tanh(s.z_c),
+        "o": s.o,
+        "h": s.h,
+    }
     assert set(v.bars) == set(bars)
     for key, want in bars.items():
         np.testing.assert_allclose([b.get_height() for b in v.bars[key]], np.clip(want, -1.5, 1.5))
     slope = {"f": lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "c": lambda z: 1 / np.cosh(z) ** 2}
     assert set(v.marks) == {"f", "i", "c_tilde", "o"}
-    for field, (q, dot, hollow) in v.marks.items():
+    for field, (_q, dot, hollow) in v.marks.items():
         z = {"f": s.z_f, "i": s.z_i, "c_tilde": s.z_c, "o": s.z_o}[field]
         d = slope["c"](z) if field == "c_tilde" else slope["f"](z)
-        np.testing.assert_allclose(hollow.get_data()[1], d, rtol=1e-12)  # σ' or tanh', not σ or tanh
+        np.testing.assert_allclose(
+            hollow.get_data()[1], d, rtol=1e-12
+        )  # σ' or tanh', not σ or tanh
         f = np.tanh(z) if field == "c_tilde" else 1 / (1 + np.exp(-z))
         np.testing.assert_allclose(dot.get_data()[1], f, rtol=1e-12)
 
@@ -111,7 +155,9 @@ def test_forget_view_derivative_note_shows_sigma_prime():
     g = core.forget_gate(np.zeros((2, 4)), [0.0, 2.0], [1.0, 1.0], [1.0, 1.0])
     v = viz.ForgetGateView(2)
     v.update(g)
-    assert v.d_note.get_text() == "σ'(z_f) = " + viz.fmt_vec([0.25, np.exp(-2) / (1 + np.exp(-2)) ** 2], 3)
+    assert v.d_note.get_text() == "σ'(z_f) = " + viz.fmt_vec(
+        [0.25, np.exp(-2) / (1 + np.exp(-2)) ** 2], 3
+    )
 
 
 def test_changing_the_input_changes_numbers_and_pixels():
@@ -155,7 +201,7 @@ def test_highlight_follows_the_stage():
             want = f"z_{gate} = " + viz.fmt_vec(getattr(s, f"z_{gate}"), most=4)
             assert v.diagram.z_label.get_text() == want
         frames.append(decode(v.png()).copy())
-    for a, b in zip(frames, frames[1:]):
+    for a, b in zip(frames, frames[1:], strict=False):
         assert (a != b).any()
 
 
@@ -165,7 +211,9 @@ def test_forget_view_pins_saturated_markers_and_labels_them():
     v.update(g)
     v.png()
     xs, ys = v.s_marks.get_data()
-    assert len(set(xs)) == 3 and min(xs) > viz.Z_LIM - 1 and max(xs) == viz.Z_LIM  # side by side, none hidden
+    assert (
+        len(set(xs)) == 3 and min(xs) > viz.Z_LIM - 1 and max(xs) == viz.Z_LIM
+    )  # side by side, none hidden
     assert list(ys) == [1.0] * 3
     assert "3 of 3" in v.s_note.get_text()
     assert [t.get_text() for t in v.z_text] == ["92", "177", "136"]
@@ -180,9 +228,16 @@ def test_stage_html_every_stage():
 
 
 def test_fmt():
-    assert viz.fmt(92.0) == "92" and viz.fmt(0.5) == "0.5" and viz.fmt(-0.0) == "0" and viz.fmt(0.25) == "0.25"
+    assert (
+        viz.fmt(92.0) == "92"
+        and viz.fmt(0.5) == "0.5"
+        and viz.fmt(-0.0) == "0"
+        and viz.fmt(0.25) == "0.25"
+    )
     assert viz.fmt(1.1089e-40, 3) == "1.11e-40" and viz.fmt(123456.0) == "1.2e+05"
-    assert viz.fmt(1 / (1 + np.exp(-22)), 4) == viz.fmt(1.0, 4) == "1"  # one rule: σ(22) and σ(43) read alike
+    assert (
+        viz.fmt(1 / (1 + np.exp(-22)), 4) == viz.fmt(1.0, 4) == "1"
+    )  # one rule: σ(22) and σ(43) read alike
     assert viz.fmt(-0.004) == "-0.004" and viz.fmt(-0.006) == "-0.01"
     assert viz.fmt_vec([1, 2, 3, 4, 5, 6, 7], most=4) == "[1, 2, 3, …, 7]"
 
@@ -211,12 +266,17 @@ def all_views():
 @pytest.mark.parametrize("index", range(8))
 def test_every_text_is_at_least_11_px_and_every_axis_is_labelled(index):
     import matplotlib.text
+
     view = all_views()[index]
     view.fig.canvas.draw()  # lays out tick labels
     dpi = view.fig.dpi
     for t in view.fig.findobj(matplotlib.text.Text):
         if t.get_visible() and t.get_text().strip():
-            assert t.get_fontsize() * dpi / 72 >= 11, (type(view).__name__, t.get_text(), t.get_fontsize())
+            assert t.get_fontsize() * dpi / 72 >= 11, (
+                type(view).__name__,
+                t.get_text(),
+                t.get_fontsize(),
+            )
     for ax in view.fig.axes:
         if not ax.axison or ax.get_label() == "<colorbar>":
             continue

@@ -1,4 +1,6 @@
-"""The explorers, headless: set widget values from Python, check what they display against lstm_core."""
+"""The explorers, headless: set widget values from Python, check what they display against
+lstm_core."""
+
 import re
 import warnings
 
@@ -14,10 +16,14 @@ from lstm_widgets import ForgetGateExplorer, ShapeExplorer, StepExplorer
 
 def numbers_in(html):
     """Every number written in an HTML string, in order."""
-    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.sub(r"<[^>]+>", " ", html))]
+    return [
+        float(x)
+        for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.sub(r"<[^>]+>", " ", html))
+    ]
 
 
 # ---------------------------------------------------------------- lesson 1
+
 
 def test_forget_explorer_starts_on_the_question():
     e = ForgetGateExplorer()
@@ -34,7 +40,9 @@ def test_moving_a_slider_updates_numbers_and_plots():
     before = e.image.value
     e.x.sliders[0].value = -2.5
     e.b.sliders[2].value = -140.0 if e.b.sliders[2].min <= -140 else -10.0
-    expect = core.forget_gate(core.QUESTION_W_F, [1, 2, e.b.sliders[2].value], [-2.5, 2, 3], [4, 5, 6])
+    expect = core.forget_gate(
+        core.QUESTION_W_F, [1, 2, e.b.sliders[2].value], [-2.5, 2, 3], [4, 5, 6]
+    )
     np.testing.assert_array_equal(e.gate.z, expect.z)
     assert f"= {viz.fmt(expect.z[0])}" in e.readout.value
     np.testing.assert_allclose([b.get_height() for b in e.view.f_bars], expect.value)
@@ -71,12 +79,16 @@ def test_sizes_rebuild_every_shape(m, n):
     assert len(e.W.cells) == n and all(len(r) == m + n for r in e.W.cells)
     assert e.gate.z.shape == (n,) and e.view.n == n and len(e.view.f_bars) == n
     assert f"W_f is ({n}, {m + n})" in e.readout.value
-    np.testing.assert_array_equal(e.gate.z, core.forget_gate(e.W.values, e.b.values, e.x.values, e.h.values).z)
+    np.testing.assert_array_equal(
+        e.gate.z, core.forget_gate(e.W.values, e.b.values, e.x.values, e.h.values).z
+    )
 
 
 def test_resizing_keeps_each_weight_with_its_input_in_either_order():
     e = ForgetGateExplorer()
-    e.order.value = "hx"  # columns 0..2 of the question's W_f now meet h_(t-1), columns 3..5 meet x_t
+    e.order.value = (
+        "hx"  # columns 0..2 of the question's W_f now meet h_(t-1), columns 3..5 meet x_t
+    )
     e.m_slider.value = 2  # drop x_t[2]: the column that met it goes, the h columns stay
     assert e.W.values[0] == [1, 2, 3, 4, 5] and e.W.values[1] == [5, 6, 7, 8, 9]
     e.order.value = "xh"
@@ -99,12 +111,17 @@ def test_bad_grid_entry_shows_a_message_and_breaks_nothing(bad):
         e.W.cells[1][2].value = bad
     assert "W_f" in e.error.value or "overflow" in e.error.value
     assert "Traceback" not in e.error.value and e.image.value == picture
-    assert e.W.cells[1][2].value == 7.0 and e.gate.z.tolist() == [92, 177, 136]  # refused: the box shows the model
+    assert e.W.cells[1][2].value == 7.0 and e.gate.z.tolist() == [
+        92,
+        177,
+        136,
+    ]  # refused: the box shows the model
     e.W.cells[1][2].value = 8.0  # the next good edit is taken and the message goes
     assert e.error.value == "" and e.gate.z.tolist() == [92, 177 + 3, 136]  # one more 3 = x_t[2]
 
 
 # ---------------------------------------------------------------- lesson 2
+
 
 def test_step_explorer_walks_seven_stages_and_stops_at_the_ends():
     e = StepExplorer()
@@ -140,7 +157,9 @@ def test_question_preset_numbers():
     e = StepExplorer()
     assert e.step.z_f.tolist() == [92, 177, 136] and e.step.z_i.tolist() == [22, 43, 64]
     e.go(2)
-    assert "22" in e.stage_panel.value and "43" in e.stage_panel.value and "64" in e.stage_panel.value
+    assert (
+        "22" in e.stage_panel.value and "43" in e.stage_panel.value and "64" in e.stage_panel.value
+    )
 
 
 def test_stage_panel_arithmetic_matches_the_core():
@@ -149,7 +168,9 @@ def test_stage_panel_arithmetic_matches_the_core():
     s = e.step
     line = re.search(r"C_t\[0\] = ([^<]*)</code>", e.stage_panel.value).group(1)
     f, c_prev, i, c_tilde, c = numbers_in(line)
-    assert (f, c_prev, i, c_tilde) == tuple(float(viz.fmt(v)) for v in (s.f[0], s.c_prev[0], s.i[0], s.c_tilde[0]))
+    assert (f, c_prev, i, c_tilde) == tuple(
+        float(viz.fmt(v)) for v in (s.f[0], s.c_prev[0], s.i[0], s.c_tilde[0])
+    )
     assert c == float(viz.fmt(s.c[0]))
 
 
@@ -162,7 +183,9 @@ def test_resizing_and_editing_weights():
     e.group.value = "W_o"
     e.W.cells[1][0].value = 2.5
     assert e.params.W_o[1, 0] == 2.5
-    np.testing.assert_array_equal(e.step.h, core.lstm_step(e.x.values, e.h.values, e.c.values, e.params).h)
+    np.testing.assert_array_equal(
+        e.step.h, core.lstm_step(e.x.values, e.h.values, e.c.values, e.params).h
+    )
     e.W.cells[1][0].value = float("nan")
     assert "W_o" in e.error.value and e.params.W_o[1, 0] == 2.5
 
@@ -174,34 +197,53 @@ def test_a_thousand_random_settings_raise_and_warn_nothing():
         warnings.simplefilter("error")
         for k in range(1000):
             if k % 100 == 0:
-                e.load(lessons.PRESETS[rng.integers(1, len(lessons.PRESETS))], int(rng.integers(1, 9)),
-                       int(rng.integers(1, 9)), int(rng.integers(0, 1000)))
+                e.load(
+                    lessons.PRESETS[rng.integers(1, len(lessons.PRESETS))],
+                    int(rng.integers(1, 9)),
+                    int(rng.integers(1, 9)),
+                    int(rng.integers(0, 1000)),
+                )
             group = [e.x, e.h, e.c, e.b][rng.integers(0, 4)]
             s = group.sliders[rng.integers(0, len(group.sliders))]
             s.value = float(rng.choice([s.min, s.max, rng.uniform(s.min, s.max)]))
             if k % 50 == 0:
                 e.go(int(rng.integers(0, 7)))
             assert e.error.value == "", e.error.value
-            assert all(np.all(np.isfinite(getattr(e.step, f))) for f in ("f", "i", "c_tilde", "c", "o", "h"))
+            assert all(
+                np.all(np.isfinite(getattr(e.step, f)))
+                for f in ("f", "i", "c_tilde", "c", "o", "h")
+            )
             assert not re.search(r"nan|inf", e.stage_panel.value + e.values.value, re.I)
 
 
 def test_shape_explorer():
     e = ShapeExplorer()
     e.m_slider.value, e.n_slider.value = 10, 20
-    assert "weight_ih_l0 (80, 10)" in e.table.value and "recurrent_kernel (20, 320)" not in e.table.value
+    assert (
+        "weight_ih_l0 (80, 10)" in e.table.value
+        and "recurrent_kernel (20, 320)" not in e.table.value
+    )
     assert "recurrent_kernel (20, 80)" in e.table.value
     assert str(4 * 20 * 30 + 4 * 20) in e.table.value and str(4 * 20 * 30 + 8 * 20) in e.table.value
 
 
 # ---------------------------------------------------------------- lesson 3
 
+
 def test_derivative_explorer_marks_the_current_z():
     from lstm_widgets import DerivativeExplorer
+
     e = DerivativeExplorer()
     assert e.step.z_f.tolist() == [92, 177, 136]
     dots = {}
-    for q, f, fp, dot, diamond, lane in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU last)
+    for (
+        q,
+        _f,
+        _fp,
+        dot,
+        diamond,
+        _lane,
+    ) in e.view.marks:  # the first marks of each gate: σ or tanh (ReLU last)
         dots.setdefault(q.field, (dot, diamond))
     assert list(dots["f"][1].get_data()[1]) == list(core.sigmoid_prime(e.step.z_f))
     before = e.image.value
@@ -215,11 +257,13 @@ def test_derivative_explorer_marks_the_current_z():
 
 def test_gradient_flow_explorer_follows_its_sliders():
     from lstm_widgets import GradientFlowExplorer
+
     e = GradientFlowExplorer(T=30)
     e.forget_bias.value = 4.0
     want = lessons.gradient_flow(30, n=8, forget_bias=4.0, scale=1.0, seed=0)
-    np.testing.assert_array_equal(e.view.lines["cell"].get_ydata(), np.maximum(want.cell / want.cell[0],
-                                                                                 e.view.FLOOR))
+    np.testing.assert_array_equal(
+        e.view.lines["cell"].get_ydata(), np.maximum(want.cell / want.cell[0], e.view.FLOOR)
+    )
     np.testing.assert_array_equal(e.view.maps["f"].get_array(), want.maps["f"])
     assert f"{want.cell[-1] / want.cell[0]:.3g}" in e.readout.value
     e.T.value = 70
@@ -230,7 +274,9 @@ def test_gradient_flow_explorer_follows_its_sliders():
     assert "z_t" in e.readout.value and e.error.value == ""
 
 
-# ---------------------------------------------------------------- regressions: bad input never breaks an explorer
+# ---------------------------------------------------------------- regressions: bad input never
+# breaks an explorer
+
 
 def test_of_with_values_beyond_the_sliders_shows_those_values():
     x, h, c, p = core.question_example()
@@ -280,7 +326,9 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
     assert "[x_t, h_(t-1)]" in f.view.z_title.get_text()
 
 
-# ---------------------------------------------------------------- every variant in the step explorer
+# ---------------------------------------------------------------- every variant in the step
+# explorer
+
 
 @pytest.mark.parametrize("variant", lessons.VARIANTS)
 def test_step_explorer_steps_through_every_variant(variant):
@@ -315,21 +363,26 @@ def test_step_explorer_of_a_gru_cell():
 
 # ---------------------------------------------------------------- lesson 3: through time
 
+
 def test_sequence_explorer_cursor_shows_exactly_that_step():
     from lstm_widgets import SequenceExplorer
+
     e = SequenceExplorer()
     data = lessons.sequence(lessons.SEQUENCES[0])
     want = core.lstm_forward(data.xs, data.h0, data.c0, data.params)
     for t in (0, 1, 5, 11):
         e.move(t)
         np.testing.assert_array_equal(e.steps[t].c, want[t].c)
-        assert e.step_view.diagram.text("c") == "$C_t$ = " + viz.fmt_vec(want[t].c)  # the step view: step t
+        assert e.step_view.diagram.text("c") == "$C_t$ = " + viz.fmt_vec(
+            want[t].c
+        )  # the step view: step t
         assert e.view.cursors[0].get_xdata()[0] == t and e.x.values == list(data.xs[t])
     assert e.view.curves["c"][0].get_ydata().tolist() == [s.c[0] for s in want]
 
 
 def test_sequence_explorer_play_and_buttons_move_the_cursor():
     from lstm_widgets import SequenceExplorer
+
     e = SequenceExplorer(T=8)
     e.play.value = 3  # what the Play widget does each tick
     assert e.t.value == 3 and e.view.cursors[0].get_xdata()[0] == 3
@@ -345,20 +398,24 @@ def test_sequence_explorer_play_and_buttons_move_the_cursor():
 @pytest.mark.parametrize("name", lessons.SEQUENCES)
 def test_sequence_explorer_loads_every_sequence(name):
     from lstm_widgets import SequenceExplorer
+
     e = SequenceExplorer()
     e.sequence.value = name
     data = lessons.sequence(name, 12, 0)
     assert e.error.value == "" and len(e.steps) == 12 and len(e.x.sliders) == data.params.m
-    np.testing.assert_array_equal(e.steps[-1].h, core.lstm_forward(data.xs, data.h0, data.c0, data.params)[-1].h)
+    np.testing.assert_array_equal(
+        e.steps[-1].h, core.lstm_forward(data.xs, data.h0, data.c0, data.params)[-1].h
+    )
 
 
 def test_editing_x_at_t_changes_that_step_and_later_ones_only():
     from lstm_widgets import SequenceExplorer
+
     e = SequenceExplorer(sequence="random", T=10)
     before = [(s.h.copy(), s.c.copy()) for s in e.steps]
     e.move(4)
     e.x.sliders[1].value = 3.0
-    for t, (s, (h, c)) in enumerate(zip(e.steps, before)):
+    for t, (s, (h, _c)) in enumerate(zip(e.steps, before, strict=True)):
         assert np.array_equal(s.h, h) == (t < 4), t
     e.move(7)
     e.move(4)  # the edit stays with its step
@@ -367,6 +424,7 @@ def test_editing_x_at_t_changes_that_step_and_later_ones_only():
 
 def test_write_hold_read_and_breaking_it():
     from lstm_widgets import SequenceExplorer
+
     e = SequenceExplorer()
     last = e.steps[-1]
     assert last.o[0] > 0.99 and abs(last.h[0]) > 0.7  # read at the end: the value held since t = 1
@@ -377,7 +435,13 @@ def test_write_hold_read_and_breaking_it():
 
 def test_shape_explorer_over_time():
     e = ShapeExplorer(m=3, n=4, over_time=True)
-    e.layers.value, e.bidirectional.value, e.batch_first.value, e.B.value, e.T.value = 2, True, True, 7, 9
+    e.layers.value, e.bidirectional.value, e.batch_first.value, e.B.value, e.T.value = (
+        2,
+        True,
+        True,
+        7,
+        9,
+    )
     assert "output (7, 9, 8)" in e.table.value and "h_n (4, 7, 4)" in e.table.value
     assert "weight_ih_l1_reverse (16, 8)" in e.table.value  # layer 2 reads D·n = 8 numbers a step
     assert e.error.value == ""
@@ -385,10 +449,14 @@ def test_shape_explorer_over_time():
 
 # ---------------------------------------------------------------- predict, then reveal
 
+
 def test_predict_checks_hints_and_reveals():
     from lstm_widgets import Predict
+
     p = Predict(questions.q_forget_row)
-    assert "W_f[0]" in p.prompt.value and "92" not in p.prompt.value  # no answer before it is asked for
+    assert (
+        "W_f[0]" in p.prompt.value and "92" not in p.prompt.value
+    )  # no answer before it is asked for
     p.answer.value = "91"
     assert "did you add the bias" in p.feedback.value
     p.answer.value = "65"
@@ -396,7 +464,11 @@ def test_predict_checks_hints_and_reveals():
     p.answer.value = "92"
     assert "✓ Right." in p.feedback.value and "<b>92</b>" in p.feedback.value
     p.new_button.click()
-    assert p.feedback.value == "" and p.answer.value == "" and p.question.prompt != questions.q_forget_row(0).prompt
+    assert (
+        p.feedback.value == ""
+        and p.answer.value == ""
+        and p.question.prompt != questions.q_forget_row(0).prompt
+    )
     p.answer.value = str(p.question.answer)
     assert "✓" in p.feedback.value
     p.reveal_button.click()
@@ -405,6 +477,7 @@ def test_predict_checks_hints_and_reveals():
 
 def test_predict_choices_and_bad_text():
     from lstm_widgets import Predict, predict
+
     p = Predict(questions.q_gru_keep)
     p.answer.value = "takes h̃_t"
     assert "other convention" in p.feedback.value
@@ -423,10 +496,10 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
     e = StepExplorer(variant=variant, predict=True)
     layout = viz.layout_of(e.params)
     fields = [q.field for q in core.quantities(e.params)]
-    for stage, spec in enumerate(layout.stages):
+    for stage, _spec in enumerate(layout.stages):
         e.go(stage)
         later = set()
-        for s in layout.stages[stage + 1:]:  # written out here: every later stage's quantities
+        for s in layout.stages[stage + 1 :]:  # written out here: every later stage's quantities
             later.update(s.computes)
         for key, label in e.view.diagram.labels.items():
             assert label.get_visible() == (key not in later), (stage, key)  # absent, not dimmed
@@ -437,7 +510,10 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
         for field in e.view.marks:
             assert e.view.legend_entries[f"mark {field}"][0].get_visible() == (field not in later)
         for field in fields:
-            shown = f"<b>{next(q.text for q in core.quantities(e.params) if q.field == field)}</b>" in e.values.value
+            shown = (
+                f"<b>{next(q.text for q in core.quantities(e.params) if q.field == field)}</b>"
+                in e.values.value
+            )
             assert shown == (field not in later) or field == "concat"
         if stage + 1 < len(layout.stages):
             nxt = layout.stages[stage + 1].computes[0]
@@ -453,8 +529,14 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
 
 def test_every_picture_has_a_text_description():
     import lstm_widgets as lw
-    for e in (ForgetGateExplorer(), StepExplorer(), lw.DerivativeExplorer(), lw.GradientFlowExplorer(T=5),
-              lw.SequenceExplorer()):
+
+    for e in (
+        ForgetGateExplorer(),
+        StepExplorer(),
+        lw.DerivativeExplorer(),
+        lw.GradientFlowExplorer(T=5),
+        lw.SequenceExplorer(),
+    ):
         tree = lw.walk(e.widget)
         assert e.image in tree and e.caption in tree and "Picture: " in e.caption.value
         assert len(e.caption.value) > 60  # says what is drawn, not just "a picture"
