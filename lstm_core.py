@@ -143,6 +143,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "tanh_prime",
     "Cell",
     "CELLS",
+    "bias_of",
     "cell_of",
     "check_cell",
     "quantities",
@@ -170,10 +171,10 @@ class Cell:
     name: the one vocabulary ("LSTM", "peephole LSTM", ..., "GRU"), equal to its params' .variant;
     family: "LSTM" or "GRU" (its drawing); params: its parameter class; options: what params.random
     takes to make this kind; keep_gate: the field of the gate on the direct memory path (f_t, the
-    GRU's z_t), keep_bias: the bias that shifts it; has_cell_state: whether a step takes C_(t-1);
-    over_time: the per-step fields views plot through time. step (x_t, h_prev, c_prev, params),
-    forward (xs, h0, c0, params), backward (steps, params, dhs) and quantities (params) do the math;
-    c_prev and c0 are ignored by a cell without a cell state.
+    GRU's z_t; None if it has none), keep_bias: the bias that shifts it; has_cell_state: whether a
+    step takes C_(t-1); over_time: the per-step fields views plot through time. step (x_t, h_prev,
+    c_prev, params), forward (xs, h0, c0, params), backward (steps, params, dhs) and quantities
+    (params) do the math; c_prev and c0 are ignored by a cell without a cell state.
     """
 
     name: str
@@ -192,9 +193,11 @@ class Cell:
     def make(self, m, n, seed=0, scale=None, forget_bias=0.0):
         """Random weights of this kind (PyTorch's U(−1/√n, 1/√n) unless scale is given); forget_bias
         shifts the keep gate's bias (b_f, or the GRU's b_z), so that one slider opens every
-        memory path."""
+        memory path (a cell without a keep gate has nothing to shift)."""
         p = self.params.random(m, n, seed=seed, scale=scale, **dict(self.options))
         shift = as_number("forget_bias", forget_bias)
+        if self.keep_bias is None:
+            return p
         return p.replace(**{self.keep_bias: getattr(p, self.keep_bias) + shift})
 
     def matches(self, params):
@@ -283,6 +286,11 @@ def cell_of(params):
         f"params must be a cell's parameters ({classes}, for example "
         f"LSTMParams.random(m, n)), got {type(params).__name__}"
     )
+
+
+def bias_of(weights):
+    """The bias that goes with a weight matrix: b_f with W_f, b_hx with W_hx, b with W."""
+    return "b" + weights[1:]
 
 
 def quantities(params):

@@ -72,7 +72,7 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
         changes = {}
         for q in core.quantities(p):
             if q.kind == "gate" and q.activation == "sigmoid" and q.weights is not None:
-                bias = "b_" + q.weights[2:]
+                bias = core.bias_of(q.weights)
                 changes[q.weights] = 0.1 * getattr(p, q.weights)  # (n, m+n)
                 changes[bias] = np.full(p.n, bias_value)  # (n,)
         p = p.replace(**changes)
@@ -127,10 +127,13 @@ def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM
         back.append(size)
     r = core.rnn_backward(core.rnn_forward(xs, np.zeros(n), W, b), W, dhs)
     maps = {}
-    for field in cell.over_time + (cell.keep_gate,):
+    for field in cell.over_time:
         maps[field] = np.array([getattr(s, field) for s in steps]).T  # (n, T)
-    keep_path = np.cumprod(maps[cell.keep_gate][:, ::-1], axis=1)  # (n, T) products back from T
-    keep = np.concatenate([[1.0], keep_path.mean(axis=0)])  # (T+1,)
+    keep = np.full(T + 1, np.nan)  # (T+1,) a cell without a keep gate has no such product
+    if cell.keep_gate is not None:
+        gate = np.array([getattr(s, cell.keep_gate) for s in steps]).T  # (n, T)
+        keep_path = np.cumprod(gate[:, ::-1], axis=1)  # (n, T) products back from T
+        keep = np.concatenate([[1.0], keep_path.mean(axis=0)])  # (T+1,)
     start = [np.sqrt(n)]  # k = 0: the gradient of sum(h_T) at h_T itself
     return GradientFlow(
         variant,

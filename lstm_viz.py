@@ -879,13 +879,13 @@ def gate_panel(step, params, q, extra=None):
     extra(r) gives the terms added between W v and b for unit r: [(how it is written, its
     value)]."""
     m, n = params.m, params.n
-    g = q.weights[2:]
-    W, b = getattr(params, q.weights), getattr(params, f"b_{g}")
+    bias = core.bias_of(q.weights)
+    W, b = getattr(params, q.weights), getattr(params, bias)
     z, out = getattr(step, q.pre), getattr(step, q.field)
     act = core.ACTIVATIONS[q.activation][2]
     shapes = (
         f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
-        f"{concat_label(params.order)} ({m + n},); b_{g} is ({n},); {q.pre} and {q.text} are "
+        f"{concat_label(params.order)} ({m + n},); {bias} is ({n},); {q.pre} and {q.text} are "
         f"({n},)."
     )
     lines = []

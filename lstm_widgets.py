@@ -434,7 +434,7 @@ class StepExplorer(Explorer):
         )
         self.variant = self.connect(
             W.Dropdown(
-                options=lessons.VARIANTS, value=lessons.check_variant(variant), description="cell"
+                options=list(core.CELLS), value=lessons.check_variant(variant), description="cell"
             ),
             "cell",
         )
@@ -726,8 +726,8 @@ def weight_groups(params):
     A weight matrix comes with its bias (W_f with b_f); a peephole vector stands alone."""
     groups = {}
     for name in params.names():
-        if name.startswith("W_"):
-            bias = "b_" + name[2:]
+        if name.startswith("W"):
+            bias = core.bias_of(name)
             groups[name] = (f"{name}, {bias}", name, bias)
         elif name.startswith("p_"):
             groups[name] = (f"{name} (peephole)", None, name)
@@ -902,7 +902,7 @@ class GradientFlowExplorer(Explorer):
         }
         self.controls = {
             "cell": W.Dropdown(
-                options=lessons.VARIANTS, value=self.model["cell"], description="cell"
+                options=list(core.CELLS), value=self.model["cell"], description="cell"
             ),
             "T": W.IntSlider(
                 value=T, min=2, max=100, description="T (steps)", continuous_update=False

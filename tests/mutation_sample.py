@@ -6,7 +6,6 @@ killed=K of N (P %)` per layer. A fault is killed when the tests fail with it pl
 """
 
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -165,14 +164,12 @@ def main(layers):
         if layers and layer not in layers:
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            work = pathlib.Path(tmp) / "copy"
-            shutil.copytree(
-                ROOT,
-                work,
-                ignore=shutil.ignore_patterns(
-                    ".venv", ".git", "__pycache__", ".hypothesis", ".pytest_cache"
-                ),
+            work = pathlib.Path(tmp) / "copy"  # the committed code, whatever the work tree holds
+            work.mkdir()
+            archive = subprocess.run(
+                ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
             )
+            subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
             plant(work, path, text, fault)
             run = subprocess.run(
                 [
