@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import lstm_core as core
+from lstm_questions import answers  # noqa: F401  the learner's answers, as data
 
 VARIANTS = tuple(core.CELLS)  # "LSTM", "peephole LSTM", ..., "GRU": the one vocabulary
 

@@ -1,20 +1,25 @@
 """Predict, then reveal, as data: each lesson's questions (made from live numbers by lstm_core), the
 checker that reads the learner's answer, and the hints that fit the expected slips."""
 
+import ast
+import math
+import operator
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 import lstm_core as core
-import lstm_lessons as lessons
 
 
 @dataclass(frozen=True, eq=False)
 class Question:
     """One prediction. kind: "number", "vector", "shape" (a tuple of whole numbers) or "choice". The
-    answer is computed by lstm_core from live numbers; tolerance is absolute (numbers and vectors);
-    mistakes are (a wrong answer we expect, the hint that fits it); reveal gives the answer with its
-    arithmetic (HTML, may hold LaTeX between $ signs)."""
+    answer is computed by lstm_core from live numbers. A number may be off by half a unit in its
+    `digits`-th significant digit (2 unless the prompt asks for more; None: exact, for whole
+    numbers) or by `tolerance`, whichever is larger; vectors by `tolerance` per entry. mistakes
+    are (a wrong answer we expect, the hint that fits it), matched at the same tolerance; reveal
+    gives the answer with its arithmetic (HTML, may hold LaTeX between $ signs)."""
 
     prompt: str
     kind: str
@@ -23,40 +28,154 @@ class Question:
     tolerance: float = 0.0
     choices: tuple = ()
     mistakes: tuple = ()
+    digits: int = 2
+
+
+EXAMPLES = {"number": "0.25, 1/4 or 0.9^10", "vector": "[0.1, -2, 3]", "shape": "(3, 6) or 3×6"}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+
+
+def evaluate(text):
+    """A number written as hand work writes it: 0.35, 1/4, 0.9^10, 4*3*6+12, 34.9%, 2**-53, −0.5
+    (a unicode minus), 3·4. Read by a small parser of + − × / ^ and brackets: nothing is
+    executed."""
+    clean = (
+        str(text).strip().replace("−", "-").replace("×", "*").replace("·", "*").replace("^", "**")
+    )
+    clean = re.sub(r"(\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+)\s*%", r"(\1/100)", clean)
+    try:
+        tree = ast.parse(clean, mode="eval")
+    except SyntaxError:
+        raise ValueError(f"type a number, for example {EXAMPLES['number']}") from None
+    value = _value(tree.body)
+    if not math.isfinite(value):
+        raise ValueError("that number is not finite: type a finite number, for example 0.5")
+    return value
+
+
+def _value(node):
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_value(node.operand))
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _value(node.left), _value(node.right)
+        if isinstance(node.op, ast.Pow) and (abs(right) > 1000 or abs(left) > 1e6):
+            raise ValueError("that power is too large to be an answer here")
+        try:
+            return float(_OPERATORS[type(node.op)](left, right))
+        except ZeroDivisionError:
+            raise ValueError("that divides by zero") from None
+        except (OverflowError, TypeError):  # complex results of negative bases too
+            raise ValueError(
+                "that number is too large (or not real) to be an answer here"
+            ) from None
+    raise ValueError(f"type numbers and + − × / ^ only, for example {EXAMPLES['number']}")
+
+
+def _split(text):
+    """The entries of a written list: '[1, 2, 3]', '1; 2; 3', '1 2 3' (brackets inside kept)."""
+    body = text.strip()
+    if body[:1] in "[(" and body[-1:] in "])":
+        body = body[1:-1]
+    parts, depth, current = [], 0, ""
+    for ch in body:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and ch in ",;":
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    parts = [p.strip() for p in parts if p.strip()]
+    if (
+        len(parts) == 1
+        and " " in parts[0]
+        and not re.search(r"[-+*/^×·−]\s|\s[-+*/^×·−]", parts[0])
+    ):
+        parts = parts[0].split()  # numbers separated by spaces alone
+    return parts
 
 
 def parse_answer(kind, text):
     """The learner's text as a number, a vector, a shape or a choice; ValueError with a hint if it
     is none of them."""
-    text = str(text).strip()
     if kind == "choice":
-        return text
-    cleaned = text.replace("×", ",").replace("x", ",").replace("*", ",").strip("()[] ")
-    parts = [p for p in cleaned.replace(";", ",").replace(",", " ").split() if p]
-    try:
-        numbers = [float(p.replace("−", "-")) for p in parts]
-    except ValueError:
-        raise ValueError("type numbers only, for example 0.5, or [1, 2, 3], or (3, 6)") from None
-    if not numbers or not all(np.isfinite(numbers)):
-        raise ValueError("type finite numbers, for example 0.5, or [1, 2, 3], or (3, 6)")
+        if text is None or not str(text).strip():
+            raise ValueError("choose one first")
+        return str(text).strip()
+    text = "" if text is None else str(text).strip()
+    if not text:
+        raise ValueError(
+            f"type {'a number' if kind == 'number' else 'an answer'} first, for "
+            f"example "
+            f"{EXAMPLES[kind]}"
+        )
     if kind == "number":
-        if len(numbers) != 1:
-            raise ValueError("one number, please (for example 0.25)")
-        return numbers[0]
+        if text[:1] + text[-1:] == "[]":  # one number in brackets, as a list prints it
+            text = text[1:-1]
+        return evaluate(text)
     if kind == "shape":
-        if any(v != int(v) or v < 0 for v in numbers):
-            raise ValueError("a shape is whole numbers, for example (3, 6)")
+        cleaned = re.sub(r"\s*(×|x|X|\*|by)\s*", ",", text.strip("()[] "))
+        parts = [p for p in re.split(r"[,;\s]+", cleaned) if p]
+        try:
+            numbers = [evaluate(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"a shape is whole numbers, for example {EXAMPLES['shape']}") from None
+        if not numbers or any(v != int(v) or v < 0 for v in numbers):
+            raise ValueError(f"a shape is whole numbers, for example {EXAMPLES['shape']}")
         return tuple(int(v) for v in numbers)
-    return np.array(numbers)
+    try:
+        return np.array([evaluate(p) for p in _split(text)])
+    except ValueError:
+        raise ValueError(f"type numbers only, for example {EXAMPLES['vector']}") from None
 
 
-def _same(kind, a, b, tolerance):
+def allowed(question, value):
+    """How far an answer may lie from value: the question's tolerance, or half a unit in the last
+    significant digit it asks for."""
+    q = question
+    if q.kind != "number" or q.digits is None or value == 0:
+        return q.tolerance
+    half_unit = 0.5 * 10 ** (math.floor(math.log10(abs(value))) - q.digits + 1)
+    return max(q.tolerance, half_unit)
+
+
+def _same(question, a, b):
+    """Whether answer a reads as b, at the question's tolerance around b."""
+    kind = question.kind
     if kind == "choice":
         return str(a).strip().lower() == str(b).strip().lower()
     if kind == "shape":
         return tuple(a) == tuple(b)
     a, b = np.atleast_1d(np.asarray(a, float)), np.atleast_1d(np.asarray(b, float))
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tolerance))
+    if kind == "number":
+        return a.shape == b.shape and bool(
+            abs(a[0] - b[0]) <= allowed(question, float(b[0])) * (1 + 1e-9)
+        )
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= question.tolerance))
+
+
+def mistake_of(question, text):
+    """The expected mistake (wrong answer, hint, slip id or None) that this answer repeats, or
+    None."""
+    try:
+        given = parse_answer(question.kind, text)
+    except ValueError:
+        return None
+    for mistake in question.mistakes:
+        if _same(question, given, mistake[0]):
+            return tuple(mistake) + (None,) * (3 - len(mistake))
+    return None
 
 
 def check(question, text):
@@ -66,11 +185,11 @@ def check(question, text):
         given = parse_answer(q.kind, text)
     except ValueError as e:
         return False, str(e)
-    if _same(q.kind, given, q.answer, q.tolerance):
+    if _same(q, given, q.answer):
         return True, "Right."
-    for wrong, hint in q.mistakes:
-        if _same(q.kind, given, wrong, q.tolerance):
-            return False, hint
+    mistake = mistake_of(q, text)
+    if mistake:
+        return False, mistake[1]
     if q.kind == "vector":
         want = np.atleast_1d(q.answer)
         if len(given) != len(want):
@@ -78,12 +197,18 @@ def check(question, text):
         off = [k for k in range(len(want)) if abs(given[k] - want[k]) > q.tolerance]
         where = ", ".join(map(str, off))
         if len(off) == 1:
-            return False, f"entry {where} is off: recompute that row"
-        return False, f"entries {where} are off: recompute those rows"
-    if q.kind == "shape" and tuple(given) == tuple(q.answer)[::-1]:
-        return False, "that is the transpose: rows first (one row per cell unit), then columns"
+            return False, f"entry {where} is off: recompute it"
+        return False, f"entries {where} are off: recompute them"
+    if q.kind == "shape":
+        want = tuple(q.answer)
+        if len(given) != len(want):
+            return False, f"this shape has {len(want)} numbers, one per axis; you gave {len(given)}"
+        if len(want) == 2 and tuple(given) == want[::-1]:
+            return False, "that is the transpose: rows first (one row per cell unit), then columns"
     if q.kind == "number":
-        return False, f"not quite: the answer is within ±{q.tolerance:g} of the value; try again"
+        if q.digits is None:
+            return False, "not quite: recount; try again"
+        return False, f"not quite (to {q.digits} significant digits); try again"
     return False, "not this one; try again"
 
 
@@ -124,9 +249,10 @@ def q_wf_shape(seed=0):
                 (n, n),
                 "that is the question's slip: a row must meet all m + n entries of "
                 "[x_t, h_(t-1)], not only h_(t-1)",
+                1,
             ),
-            ((m, n), "the columns count the whole concatenation: m + n"),
-            ((n, m), "the columns count the whole concatenation [x_t, h_(t-1)]: m + n"),
+            ((m, n), "the columns count the whole concatenation: m + n", 1),
+            ((n, m), "the columns count the whole concatenation [x_t, h_(t-1)]: m + n", 1),
         ),
     )
 
@@ -154,9 +280,15 @@ def q_forget_row(seed=0):
         float(g.z[0]),
         f"z_f[0] = {terms} = {g.z[0] - b[0]:g}, plus b_f[0] = {b[0]:g}: <b>{g.z[0]:g}</b>.",
         tolerance=1e-9,
+        digits=None,
         mistakes=(
             (float(g.z[0] - b[0]), "did you add the bias b_f[0]?"),
-            (float(hx.z[0]), "that is the [h_(t-1), x_t] order: here x_t comes first"),
+            (float(hx.z[0]), "that is the [h_(t-1), x_t] order: here x_t comes first", 2),
+            (
+                float(g.value[0]),
+                "that is σ(z_f[0]) = f_t[0], the gate's value; z_f[0] is the "
+                "number that goes into the sigmoid",
+            ),
         ),
     )
 
@@ -180,6 +312,7 @@ def q_sigma_exact(seed=0):
                 "just below 1",
                 "e^(−z) is far smaller than the gap between 1 and the next float64 "
                 "below it (1.1e-16): the sum rounds to 1",
+                6,
             ),
         ),
     )
@@ -244,6 +377,7 @@ def q_param_count(seed=0):
             ),
             (float(n * (m + n) + n), "there are four gates, each with its own W and b"),
         ),
+        digits=None,
     )
 
 
@@ -259,9 +393,8 @@ def q_memory(seed=0):
         f"A unit holds C = 1. For {j} steps nothing is written (i_t = 0) and f_t = {f} every step. "
         f"What is C after those {j} steps?",
         "number",
-        lessons.memory_after(f, j),
-        f"Each step multiplies by f: {f}^{j} = <b>{lessons.memory_after(f, j):.4g}</b>.",
-        tolerance=5e-4,
+        f**j,  # what is left after j steps, each multiplying by f
+        f"Each step multiplies by f: {f}^{j} = <b>{f**j:.4g}</b>.",
         mistakes=(
             (1 - j * (1 - f), "the losses compound: multiply by f every step, f^j"),
             (f * j, "multiply by f every step: f·f·…·f = f^j"),
@@ -313,6 +446,7 @@ def q_h_n_shape(seed=0):
         mistakes=(
             ((B, L * 2, n), "batch_first does not apply to h_n: it stays (L·D, B, n)"),
             ((L, B, 2 * n), "PyTorch keeps the directions apart in h_n: L·D rows of (B, n)"),
+            ((L, B, n), "count both directions: one h_n per layer and direction, L·D of them"),
         ),
     )
 
@@ -334,7 +468,7 @@ def q_sigma_prime(seed=0):
         tolerance=5e-4,
         mistakes=(
             (float(core.sigmoid(z)), "that is σ(z) itself; its slope is σ(1 − σ)"),
-            (1.0, "no: σ' is at most 0.25 (at z = 0); only ReLU has a slope of 1"),
+            (1.0, "no: σ' is at most 0.25 (at z = 0); only ReLU has a slope of 1", 9),
         ),
     )
 
@@ -383,7 +517,7 @@ def q_weight_ih_shape(seed=0):
         f"The four gates' input weights stacked as rows (i, f, g, o): "
         f"(4n, m) = <b>({4 * n}, {m})</b>.",
         mistakes=(
-            ((m, 4 * n), "that is Keras's kernel (m, 4n): PyTorch puts the gates in rows"),
+            ((m, 4 * n), "that is Keras's kernel (m, 4n): PyTorch puts the gates in rows", 3),
             ((n, m), "all four gates are stacked in one matrix: 4n rows"),
         ),
     )
@@ -399,7 +533,10 @@ def q_forget_rows(seed=0):
         choices[1],
         f"PyTorch stacks i, f, g, o: the forget gate is second, rows <b>{choices[1]}</b>.",
         choices=choices,
-        mistakes=((choices[0], "that is the input gate: PyTorch's order is i, f, g, o"),),
+        mistakes=(
+            (choices[0], "that is the input gate: PyTorch's order is i, f, g, o"),
+            (choices[2], "that is the candidate g: PyTorch's order is i, f, g, o, so f is second"),
+        ),
     )
 
 
@@ -419,6 +556,7 @@ def q_torch_count(seed=0):
                 "that is ours, one bias a gate: PyTorch keeps two, bias_ih and bias_hh",
             ),
         ),
+        digits=None,
     )
 
 
@@ -435,7 +573,13 @@ def q_gru_torch_count(seed=0):
         mistakes=(
             (float(3 * n * (m + n) + 3 * n), "PyTorch keeps two biases for every gate: +6n"),
             (float(core.param_count(m, n, True)), "that is the LSTM's: the GRU has three gates"),
+            (
+                float(3 * n * (m + n) + 4 * n),
+                "that is our GRU's count, 3n(m+n) + 4n (two biases on "
+                "the candidate only); PyTorch stores two biases for every gate: 3n(m+n) + 6n",
+            ),
         ),
+        digits=None,
     )
 
 
@@ -466,6 +610,7 @@ def q_gru_keep(seed=0):
             (
                 "takes h̃_t",
                 "that is the other convention (Colah's post); in PyTorch's, z multiplies h_(t-1)",
+                8,
             ),
         ),
     )
@@ -479,3 +624,79 @@ LESSON_QUESTIONS = {
     5: (q_weight_ih_shape, q_forget_rows, q_torch_count),
     6: (q_gru_torch_count, q_coupled_input, q_gru_keep),
 }
+
+# ---------------------------------------------------------------- the answers, and their slips
+
+# The question's slips, numbered as docs/the-question.md lists them: what it is, and where the
+# lessons clear it up (a notebook, and the section's title).
+SLIPS = {
+    1: (
+        "W_f read as 3×3: each row meets all m + n entries of [x_t, h_(t-1)]",
+        1,
+        "1. Shapes first",
+    ),
+    2: ("the order [h_(t-1), x_t] against [x_t, h_(t-1)]", 1, "4. Which comes first"),
+    3: ("rows and columns swapped", 1, "2. The worked example, one dot product at a time"),
+    4: ("the cell-unit count k apart from the hidden size n", 1, "6. Why k must equal n"),
+    5: (
+        "the answer's input gate [22, 42, 62] (it is [22, 43, 64])",
+        2,
+        "Mix-ups, with live numbers",
+    ),
+    6: ("σ(92) read as just below 1 (it is exactly 1.0 in float64)", 1, "3. The sigmoid"),
+    7: (
+        "gates read as coin flips (they are deterministic soft masks)",
+        2,
+        "Mix-ups, with live numbers",
+    ),
+    8: ("f_t ≈ 1 read as forget (it keeps)", 1, "7. f_t ≈ 1 means keep"),
+    9: ("σ' and tanh' read as a constant 1, like ReLU's", 4, "1. The three derivatives"),
+}
+NOTEBOOKS = {
+    1: "01_forget_gate.ipynb",
+    2: "02_lstm_cell_step_through.ipynb",
+    3: "03_through_time.ipynb",
+    4: "04_derivatives_and_gradient_flow.ipynb",
+    5: "05_pytorch_and_keras.ipynb",
+    6: "06_relatives_gru_peephole.ipynb",
+}
+_ANSWERS = []  # every answer checked in this kernel, in order
+
+
+def record(lesson, number, question, text, right):
+    """Keep an answer to prediction `number` of `lesson`: what was typed, whether it was right, and
+    the question's slip it repeats (its number in SLIPS, or None)."""
+    mistake = None if right else mistake_of(question, text)
+    first = not any(
+        a["lesson"] == lesson and a["number"] == number and a["prompt"] == question.prompt
+        for a in _ANSWERS
+    )
+    entry = {
+        "lesson": int(lesson),
+        "number": int(number),
+        "prompt": question.prompt,
+        "answer": None if text is None else str(text),
+        "right": bool(right),
+        "first": first,
+        "slip": None if mistake is None else mistake[2],
+        "hint": None if mistake is None else mistake[1],
+    }
+    _ANSWERS.append(entry)
+    return entry
+
+
+def answers():
+    """Every answer given in this kernel, as JSON-ready dicts (lesson, number, prompt, answer,
+    right, first, slip, hint), oldest first: what an instructor collects."""
+    return [dict(a) for a in _ANSWERS]
+
+
+def slips(lesson):
+    """The lesson's wrong first answers: (prediction number, the answer typed, the slip it repeats
+    as (number, what it is, lesson, section) or None, the hint it got)."""
+    found = []
+    for a in _ANSWERS:
+        if a["lesson"] == lesson and a["first"] and not a["right"]:
+            slip = None if a["slip"] is None else (a["slip"], *SLIPS[a["slip"]])
+            found.append((a["number"], a["answer"], slip, a["hint"]))
+    return found

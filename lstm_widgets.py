@@ -1133,8 +1133,9 @@ class Predict:
     checked against lstm_core's value, a hint that fits the mistake, then the answer with its
     arithmetic. "new numbers" draws the question again from other numbers; the check stays exact."""
 
-    def __init__(self, make, seed=0):
+    def __init__(self, make, seed=0, lesson=None, number=None):
         self.make, self.seed = make, seed
+        self.lesson, self.number = lesson, number  # a lesson's prediction records its answers
         self.question = make(seed)
         self.prompt = W.HTML()
         if self.question.kind == "choice":
@@ -1187,6 +1188,10 @@ class Predict:
         hint."""
         right, said = questions.check(self.question, self.answer.value)
         self.tries += 1
+        if self.lesson is not None:
+            questions.record(self.lesson, self.number, self.question, self.answer.value, right)
+            for view in _SLIP_VIEWS.get(self.lesson, ()):
+                view.refresh()
         if right:
             self.feedback.value = (
                 f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
@@ -1213,5 +1218,55 @@ class Predict:
 
 
 def predict(lesson, number):
-    """The lesson's prediction number 1, 2, 3 … (lstm_questions.LESSON_QUESTIONS)."""
-    return Predict(questions.LESSON_QUESTIONS[lesson][number - 1])
+    """The lesson's prediction number 1, 2, 3 … (lstm_questions.LESSON_QUESTIONS); its answers are
+    recorded (lstm_questions.answers())."""
+    return Predict(questions.LESSON_QUESTIONS[lesson][number - 1], lesson=lesson, number=number)
+
+
+_SLIP_VIEWS = {}  # lesson -> the "your slips" views shown for it (at most a few: the last ones)
+
+
+class YourSlips:
+    """The end of a lesson: each wrong first answer given to its predictions, the question's slip it
+    repeats and where the lessons clear it up; it follows the answers as they are given."""
+
+    def __init__(self, lesson):
+        self.lesson = lesson
+        self.widget = W.HTML()
+        views = _SLIP_VIEWS.setdefault(lesson, [])
+        views.append(self)
+        del views[:-3]  # a rerun cell replaces its view; old ones are no longer updated
+        self.refresh()
+
+    def refresh(self):
+        found = questions.slips(self.lesson)
+        if not found:
+            answered = any(a["lesson"] == self.lesson for a in questions.answers())
+            self.widget.value = (
+                "<p><b>Your slips</b>: none so far."
+                if answered
+                else "<p><b>Your slips</b>: answer the predictions above, and the ones "
+                "you miss on the first try are listed here."
+            ) + "</p>"
+            return
+        items = ""
+        for number, given, slip, hint in found:
+            note = f" ({escape(str(hint))})" if hint else ""
+            if slip is not None:
+                slip_number, what, lesson, section = slip
+                link = f"<a href='{questions.NOTEBOOKS[lesson]}'>lesson {lesson}</a>"
+                note = (
+                    f" — the question's slip {slip_number}: {escape(what)}; see {link}, "
+                    f"“{escape(section)}”"
+                )
+            typed = escape(str(given))
+            items += f"<li>prediction {number}: you answered <code>{typed}</code>{note}</li>"
+        self.widget.value = f"<p><b>Your slips</b></p><ul>{items}</ul>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def your_slips(lesson):
+    """The lesson's "your slips" summary, live."""
+    return YourSlips(lesson)

@@ -1,6 +1,7 @@
 """Predict, then reveal: every question's answer, checked independently; mistakes get their
 hints."""
 
+import dataclasses
 import math
 import re
 
@@ -23,7 +24,7 @@ def test_the_answer_checks_and_every_expected_mistake_gets_its_hint(make, seed):
     q = make(seed)
     text = q.answer if q.kind == "choice" else str(np.ravel(q.answer).tolist())
     assert questions.check(q, text) == (True, "Right.")
-    for wrong, _hint in q.mistakes:
+    for wrong, _hint, *_ in q.mistakes:
         if q.kind in ("number", "vector") and np.allclose(wrong, q.answer, atol=q.tolerance):
             continue  # a slip that happens to give the right number here is no slip
         if q.kind == "shape" and tuple(wrong) == tuple(q.answer):
@@ -33,9 +34,9 @@ def test_the_answer_checks_and_every_expected_mistake_gets_its_hint(make, seed):
         )
         first = [
             h
-            for w, h in q.mistakes
+            for w, h, *_ in q.mistakes
             if questions.check(
-                questions.Question("", q.kind, w, ""),
+                dataclasses.replace(q, answer=w, mistakes=()),
                 wrong if q.kind == "choice" else str(np.ravel(wrong).tolist()),
             )[0]
         ][0]
@@ -118,3 +119,93 @@ def test_shape_and_count_answers_match_pytorch():
         B = int(q.prompt.split("batch of ")[1].split()[0])
         lstm = torch.nn.LSTM(3, n, num_layers=L_, bidirectional=True, batch_first=True)
         assert tuple(lstm(torch.zeros(B, 5, 3))[1][0].shape) == q.answer
+
+
+# ---------------------------------------------------------------- a checker as lenient as hand work
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("1/4", 0.25), ("0.9^10", 0.9**10), ("4*3*6+12", 84.0), ("34.9%", 0.349), ("2**-53", 2.0**-53),
+     ("−0.5", -0.5), ("3·4", 12.0), ("(1 − 0.2)·0.5", 0.4), (" 7 ", 7.0)],
+)  # fmt: skip
+def test_hand_arithmetic_is_read(text, value):
+    assert questions.evaluate(text) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "__import__('os')", "2^99999", "1/0", "(-8)**0.5", "x", "[1, 2]", "1 +"]
+)
+def test_anything_else_is_refused_with_a_message_and_never_run(text):
+    with pytest.raises(ValueError):
+        questions.evaluate(text)
+
+
+def test_numbers_are_checked_to_two_significant_digits_and_whole_numbers_exactly():
+    q = questions.q_memory(0)  # 0.9^10 = 0.3487
+    assert questions.check(q, "0.35")[0] and questions.check(q, "0.349")[0]
+    assert questions.check(q, "0.9^10")[0] and questions.check(q, "34.9%")[0]
+    assert not questions.check(q, "0.36")[0]
+    count = questions.q_param_count(0)  # 84, exactly
+    assert questions.check(count, "4*3*6+12")[0] and not questions.check(count, "85")[0]
+    assert "±" not in questions.check(count, "85")[1]
+    gru = questions.q_gru_torch_count(0)  # 3·4·7 + 6·4 = 108; 100 is our own count
+    assert questions.check(gru, "108")[0] and not questions.check(gru, "105")[0]
+    assert "our GRU's count" in questions.check(gru, "100")[1]
+
+
+def test_slips_are_matched_at_the_same_tolerance_and_get_their_hint():
+    q = questions.q_sigma_prime(3)  # σ'(z) at some z ≠ 0; σ(z) typed instead, rounded
+    sigma = float(q.mistakes[0][0])
+    assert "σ(z) itself" in questions.check(q, f"{sigma:.2g}")[1]  # two significant digits
+    row = questions.q_forget_row(0)
+    assert "the gate's value" in questions.check(row, "1")[1]  # σ(92) typed for z_f[0]
+    h_n = questions.q_h_n_shape(0)  # (4, 2, 4): both directions of two layers
+    assert "both directions" in questions.check(h_n, "(2, 2, 4)")[1]
+    rows = questions.q_forget_rows(0)
+    assert "candidate g" in questions.check(rows, "8:12")[1]
+
+
+def test_hints_fit_the_kind_of_answer():
+    assert questions.check(questions.q_forget_rows(0), None) == (False, "choose one first")
+    assert questions.check(questions.q_memory(0), "")[1].startswith("type a number first")
+    vector = questions.q_cell_update(0)
+    wrong = np.array(vector.answer, float)
+    wrong[1] += 1
+    said = questions.check(vector, str(wrong.tolist()))[1]
+    assert said == "entry 1 is off: recompute it" and "row" not in said
+    h_n = questions.q_h_n_shape(0)
+    said = questions.check(h_n, "(4, 4, 2)")[1]
+    assert "transpose" not in said
+    assert "transpose" in questions.check(questions.q_wf_shape(0), "6×3")[1]
+    assert questions.check(questions.q_wf_shape(0), "3 × 6") == (True, "Right.")
+
+
+# ---------------------------------------------------------------- the answers, and their slips
+
+
+def test_answers_are_recorded_and_first_wrong_ones_name_the_questions_slip():
+    import json
+
+    import lstm_lessons as lessons
+    import lstm_widgets as lw
+
+    before = len(questions.answers())
+    view = lw.your_slips(1)
+    assert "answer the predictions above" in view.widget.value
+    p = lw.predict(1, 1)  # W_f's shape
+    p.answer.value = "(3, 3)"  # the question's own slip
+    p.answer.value = "(3, 6)"
+    q = lw.predict(1, 3)
+    q.answer.value = "exactly 1.0"
+    new = lessons.answers()[before:]
+    json.dumps(new)  # JSON-ready for an instructor
+    assert [(a["number"], a["right"], a["first"], a["slip"]) for a in new] == [
+        (1, False, True, 1), (1, True, False, None), (3, True, True, None)
+    ]  # fmt: skip
+    found = questions.slips(1)
+    assert any(
+        number == 1 and given == "(3, 3)" and slip[0] == 1 for number, given, slip, _ in found
+    )
+    assert "slip 1" in view.widget.value and "01_forget_gate.ipynb" in view.widget.value
+    assert "(3, 3)" in view.widget.value

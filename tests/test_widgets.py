@@ -485,7 +485,7 @@ def test_predict_choices_and_bad_text():
     assert "✓" in p.feedback.value
     q = predict(1, 1)
     q.answer.value = "three by six"
-    assert "type numbers only" in q.feedback.value
+    assert "a shape is whole numbers" in q.feedback.value
     for lesson, made in questions.LESSON_QUESTIONS.items():
         for k in range(len(made)):
             assert predict(lesson, k + 1).question.prompt == made[k](0).prompt
