@@ -30,8 +30,7 @@ def make_cell(variant, m, n, seed=0, scale=None, forget_bias=0.0):
     )
 
 
-# ---------------------------------------------------------------- starting points for the step
-# explorer
+# ---------------------------------------------------- starting points for the step explorer
 
 PRESETS = (
     "the question's example",
@@ -306,8 +305,7 @@ def shape_table(m, n):
     ]
 
 
-# ---------------------------------------------------------------- checking a derivative without the
-# backward pass
+# ---------------------------------------- checking a derivative without the backward pass
 
 
 def jacobian(f, a, eps=1e-6):
@@ -322,8 +320,7 @@ def jacobian(f, a, eps=1e-6):
     return np.array(columns).T
 
 
-# ---------------------------------------------------------------- sequences for the through-time
-# lesson
+# --------------------------------------------------- sequences for the through-time lesson
 
 SEQUENCES = ("write, hold, read", "a word", "a sine", "random")
 WORD = "remember"

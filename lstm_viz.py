@@ -278,8 +278,7 @@ class ForgetGateView(BlitFigure):
         self.d_note.set_text("σ'(z_f) = " + fmt_vec(core.sigmoid_prime(z), 3, most=4))
 
 
-# ---------------------------------------------------------------- lesson 2: the cell diagram, as
-# data
+# -------------------------------------------------------- lesson 2: the cell diagram, as data
 
 
 @dataclass(frozen=True)
@@ -833,8 +832,7 @@ class StepView(BlitFigure):
             slope.set_data(_marker_x(z, self.lanes[field]), fp(z))
 
 
-# ---------------------------------------------------------------- HTML panels (numbers belong in
-# text, not pixels)
+# ----------------------------------------- HTML panels (numbers belong in text, not pixels)
 
 
 def values_table_html(step, params, digits=3, hide=frozenset()):
@@ -857,10 +855,9 @@ def values_table_html(step, params, digits=3, hide=frozenset()):
     )
 
 
-# ---------------------------------------------------------------- stage panels: shapes and
-# arithmetic per unit A panel function takes (step, params, q), q the quantity its stage computes,
-# and returns (a sentence on the shapes, one line of arithmetic per unit). Each family's drawing
-# names its own.
+# ------------------------------------------------ stage panels: shapes and arithmetic per unit
+# A panel function takes (step, params, q), q the quantity its stage computes, and returns (a
+# sentence on the shapes, one line of arithmetic per unit). Each family's drawing names its own.
 
 
 def concat_panel(step, params, q):
@@ -1064,8 +1061,7 @@ def shape_table_html(rows: list[lessons.ShapeRow]):
     return f"<table class='lstm-shapes'>{head}{body}</table>"
 
 
-# ---------------------------------------------------------------- lesson 3: derivatives and
-# gradient flow
+# -------------------------------------------------- lesson 4: derivatives and gradient flow
 
 
 class Picture:

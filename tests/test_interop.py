@@ -85,8 +85,7 @@ def test_keras_shape_errors():
         L.LSTMParams.from_keras(np.ones((2, 8)), k["recurrent_kernel"], k["bias"])
 
 
-# ---------------------------------------------------------------- golden vectors from PyTorch
-# (always run)
+# --------------------------------------------------------- golden vectors from PyTorch (always run)
 
 
 def test_golden_lstmcell_step():

@@ -74,8 +74,7 @@ def any_state(p, seed=1):
     return rng.normal(size=p.m), rng.uniform(-1, 1, p.n), rng.normal(size=p.n)
 
 
-# ---------------------------------------------------------------- views: any history draws what a
-# fresh view draws
+# ------------------------------------------------- views: any history draws what a fresh view draws
 
 
 def _random_lstm_family(rng, kind, m, n, order):
@@ -171,8 +170,7 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
     np.testing.assert_array_equal(decode(act.png()), decode(fresh.png()))
 
 
-# ---------------------------------------------------------------- explorers: what is shown is what
-# the controls say
+# ------------------------------------------------ explorers: what is shown is what the controls say
 
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
@@ -443,8 +441,7 @@ def test_heatmap_rows_and_curves_carry_their_symbols():
             )
 
 
-# ---------------------------------------------------------------- every panel line's arithmetic
-# adds up
+# ------------------------------------------------------------ every panel line's arithmetic adds up
 
 ALLOWED = (
     ast.Expression,
@@ -553,8 +550,7 @@ def test_every_arithmetic_line_of_every_panel_adds_up_to_the_cores_value(kind, o
     assert checked == p.n * (len(viz.layout_of(p).stages) - 1)
 
 
-# ---------------------------------------------------------------- presets and seeds do what their
-# names say
+# -------------------------------------------------------- presets and seeds do what their names say
 
 
 @settings(max_examples=25, deadline=None)

@@ -292,8 +292,7 @@ def test_gru_bad_input():
         L.gru_step_backward(steps[1], p.replace(order="hx"), np.ones(3))
 
 
-# ---------------------------------------------------------------- the real PyTorch GRU, where
-# installed
+# ------------------------------------------------------------ the real PyTorch GRU, where installed
 
 
 @settings(max_examples=20, deadline=None)

@@ -274,8 +274,7 @@ def test_gradient_flow_explorer_follows_its_sliders():
     assert "z_t" in e.readout.value and e.error.value == ""
 
 
-# ---------------------------------------------------------------- regressions: bad input never
-# breaks an explorer
+# -------------------------------------------------- regressions: bad input never breaks an explorer
 
 
 def test_of_with_values_beyond_the_sliders_shows_those_values():
@@ -326,8 +325,7 @@ def test_order_hx_is_written_as_h_then_x_everywhere():
     assert "[x_t, h_(t-1)]" in f.view.z_title.get_text()
 
 
-# ---------------------------------------------------------------- every variant in the step
-# explorer
+# --------------------------------------------------------------- every variant in the step explorer
 
 
 @pytest.mark.parametrize("variant", lessons.VARIANTS)
