@@ -148,6 +148,25 @@ def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM
     )
 
 
+# ---------------------------------------------------------------- one step of learning
+
+
+def sgd_step(params, grads, lr):
+    """New params of the same class and kind: every array minus lr × its gradient (grads from a
+    backward pass of this cell: dW_f for W_f, ...)."""
+    lr = core.as_number("lr", lr)
+    changes = {}
+    for name in params.names():
+        grad = getattr(grads, "d" + name, None)
+        if grad is None:
+            raise ValueError(
+                f"grads has no d{name}: they are not the gradients of this cell "
+                f"({params.variant}, arrays {', '.join(params.names())})"
+            )
+        changes[name] = getattr(params, name) - lr * np.asarray(grad)
+    return params.replace(**changes)
+
+
 # ---------------------------------------------------------------- a small memory task
 
 

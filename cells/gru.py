@@ -239,10 +239,23 @@ class GRUGrads:
 
 @dataclass(frozen=True, kw_only=True)
 class GRUStepGrads(GRUGrads):
-    """Gradients of one GRU step: the weights', and dx (m,), dh_prev (n,)."""
+    """Gradients of one GRU step: the weights', dx (m,), dh_prev (n,), and every inner one, named
+    "d" + the GRUStep field it belongs to, each ∂L/∂(that quantity): dconcat (m+n,) (v feeds the
+    reset and update gates), dz_r, dr, dz_z, dz, dn_x, dn_h, dz_h, dh_tilde, dh (n,), dh the one
+    given."""
 
     dx: np.ndarray
     dh_prev: np.ndarray
+    dconcat: np.ndarray = None
+    dz_r: np.ndarray = None
+    dr: np.ndarray = None
+    dz_z: np.ndarray = None
+    dz: np.ndarray = None
+    dn_x: np.ndarray = None
+    dn_h: np.ndarray = None
+    dz_h: np.ndarray = None
+    dh_tilde: np.ndarray = None
+    dh: np.ndarray = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,28 +274,45 @@ def gru_step_backward(step, params, dh):
     s = check_step(step, p, GRUStep)
     dh = check_len("dh", as_array("dh", dh), p.n, "one gradient per entry of h_t")
     with np.errstate(all="ignore"):
+        # h_t = (1 − z_t) ∘ h̃_t + z_t ∘ h_{t-1}
         dh_tilde = dh * (1.0 - s.z)  # (n,)
-        dz_z = dh * (s.h_prev - s.h_tilde) * s.z * (1 - s.z)  # (n,)
+        dz = dh * (s.h_prev - s.h_tilde)  # (n,)
+        dz_z = dz * s.z * (1 - s.z)  # (n,)
+        # h̃_t = tanh(z_h), z_h = n_x + r_t ∘ n_h
         dz_h = dh_tilde * (1 - s.h_tilde**2)  # (n,)
+        dn_x = dz_h  # (n,)
         dn_h = dz_h * s.r  # (n,)
-        dz_r = dz_h * s.n_h * s.r * (1 - s.r)  # (n,)
-        dv = p.W_r.T @ dz_r + p.W_z.T @ dz_z  # (m+n,)
-        dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
-        dx = dx + p.W_hx.T @ dz_h  # (m,)
+        dr = dz_h * s.n_h  # (n,)
+        dz_r = dr * s.r * (1 - s.r)  # (n,)
+        dconcat = p.W_r.T @ dz_r + p.W_z.T @ dz_z  # (m+n,)
+        dx, dh_prev = split(dconcat, p.m, p.order)  # (m,), (n,)
+        dx = dx + p.W_hx.T @ dn_x  # (m,)
         dh_prev = dh_prev + p.W_hh.T @ dn_h + dh * s.z  # (n,) ∂h_t/∂h_{t-1} ⊇ diag(z_t)
         grads = {
             "dW_r": np.outer(dz_r, s.concat),
             "db_r": dz_r,
             "dW_z": np.outer(dz_z, s.concat),
             "db_z": dz_z,
-            "dW_hx": np.outer(dz_h, s.x_t),
-            "db_hx": dz_h,
+            "dW_hx": np.outer(dn_x, s.x_t),
+            "db_hx": dn_x,
             "dW_hh": np.outer(dn_h, s.h_prev),
             "db_hh": dn_h,
         }
-    for a in (dx, dh_prev, *grads.values()):
+    inner = {
+        "dconcat": dconcat,
+        "dz_r": dz_r,
+        "dr": dr,
+        "dz_z": dz_z,
+        "dz": dz,
+        "dn_x": dn_x,
+        "dn_h": dn_h,
+        "dz_h": dz_h,
+        "dh_tilde": dh_tilde,
+        "dh": dh,
+    }
+    for a in (dx, dh_prev, *grads.values(), *inner.values()):
         finite_grads(a)
-    return GRUStepGrads(**grads, dx=dx, dh_prev=dh_prev)
+    return GRUStepGrads(**grads, dx=dx, dh_prev=dh_prev, **inner)
 
 
 def gru_backward(steps, params, dhs):

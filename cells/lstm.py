@@ -429,11 +429,27 @@ class Grads:
 
 @dataclass(frozen=True, kw_only=True)
 class StepGrads(Grads):
-    """Gradients of one step: the weights', and dx (m,), dh_prev (n,), dc_prev (n,)."""
+    """Gradients of one step: the weights', dx (m,), dh_prev (n,), dc_prev (n,), and every inner
+    one, named "d" + the Step field it belongs to, each ∂L/∂(that quantity): dconcat (m+n,), dz_f,
+    dz_i, dz_c, dz_o, df, di, dc_tilde, dc, do, dtanh_c, dh (n,). dh is the gradient given; dc the
+    total at C_t (the one given, the path through h_t and, with peepholes, through o_t); a coupled
+    cell has dz_i = None, and its df is the total ∂L/∂f_t (through i_t = 1 − f_t as well)."""
 
     dx: np.ndarray
     dh_prev: np.ndarray
     dc_prev: np.ndarray
+    dconcat: np.ndarray = None
+    dz_f: np.ndarray = None
+    dz_i: np.ndarray = None
+    dz_c: np.ndarray = None
+    dz_o: np.ndarray = None
+    df: np.ndarray = None
+    di: np.ndarray = None
+    dc_tilde: np.ndarray = None
+    dc: np.ndarray = None
+    do: np.ndarray = None
+    dtanh_c: np.ndarray = None
+    dh: np.ndarray = None
 
 
 def lstm_step_backward(step, params, dh, dc):
@@ -445,20 +461,31 @@ def lstm_step_backward(step, params, dh, dc):
         return _lstm_step_backward(s, p, dh, dc)
 
 
-def _lstm_step_backward(s, p, dh, dc):
+def _lstm_step_backward(s, p, dh, dc_given):
+    """The forward stages in reverse, each gradient named after its quantity."""
+    # h_t = o_t ∘ tanh(C_t)
     do = dh * s.tanh_c  # (n,)
-    dc = dc + dh * s.o * (1.0 - s.tanh_c**2)  # (n,) the gradient reaching C_t through h_t
-    dz = {"o": do * s.o * (1 - s.o)}  # (n,)
+    dtanh_c = dh * s.o  # (n,)
+    dz_o = do * s.o * (1 - s.o)  # (n,) σ' = o(1 − o)
+    # C_t reaches the loss as given, through h_t, and (peephole) through o_t
+    dc = dc_given + dtanh_c * (1.0 - s.tanh_c**2)  # (n,) tanh' = 1 − tanh²
     if p.p_o is not None:
-        dc = dc + dz["o"] * p.p_o  # (n,) C_t also reaches h_t through the output gate's peephole
-    dz["c"] = dc * s.i * (1 - s.c_tilde**2)  # (n,)
+        dc = dc + dz_o * p.p_o  # (n,)
+    # C_t = f_t ∘ C_{t-1} + i_t ∘ C̃_t
+    dc_tilde = dc * s.i  # (n,)
+    di = dc * s.c_tilde  # (n,)
+    df = dc * s.c_prev  # (n,)
+    dz_c = dc_tilde * (1 - s.c_tilde**2)  # (n,)
+    dz_i = None
     if p.coupled:  # i_t = 1 − f_t: f_t reaches C_t twice, as f_t∘C_{t-1} and as (1 − f_t)∘C̃_t
-        dz["f"] = dc * (s.c_prev - s.c_tilde) * s.f * (1 - s.f)  # (n,)
+        df = df - di  # (n,)
     else:
-        dz["f"] = dc * s.c_prev * s.f * (1 - s.f)  # (n,)
-        dz["i"] = dc * s.c_tilde * s.i * (1 - s.i)  # (n,)
-    dv = sum(getattr(p, f"W_{g}").T @ dz[g] for g in p.gates())  # (m+n,)
-    dx, dh_prev = split(dv, p.m, p.order)  # (m,), (n,)
+        dz_i = di * s.i * (1 - s.i)  # (n,)
+    dz_f = df * s.f * (1 - s.f)  # (n,)
+    dz = {"f": dz_f, "i": dz_i, "c": dz_c, "o": dz_o}
+    # every gate's pre-activation W_g v + b_g: back to v = [x_t, h_{t-1}] and to the weights
+    dconcat = sum(getattr(p, f"W_{g}").T @ dz[g] for g in p.gates())  # (m+n,)
+    dx, dh_prev = split(dconcat, p.m, p.order)  # (m,), (n,)
     dc_prev = dc * s.f  # (n,) ∂C_t/∂C_{t-1} = diag(f_t) along the cell path
     weights = {}
     for g in p.gates():
@@ -469,9 +496,24 @@ def _lstm_step_backward(s, p, dh, dc):
         weights[f"d{name}"] = dz[g] * (s.c if g == "o" else s.c_prev)  # (n,)
         if g != "o":
             dc_prev = dc_prev + dz[g] * getattr(p, name)  # (n,) the peephole path into C_{t-1}
-    for a in (dx, dh_prev, dc_prev, *weights.values()):
-        finite_grads(a)
-    return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc_prev)
+    inner = {
+        "dconcat": dconcat,
+        "dz_f": dz_f,
+        "dz_i": dz_i,
+        "dz_c": dz_c,
+        "dz_o": dz_o,
+        "df": df,
+        "di": di,
+        "dc_tilde": dc_tilde,
+        "dc": dc,
+        "do": do,
+        "dtanh_c": dtanh_c,
+        "dh": dh,
+    }
+    for a in (dx, dh_prev, dc_prev, *weights.values(), *inner.values()):
+        if a is not None:
+            finite_grads(a)
+    return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc_prev, **inner)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -83,3 +83,30 @@ marrays |= dict(
 )
 np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_lstm_module_example.npz", **marrays)
 print({k: v.shape for k, v in marrays.items()})
+
+# Every intermediate gradient of one step of every cell kind, by autograd (tests/torch_reference).
+import sys  # noqa: E402
+
+sys.path[:0] = [str(pathlib.Path(__file__).parent), str(pathlib.Path(__file__).parent.parent)]
+import lstm_core as core  # noqa: E402
+import torch_reference  # noqa: E402
+
+rng = np.random.default_rng(2026)
+backward = {}
+for k, kind in enumerate(core.CELLS):
+    p = core.CELLS[kind].make(3, 4, seed=k, scale=1.5)
+    x, h, c, dh, dc = (rng.normal(size=s) for s in (3, 4, 4, 4, 4))
+    inner, weights, inputs = torch_reference.step_grads(p, x, h, c, dh, dc)
+    backward |= {
+        f"k{k}_kind": np.array(kind),
+        f"k{k}_inner": np.array(" ".join(inner)),
+        f"k{k}_inputs": np.array(" ".join(inputs)),
+        **{f"k{k}_{a}": v for a, v in zip("x h c dh dc".split(), (x, h, c, dh, dc), strict=True)},
+        **{f"k{k}_w_{n}": getattr(p, n) for n in p.names()},
+        **{f"k{k}_inner_{f}": v for f, v in inner.items()},
+        **{f"k{k}_grad_{n}": v for n, v in weights.items()},
+        **{f"k{k}_input_{n}": v for n, v in inputs.items()},
+    }
+backward["torch_version"] = np.array(torch.__version__)
+np.savez(pathlib.Path(__file__).parent.parent / "data" / "torch_backward_example.npz", **backward)
+print(len(backward), "arrays of intermediate gradients")
