@@ -128,6 +128,9 @@ def browser(profile_dir):
 
         ctx.route("**/*", offline)
         ctx.external_requests = external
+        # Voilà sends a page once its notebook has run: under load (the suite's other worker busy)
+        # lesson 6 takes longer than Playwright's 30 s default. A bound, not a timing.
+        ctx.set_default_navigation_timeout(180_000)
         try:
             yield ctx
         finally:
