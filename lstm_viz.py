@@ -1155,6 +1155,7 @@ class GradientFlowView(BlitFigure):
     the keep gate beside it; heatmaps of the cell's gates and states over time."""
 
     FLOOR = 1e-30
+    KEEP = 3  # backgrounds (one per T): an explorer keeps several of these figures
 
     def __init__(self, T, n, variant="LSTM"):
         super().__init__((11, 4.6))
@@ -1302,6 +1303,7 @@ class SequenceView(BlitFigure):
     an LSTM) over time with the cursor marked."""
 
     VISIBLE = 12
+    KEEP = 3  # backgrounds (one per T and C_t range): an explorer keeps several of these figures
 
     def __init__(self, T, m, n, cell="LSTM"):
         super().__init__((11, 5.2))

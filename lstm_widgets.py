@@ -159,6 +159,25 @@ class Matrix:
         close_tree(self.box)
 
 
+class ViewCache:
+    """The last few figures an explorer built, by the structure they fit (sizes, cell kind): going
+    back to one is instant, and memory stays bounded (each figure keeps at most its KEEP
+    backgrounds)."""
+
+    def __init__(self, size):
+        self.size, self.views = size, {}
+
+    def get(self, key, make):
+        """The figure for key, made by make() if it is not kept; the least recently used goes."""
+        view = self.views.pop(key, None)
+        if view is None:
+            view = make()
+        self.views[key] = view  # now the most recently used
+        while len(self.views) > self.size:
+            del self.views[next(iter(self.views))]
+        return view
+
+
 def with_entry(model, key, value):
     """A copy of the model array named key[0] with the entry key[1:] set to value (a number)."""
     name, index = key[0], key[1:]
@@ -925,6 +944,7 @@ class GradientFlowExplorer(Explorer):
         )
         self.readout = W.HTML()
         self.view = None
+        self._views = ViewCache(3)
         self.widget = W.VBox(
             [
                 hrow(self.variant, self.T),
@@ -959,8 +979,8 @@ class GradientFlowExplorer(Explorer):
 
     def _draw(self):
         T, variant = self.model["T"], self.model["cell"]
-        if self.view is None or self.view.variant != variant:  # another cell: other heatmaps
-            self.view = viz.GradientFlowView(T, self.n, variant)
+        # another cell: other heatmaps (the last three kinds' figures are kept)
+        self.view = self._views.get(variant, lambda: viz.GradientFlowView(T, self.n, variant))
         self.view.update(self.flow)
         self.image.value = self.view.png()
         cell = core.check_cell(variant)
@@ -1030,6 +1050,10 @@ class SequenceExplorer(Explorer):
             ]
         )
         self.x = self.view = self.step_view = None
+        self._sequence_views = ViewCache(
+            len(lessons.SEQUENCES)
+        )  # one a sequence: instant switching
+        self._step_views = ViewCache(len(lessons.SEQUENCES))
         self.model = {"sequence": sequence, "T": T, "seed": seed, "forget_shift": 0.0, "t": 0}
         self._new_data(self.model)
         self._start()
@@ -1111,14 +1135,11 @@ class SequenceExplorer(Explorer):
         p, t = self.data.params, self.model["t"]
         T, m, n = len(self.steps), p.m, p.n
         kind = core.cell_of(p).name
-        if self.view is None or not self.view.fits(T, m, n, kind):
-            self.view = viz.SequenceView(T, m, n, kind)
-        if self.step_view is None or (self.step_view.m, self.step_view.n, self.step_view.kind) != (
-            m,
-            n,
-            kind,
-        ):
-            self.step_view = viz.StepView(p)
+        cells = min(T, viz.SequenceView.VISIBLE)  # another T, as many strip cells: the same figure
+        self.view = self._sequence_views.get(
+            (m, n, cells, kind), lambda: viz.SequenceView(T, m, n, kind)
+        )
+        self.step_view = self._step_views.get((m, n, kind), lambda: viz.StepView(p))
         self.view.update(self.steps, t)
         self.image.value = self.view.png()
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t

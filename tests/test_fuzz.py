@@ -144,7 +144,7 @@ def test_a_thousand_random_operations(name):
         left = sys.getallocatedblocks() - blocks
     assert len(_instances) == before, f"{len(_instances) - before} widgets left open after close"
     # What an explorer holds is counted without its cached backgrounds (matplotlib's BufferRegion
-    # does not report its size; the cache is bounded by KEEP). Measured here: 0.1 to 5 MB held,
+    # does not report its size; the cache is bounded by KEEP). Measured here: 0.1 to 19 MB held,
     # moving by less than 1 MB between the halves; under 1,000 blocks left once an explorer is gone.
     # Allowed: 4 MB of growth (8 kB per operation) and 3,000 blocks: one picture or record kept per
     # operation is above one bound or the other.
