@@ -446,6 +446,15 @@ def memory_after(f, k):
     return float(f) ** k
 
 
+def memory_table(fs=(0.5, 0.9, 0.99, 0.999), ks=(1, 10, 50)):
+    """One line per forget value: what is left of a memory after each number of steps."""
+    lines = []
+    for f in fs:
+        left = "  ".join(f"after {k} steps {memory_after(f, k):.3g}" for k in ks)
+        lines.append(f"f = {f}:  {left}")
+    return "\n".join(lines)
+
+
 def module_shapes(T, B, m, n, layers=1, bidirectional=False, batch_first=False):
     """Every tensor of an nn.LSTM(m, n, num_layers=layers, bidirectional=..., batch_first=...) run
     on B sequences of T steps, in our notation, PyTorch's and Keras's; the parameter count per
@@ -507,3 +516,47 @@ def module_shapes(T, B, m, n, layers=1, bidirectional=False, batch_first=False):
             )
         )
     return rows
+
+
+def rows_or_columns(W, v):
+    """What numpy says to v as a column and as a row, beside W: the shapes that multiply."""
+    rows, cols = np.shape(W)
+    column = W @ np.reshape(v, (cols, 1))  # (rows, 1)
+    lines = [f"W {np.shape(W)} @ v as a column ({cols}, 1) → {column.shape}"]
+    try:
+        np.reshape(v, (1, cols)) @ W
+    except ValueError as e:
+        lines.append(f"v as a row (1, {cols}) @ W {np.shape(W)}: {e}")
+    return "\n".join(lines)
+
+
+def error_of(function, *args, **kwargs):
+    """The message a call is refused with (what the learner would read), or 'no error'."""
+    try:
+        function(*args, **kwargs)
+    except (ValueError, TypeError) as e:
+        return str(e)
+    return "no error"
+
+
+def cell_path_check(m=3, n=4, seed=1):
+    """f_t of a random cell beside ∂C_t/∂C_(t-1) measured by finite differences of the forward
+    step (no backward formula involved), as text."""
+    x, h, c, p = preset("random (seed)", m, n, seed=seed)
+    s = core.lstm_step(x, h, c, p)
+    J = jacobian(lambda c_prev: core.lstm_step(x, h, c_prev, p).c, c)  # (n, n)
+    return f"f_t = {np.round(s.f, 4)}\n∂C_t/∂C_(t-1) =\n{J.round(4)}"
+
+
+def derivative_table(zs=(0.0, 1.0, 2.0, 5.0, 10.0, 92.0)):
+    """σ', tanh' and ReLU' at a few points, one line each."""
+    z = np.array(zs)  # (k,)
+    lines = []
+    for name, d in (
+        ("σ'", core.sigmoid_prime),
+        ("tanh'", core.tanh_prime),
+        ("ReLU'", core.relu_prime),
+    ):
+        values = "  ".join(f"z={a:g}: {b:.3g}" for a, b in zip(z, d(z), strict=True))
+        lines.append(f"{name:6s} {values}")
+    return "\n".join(lines)

@@ -19,7 +19,9 @@ class Question:
     `digits`-th significant digit (2 unless the prompt asks for more; None: exact, for whole
     numbers) or by `tolerance`, whichever is larger; vectors by `tolerance` per entry. mistakes
     are (a wrong answer we expect, the hint that fits it), matched at the same tolerance; reveal
-    gives the answer with its arithmetic (HTML, may hold LaTeX between $ signs)."""
+    gives the answer with its arithmetic (HTML, may hold LaTeX between $ signs); then is what the
+    lesson goes on to say once the answer is known (shown with the reveal, never before); forms
+    are other printed forms that would give the answer away (answer_forms adds the usual ones)."""
 
     prompt: str
     kind: str
@@ -29,6 +31,35 @@ class Question:
     choices: tuple = ()
     mistakes: tuple = ()
     digits: int = 2
+    then: str = ""
+    forms: tuple = ()
+
+
+def answer_forms(question):
+    """The ways a page could print this question's answer (the answer itself, rounded as the
+    checker reads it, shapes written three ways, and the question's own forms): none of them may
+    be on the page before the learner has answered."""
+    q, forms = question, list(question.forms)
+    if q.kind == "number" and q.forms and len(f"{float(q.answer):g}") < 2:
+        pass  # a one-character number (1, 0) is on every page: only the question's forms count
+    elif q.kind == "shape":
+        sizes = [str(int(a)) for a in q.answer]
+        forms += ["(" + ", ".join(sizes) + ")", "×".join(sizes), " × ".join(sizes)]
+    elif q.kind == "number":
+        value = float(q.answer)
+        if value == int(value) and q.digits is None:
+            forms.append(str(int(value)))
+        else:
+            forms += [f"{value:.2g}", f"{value:.3g}", f"{value:.4g}"]
+    elif q.kind == "vector":
+        forms += [_vec(q.answer), _vec(q.answer, 3)]
+    else:
+        forms.append(str(q.answer))
+    unique = []
+    for form in forms:
+        if form not in unique:
+            unique.append(form)
+    return tuple(unique)
 
 
 EXAMPLES = {"number": "0.25, 1/4 or 0.9^10", "vector": "[0.1, -2, 3]", "shape": "(3, 6) or 3×6"}
@@ -254,6 +285,19 @@ def q_wf_shape(seed=0):
             ((m, n), "the columns count the whole concatenation: m + n", 1),
             ((n, m), "the columns count the whole concatenation [x_t, h_(t-1)]: m + n", 1),
         ),
+        then=(
+            "<p>One unit is one row of $W_f$, and that row needs one weight for each entry of $v$. "
+            "So $W_f$ has $n$ rows and $m + n$ columns: <b>$W_f$ is $n \\times (m+n)$</b>. "
+            "The bias $b_f$, the product $W_f v$ and $f_t$ all have one entry per unit: "
+            "shape $(n,)$.</p>"
+            "<p>The question's own arrays, as numpy reports them: "
+            f"<code>W_f {np.shape(core.QUESTION_W_F)}, b_f {np.shape(core.QUESTION_B_F)}, x_t "
+            f"{np.shape(core.QUESTION_X)}, h_prev {np.shape(core.QUESTION_H)}</code>. "
+            "The question says that with $m = n = k = 3$, $W_f$ would be $3 \\times 3$: <b>that is "
+            "its first slip</b>. Its own example matrix has six columns, as it must (section 5 "
+            "shows what the code says if you try $3 \\times 3$).</p>"
+        ),
+        forms=("n × (m+n)", "n \\times (m+n)"),
     )
 
 
@@ -290,32 +334,73 @@ def q_forget_row(seed=0):
                 "number that goes into the sigmoid",
             ),
         ),
+        then=(
+            "<p>All three rows, with the bias added at the end:</p><pre>"
+            + "\n".join(_row_lines(W, g.concat, b, g.z))
+            + f"</pre><p>So $W_f v = {_vec(g.z - b)}$ and adding $b_f = {_vec(b)}$ gives "
+            f"$z_f = {_vec(g.z)}$"
+            + (", as in the question" if seed == 0 else "")
+            + ". We call $z_f$ the <b>pre-activation</b>: the number before the sigmoid.</p>"
+        ),
     )
+
+
+def _row_lines(W, v, b, z):
+    """Each unit's dot product, term by term, then its bias: 'unit 0: 1·1 + … = 91, + 1 = 92'."""
+    lines = []
+    for r in range(len(z)):
+        terms = " + ".join(f"{a:g}·{c:g}" for a, c in zip(W[r], v, strict=True))
+        lines.append(f"unit {r}: {terms} = {z[r] - b[r]:g}, + {b[r]:g} = {z[r]:g}")
+    return lines
 
 
 def q_sigma_exact(seed=0):
     """Lesson 1: is σ(z) exactly 1.0 in float64 for the question's z = 92?"""
     z = 92 if seed == 0 else int(np.random.default_rng(core.as_seed(seed)).integers(40, 300))
     exact = core.sigmoid(z) == 1.0
+    eps = float(np.finfo(float).eps)
+    z_one = _smallest_z_at_one()
     return Question(
         f"In float64 (numpy's numbers), is σ({z}) = 1/(1 + e^(−{z})) exactly 1.0, or a number just "
         f"below 1?",
         "choice",
         "exactly 1.0" if exact else "just below 1",
-        f"e^(−{z}) ≈ {np.exp(-z):.2g}. Just below 1, float64 can only step down by 2^−53 ≈ "
-        f"1.1e-16, so "
-        f"1 + e^(−{z}) rounds to exactly 1 and σ({z}) is <b>exactly 1.0</b> (from z ≈ 37 on, every "
-        f"σ(z) is).",
+        f"e^(−{z}) ≈ {np.exp(-z):.2g}. The sum 1 + e^(−{z}) lies just above 1, where float64 "
+        f"numbers are eps = {eps:.2g} apart: anything added below eps/2 = {eps / 2:.2g} rounds "
+        f"away, so 1 + e^(−{z}) is stored as exactly 1 and σ({z}) is <b>exactly 1.0</b>.",
         choices=("exactly 1.0", "just below 1"),
         mistakes=(
             (
                 "just below 1",
-                "e^(−z) is far smaller than the gap between 1 and the next float64 "
-                "below it (1.1e-16): the sum rounds to 1",
+                "e^(−z) is far smaller than half the gap between 1 and the next float64 above "
+                "it (eps/2 = 1.1e-16): the sum 1 + e^(−z) rounds to 1",
                 6,
             ),
         ),
+        then=(
+            f"<p>$e^{{-{z}}} \\approx {np.exp(-z):.1e}$ is a perfectly good float64 number; what "
+            "rounds away is the sum $1 + e^{-z}$. Above 1, float64 numbers are the machine epsilon "
+            f"$\\varepsilon = {eps:.3g}$ apart, so the sum rounds to exactly 1 as soon as "
+            f"$e^{{-z}} \\le \\varepsilon/2$, that is $z \\ge \\ln(2/\\varepsilon) = "
+            f"{np.log(2 / eps):.2f}$. Not rounded for display: really 1 in the computer.</p>"
+            f"<pre>σ({z}) == 1.0: {bool(core.sigmoid(float(z)) == 1.0)}\n"
+            f"smallest z with σ(z) == 1.0 (steps of 0.001): {z_one}\n"
+            f"1 − σ(22) = {1 - float(core.sigmoid(22.0)):.3g}   σ(43) == 1.0: "
+            f"{bool(core.sigmoid(43.0) == 1.0)}   σ(64) == 1.0: {bool(core.sigmoid(64.0) == 1.0)}"
+            "</pre><p>The answer says its gate values were “closer to 0.999” before it rounded "
+            "them to 1. That was about its <i>input</i> gate, whose pre-activations were "
+            "[22, 43, 64] (lesson 2 recomputes them): far closer than 0.999, as printed. With "
+            "numbers this big a gate is <b>saturated</b>: pinned at 1, where the sigmoid's curve "
+            "is flat. Lesson 4 shows why a flat curve passes almost no gradient back (the signal "
+            "training uses to adjust $W_f$).</p>"
+        ),
     )
+
+
+def _smallest_z_at_one():
+    """The smallest z (on a grid of 0.001 from 30) whose σ(z) is exactly 1.0 in float64."""
+    z = np.arange(30, 40, 0.001)  # (10000,)
+    return round(float(z[np.argmax(core.sigmoid(z) == 1.0)]), 3)
 
 
 def q_cell_update(seed=0):
@@ -378,6 +463,12 @@ def q_param_count(seed=0):
             (float(n * (m + n) + n), "there are four gates, each with its own W and b"),
         ),
         digits=None,
+        then=(
+            f"<p>Ours is $4n(m+n) + 4n$ = {count}. PyTorch's is $4n(m+n) + 8n$ = "
+            f"{core.param_count(m, n, True)}, because it keeps two bias vectors per gate "
+            "(<code>bias_ih</code> and <code>bias_hh</code>) that are simply added: the same cell, "
+            "4n more numbers. The sliders below count both for any $m$ and $n$.</p>"
+        ),
     )
 
 
@@ -470,6 +561,7 @@ def q_sigma_prime(seed=0):
             (float(core.sigmoid(z)), "that is σ(z) itself; its slope is σ(1 − σ)"),
             (1.0, "no: σ' is at most 0.25 (at z = 0); only ReLU has a slope of 1", 9),
         ),
+        forms=("max σ' = 0.25",) if z == 0 else (),
     )
 
 
@@ -482,6 +574,18 @@ def q_tanh_prime_max(seed=0):
         "At z = 0, tanh(0) = 0, so tanh'(0) = 1 − 0 = <b>1</b>; everywhere else it is below 1.",
         tolerance=1e-9,
         mistakes=((0.25, "0.25 is σ's largest slope; tanh' reaches 1"),),
+        forms=("tanh'(0) = 1", "max tanh' = 1", "exactly $1$", "exactly 1"),
+        then=(
+            "<ul><li>$\\sigma'(z) = \\sigma(z)\\,(1-\\sigma(z))$. Largest at $z = 0$, where it "
+            f"is $0.5 \\cdot 0.5 = {float(core.sigmoid_prime(0.0)):g}$.</li>"
+            "<li>$\\tanh'(z) = 1 - \\tanh^2(z)$. Largest at $z = 0$, where it is "
+            f"$1 - 0^2 = {float(core.tanh_prime(0.0)):g}$.</li>"
+            "<li>ReLU's derivative is 1 for every $z > 0$ and 0 below.</li></ul>"
+            "<p>So no: neither $\\sigma$ nor $\\tanh$ has a constant derivative. $\\tanh'$ reaches "
+            "1 only at the single point $z = 0$; $\\sigma'$ never gets above a quarter. Both fall "
+            "towards 0 quickly once $|z|$ grows: the curve goes flat (it <b>saturates</b>), and a "
+            "flat curve passes almost no gradient back.</p>"
+        ),
     )
 
 
@@ -503,6 +607,16 @@ def q_cell_path(seed=0):
                 f * (1 - f),
                 "no sigmoid slope on this path: C_(t-1) is multiplied by f_t, nothing more",
             ),
+        ),
+        forms=("diag(f_t)", "\\operatorname{diag}(f_t)"),
+        then=(
+            "<p>$$C_t = f_t \\circ C_{t-1} + i_t \\circ \\tilde C_t \\quad\\Rightarrow\\quad "
+            "\\frac{\\partial C_t}{\\partial C_{t-1}} = \\operatorname{diag}(f_t)$$ along the "
+            "cell-state line (there are also paths through $h_{t-1}$, since the gates depend on "
+            "it). No weight matrix and no squashing derivative: over $j$ steps the cell path "
+            "multiplies the gradient by $f$ $j$ times, the same product that keeps the memory in "
+            "lesson 3. The check below measures it by nudging each entry of $C_{t-1}$ and "
+            "watching $C_t$ (finite differences: no backward formula involved).</p>"
         ),
     )
 
@@ -536,6 +650,13 @@ def q_forget_rows(seed=0):
         mistakes=(
             (choices[0], "that is the input gate: PyTorch's order is i, f, g, o"),
             (choices[2], "that is the candidate g: PyTorch's order is i, f, g, o, so f is second"),
+        ),
+        then=(
+            f"<p><code>input_size</code> is our $m$; <code>hidden_size={n}</code> is our $n$: the "
+            "number of cell units, the length of $h_t$ and $C_t$ (Keras calls the same number "
+            f"<code>units</code>). Every matrix has $4n = {4 * n}$ rows because the four gates are "
+            "stacked, in PyTorch's order <b>i, f, g, o</b> ($g$ is our candidate $\\tilde C$). So "
+            f"the forget gate is rows $n{{:}}2n$ = {choices[1]}.</p>"
         ),
     )
 
@@ -580,6 +701,15 @@ def q_gru_torch_count(seed=0):
             ),
         ),
         digits=None,
+        then=(
+            f"<p><code>weight_ih</code> is $(3n, m)$ = ({3 * n}, {m}) and <code>weight_hh</code> "
+            f"$(3n, n)$ = ({3 * n}, {n}), the rows stacked r, z, n; then <code>bias_ih</code> and "
+            f"<code>bias_hh</code>, $(3n,)$ each. Our GRU computes the same cell with "
+            f"$3n(m+n) + 4n$ = {3 * n * (m + n) + 4 * n} numbers: only the candidate needs its two "
+            "biases apart (the reset gate multiplies one of them), the gates' pairs only ever add. "
+            "Keras's <code>reset_after=True</code> GRU also stores two bias rows: "
+            "$3n(m+n) + 6n$ as well.</p>"
+        ),
     )
 
 
@@ -594,6 +724,7 @@ def q_coupled_input(seed=0):
         f"i_t = 1 − f_t = <b>{_vec(1 - f)}</b>: it writes exactly as much as it forgets.",
         tolerance=1e-9,
         mistakes=((f, "coupled: i_t = 1 − f_t"),),
+        forms=("i_t = 1 − f_t", "i_t = 1 - f_t"),
     )
 
 
@@ -604,7 +735,7 @@ def q_gru_keep(seed=0):
         "its old h_(t-1), or take the new candidate h̃_t?",
         "choice",
         "keeps h_(t-1)",
-        "z_t ≈ 1 makes h_t ≈ h_(t-1): the unit <b>keeps</b> its state, like an LSTM's f_t ≈ 1.",
+        "z_t ≈ 1 makes h_t ≈ h_(t-1): the unit <b>keeps h_(t-1)</b>, like an LSTM's f_t ≈ 1.",
         choices=("keeps h_(t-1)", "takes h̃_t"),
         mistakes=(
             (
@@ -612,6 +743,16 @@ def q_gru_keep(seed=0):
                 "that is the other convention (Colah's post); in PyTorch's, z multiplies h_(t-1)",
                 8,
             ),
+        ),
+        then=(
+            "<p>In this convention for $z$ (Cho et al., 2014; PyTorch; Keras; the d2l book, though "
+            "Cho et al. and d2l apply the reset gate before the product), $z_t \\approx 1$ "
+            "<b>keeps</b> $h_{t-1}$ and $z_t \\approx 0$ takes the new candidate: $z_t$ plays the "
+            "part of the LSTM's $f_t$, and $1 - z_t$ the part of $i_t$, which makes the GRU a "
+            "coupled cell. Some texts, Colah's post among them, write "
+            "$h_t = (1 - z_t) \\circ h_{t-1} + z_t \\circ \\tilde h_t$: "
+            "there $z_t \\approx 1$ means “take the new”. Same cell, the gate renamed. The check "
+            "below pushes $b_z$ up so that $z_t \\approx 1$.</p>"
         ),
     )
 
@@ -661,6 +802,17 @@ NOTEBOOKS = {
     6: "06_relatives_gru_peephole.ipynb",
 }
 _ANSWERS = []  # every answer checked in this kernel, in order
+_SEEN = set()  # (lesson, number): predictions whose answer the learner has seen
+
+
+def seen(lesson, number):
+    """Whether the learner has seen this prediction's answer: answered it right or asked for it."""
+    return (lesson, number) in _SEEN
+
+
+def show(lesson, number):
+    """The learner asked for this prediction's answer (what it held back may now be shown)."""
+    _SEEN.add((lesson, number))
 
 
 def record(lesson, number, question, text, right):
@@ -682,6 +834,8 @@ def record(lesson, number, question, text, right):
         "hint": None if mistake is None else mistake[1],
     }
     _ANSWERS.append(entry)
+    if right:
+        show(lesson, number)
     return entry
 
 

@@ -5,6 +5,7 @@ into a cached background; the artists that change are marked animated and blitte
 """
 
 import base64
+import math
 import struct
 import zlib
 from html import escape
@@ -108,6 +109,22 @@ def row_arithmetic(W, v, b, z, r, digits=2, extra=()):
 
 
 # ---------------------------------------------------------------- blitting
+
+NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5)
+
+
+def nice_top(value):
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5, 10, 15 … that is at least value: an axis that follows
+    the numbers in steps (it does not jitter, and its background is redrawn only at a step)."""
+    if not value > 1.0:
+        return 1.0
+    if not math.isfinite(value):
+        return value
+    scale = 10.0 ** math.floor(math.log10(value))
+    for step in NICE + (10.0,):
+        if step * scale >= value * (1 - 1e-12):
+            return step * scale
+    return 10.0 * scale
 
 
 class BlitFigure:
@@ -1464,8 +1481,8 @@ class SequenceView(BlitFigure):
         for line in self.cursors:
             line.set_xdata([t, t])
         limits = []
-        for field in self.autoscale:  # a new range is a new static background
-            top = max(1.0, float(np.abs([getattr(s, field) for s in steps]).max()) * 1.1)
+        for field in self.autoscale:  # a new range is a new static background: ranges go in steps
+            top = nice_top(float(np.abs([getattr(s, field) for s in steps]).max()) * 1.1)
             if self.axes[field].get_ylim() != (-top, top):
                 self.axes[field].set_ylim(-top, top)
             limits.append(round(top, 6))

@@ -6,6 +6,8 @@ with a message if the core refuses it), then writes every control from the model
 the model. Nothing is read back from the widgets during a redraw.
 """
 
+import contextlib
+import io
 import math
 from html import escape
 
@@ -1190,6 +1192,8 @@ class Predict:
             [self.prompt, buttons, self.feedback],
             layout={"border": "1px solid #BBB", "padding": "6px"},
         )
+        if lesson is not None:
+            self.widget.add_class(f"lstm-predict-{lesson}-{number}")
         self._show_question()
 
     def ask(self, question):
@@ -1211,11 +1215,10 @@ class Predict:
         self.tries += 1
         if self.lesson is not None:
             questions.record(self.lesson, self.number, self.question, self.answer.value, right)
-            for view in _SLIP_VIEWS.get(self.lesson, ()):
-                view.refresh()
+            _answer_seen(self.lesson)
         if right:
             self.feedback.value = (
-                f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}"
+                f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}" + self._then()
             )
         else:
             more = " (or press <i>show the answer</i>)" if self.tries >= 2 else ""
@@ -1223,8 +1226,14 @@ class Predict:
         return right
 
     def reveal(self):
-        """Show the answer and its arithmetic."""
-        self.feedback.value = f"<b>Answer.</b> {self.question.reveal}"
+        """Show the answer and its arithmetic, and what the lesson says next."""
+        if self.lesson is not None:
+            questions.show(self.lesson, self.number)
+            _answer_seen(self.lesson)
+        self.feedback.value = f"<b>Answer.</b> {self.question.reveal}" + self._then()
+
+    def _then(self):
+        return f"<div class='lstm-then'>{self.question.then}</div>" if self.question.then else ""
 
     def new_numbers(self):
         """The same question on other numbers."""
@@ -1245,6 +1254,96 @@ def predict(lesson, number):
 
 
 _SLIP_VIEWS = {}  # lesson -> the "your slips" views shown for it (at most a few: the last ones)
+_LATER = {}  # lesson -> the Later holders shown for it (the last few)
+
+
+def _answer_seen(lesson):
+    """A prediction of this lesson was answered or shown: update what follows the answers."""
+    for view in _SLIP_VIEWS.get(lesson, ()):
+        view.refresh()
+    for later in list(_LATER.get(lesson, ())):
+        later.refresh()
+
+
+class Later:
+    """What would give a prediction away (a picture, an explorer, a printed check), held back: it
+    is made only once the learner has answered the lesson's predictions `numbers` (or asked for
+    their answers). make() may print, and may return a widget or an object with .widget."""
+
+    KEEP = 12  # a lesson holds fewer; older ones (their cells rerun) are closed
+
+    def __init__(self, make, lesson, numbers):
+        self.make, self.lesson, self.numbers = make, lesson, tuple(numbers)
+        self.content = None  # what make() returned, once made
+        self.failed = None  # why make() failed, if it did
+        self.opened = False
+        names = ", ".join(f"{lesson}.{k}" for k in self.numbers)
+        self.note = W.HTML(
+            f"<p class='lstm-later'><i>This part shows the answer to prediction {names}: answer it "
+            "above (or press <b>show the answer</b>) and it opens here.</i></p>"
+        )
+        self.widget = W.VBox([self.note])
+        holders = _LATER.setdefault(lesson, [])
+        holders.append(self)
+        for old in holders[: -self.KEEP]:
+            old.close()
+        del holders[: -self.KEEP]
+        self.refresh()
+
+    def refresh(self):
+        """Open, if every prediction it waits for has been answered."""
+        if self.opened or not all(questions.seen(self.lesson, k) for k in self.numbers):
+            return
+        self.opened = True
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                self.content = self.make()
+        except Exception as e:  # say so on the page, in words: never a silent gap
+            self.failed = f"{type(e).__name__}: {e}"
+            self.widget.children = [
+                W.HTML(
+                    f"<p class='lstm-error'>This part could not be shown ({escape(self.failed)})."
+                    " Rerun the lesson's cells from the top; if it stays, tell your instructor.</p>"
+                )
+            ]
+            return
+        children = []
+        if printed.getvalue():
+            children.append(W.HTML(f"<pre class='lstm-printed'>{escape(printed.getvalue())}</pre>"))
+        shown = getattr(self.content, "widget", self.content)
+        if isinstance(shown, W.Widget):
+            children.append(shown)
+        elif hasattr(shown, "_repr_html_"):  # a picture: an <img> with its alt text
+            children.append(W.HTML(shown._repr_html_()))
+        self.widget.children = children
+        self.note.close()
+
+    def close(self):
+        """Close what it holds (an explorer's widgets and figures)."""
+        if hasattr(self.content, "close"):
+            self.content.close()
+        self.note.close()
+        self.widget.close()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def show_answers(lesson):
+    """Show every answer of the lesson at once (an instructor's demonstration, or a test): what
+    was held back opens. Returns the holders as (opened, failed) pairs."""
+    for number in range(1, len(questions.LESSON_QUESTIONS[lesson]) + 1):
+        questions.show(lesson, number)
+        _answer_seen(lesson)
+    return [(h.opened, h.failed) for h in _LATER.get(lesson, ())]
+
+
+def later(lesson, numbers, make):
+    """Hold make()'s picture, explorer or printout back until predictions `numbers` of `lesson`
+    are answered (numbers: one number or several)."""
+    numbers = (numbers,) if isinstance(numbers, int) else numbers
+    return Later(make, lesson, numbers)
 
 
 class YourSlips:

@@ -69,7 +69,7 @@ def notebook_times():
 
 
 def browser_round_trip(presses=20):
-    from browser import CHROMIUM, browser, server, slider_handle
+    from browser import CHROMIUM, browser, server, show_answers, slider_handle
 
     if not shutil.which(CHROMIUM):
         print(f"browser_round_trip_ms skipped: {CHROMIUM} not found")
@@ -81,6 +81,7 @@ def browser_round_trip(presses=20):
     ):
         page = ctx.new_page()
         page.goto(url, wait_until="domcontentloaded")
+        show_answers(page, 1)  # lesson 1's explorer opens once its predictions are answered
         page.locator(".lstm-readout", has_text="z_f = ").first.wait_for(timeout=90000)
         handle = slider_handle(page, "x_t[0]")
         handle.focus()

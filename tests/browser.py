@@ -137,6 +137,20 @@ def browser(profile_dir):
             ctx.close()
 
 
+def show_answers(page, lesson, count=None):
+    """Press 'show the answer' on the lesson's predictions in order (what a lesson holds back
+    until then opens); count: the first few only."""
+    import lstm_questions as questions
+
+    count = len(questions.LESSON_QUESTIONS[lesson]) if count is None else count
+    for number in range(1, count + 1):  # one may open only once the one before is answered
+        box = page.locator(f".lstm-predict-{lesson}-{number}")
+        button = box.get_by_role("button", name="show the answer")
+        button.wait_for(timeout=120000)
+        button.click()
+        box.get_by_text("Answer.").wait_for(timeout=30000)
+
+
 def slider_handle(page, description):
     """The keyboard-focusable handle of the ipywidgets slider with this description."""
     widget = page.locator(
@@ -162,6 +176,8 @@ def screenshots(out=ROOT / "docs"):
             ):
                 page = ctx.new_page()
                 page.goto(url, wait_until="domcontentloaded")
+                if name == "forget_gate":
+                    show_answers(page, 1)  # the explorer opens once its predictions are answered
                 page.locator("img.widget-image").first.wait_for(timeout=60000)
                 if name == "step_through":
                     for _ in range(4):  # to stage 5, the cell update

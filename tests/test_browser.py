@@ -9,8 +9,9 @@ import pytest
 
 import lstm_core as core
 import lstm_lessons as lessons
+import lstm_questions as questions
 import lstm_viz as viz
-from browser import CHROMIUM, ROOT, browser, server, slider_handle
+from browser import CHROMIUM, ROOT, browser, server, show_answers, slider_handle
 
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
@@ -74,6 +75,7 @@ def test_voila_app_responds_offline(tmp_path):
         for lesson in sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")):
             page.get_by_text(lesson, exact=True).wait_for(timeout=30000)
         page.goto(url + "/voila/render/01_forget_gate.ipynb", wait_until="domcontentloaded")
+        show_answers(page, 1)
         check_slider_round_trip(page)
         assert not errors, errors
         # nothing outside this machine is asked for (no CDN icon fonts either): the app works
@@ -117,19 +119,19 @@ def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
         page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(
             timeout=90000
         )
-        readout = page.locator(".lstm-readout", has_text="z_f = ").first
         for attempt in range(
             3
         ):  # a Run All sent while the kernel connection is still settling can be dropped
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
             try:
-                readout.wait_for(state="attached", timeout=40000)
+                page.locator(".lstm-predict-1-1").first.wait_for(state="attached", timeout=40000)
                 break
             except Exception:
                 page.screenshot(path=str(tmp_path / f"run_all_{attempt}.png"))
                 if attempt == 2:
                     raise
+        show_answers(page, 1)
         check_slider_round_trip(page)
     assert json_outputs_untouched(ROOT / "notebooks" / "01_forget_gate.ipynb")
 
@@ -198,6 +200,7 @@ def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
         page = ctx.new_page()
         page.set_viewport_size({"width": 800, "height": 1000})
         page.goto(url, wait_until="domcontentloaded")
+        show_answers(page, int(lesson[:2]))  # what the lesson holds back is open, as it will be
         page.locator("img.widget-image").first.wait_for(timeout=120000)
         page.wait_for_timeout(1500)  # MathJax and the last pictures land
         page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
@@ -212,3 +215,59 @@ def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
             .filter(e => e.getBoundingClientRect().right > 801) .map(e => e.className ||
             e.tagName).slice(0, 5)""")
         assert not culprits, culprits
+
+
+HIDE_CHOICES = "<style id='hide-choices'>.widget-toggle-buttons {display: none}</style>"
+
+
+def page_text(page):
+    """The page's visible text, without the choice buttons of the predictions (a choice question
+    shows its answer among its choices: that is not giving it away)."""
+    page.evaluate(f"() => document.head.insertAdjacentHTML('beforeend', `{HIDE_CHOICES}`)")
+    text = page.locator("body").inner_text()
+    page.evaluate("() => document.getElementById('hide-choices').remove()")
+    return text
+
+
+def shown_forms(text, forms):
+    """The forms that the text prints as such (a number not inside a longer number)."""
+    found = []
+    for form in forms:
+        if re.search(r"(?<![\w.])" + re.escape(form) + r"(?![\w]|\.\d)", text):
+            found.append(form)
+    return found
+
+
+@pytest.mark.parametrize("lesson", sorted(questions.LESSON_QUESTIONS))
+def test_voila_no_answer_before_its_prediction(lesson, tmp_path):
+    """For every prediction of the lesson, in the app (every output on the page at once): none of
+    the answer's printed forms is on the page before the learner answers, and after 'show the
+    answer' it is."""
+    notebook = ROOT / "notebooks" / questions.NOTEBOOKS[lesson]
+    asked = [make(0) for make in questions.LESSON_QUESTIONS[lesson]]
+    with server("voila", notebook) as url, browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("Your slips").last.wait_for(timeout=120000)
+        page.wait_for_timeout(1500)  # MathJax and the last pictures land
+        before = page_text(page)
+        given_away = {}
+        for number, question in enumerate(asked, 1):
+            # a question's own data may hold its answer's numbers (f_t given, diag(f_t) asked)
+            found = shown_forms(
+                before.replace(question.prompt, ""), questions.answer_forms(question)
+            )
+            if found:
+                given_away[f"{lesson}.{number}"] = found
+        page.screenshot(path=str(tmp_path / "before.png"), full_page=True)
+        assert not given_away, f"answers on the page before their predictions: {given_away}"
+        for number in range(1, len(asked) + 1):  # one may open only once the one before is answered
+            box = page.locator(f".lstm-predict-{lesson}-{number}")
+            button = box.get_by_role("button", name="show the answer")
+            button.wait_for(timeout=30000)
+            button.click()
+        page.get_by_text("Answer.").nth(len(asked) - 1).wait_for(timeout=30000)
+        page.wait_for_timeout(1500)
+        after = page_text(page)
+        for number, question in enumerate(asked, 1):
+            assert shown_forms(after, questions.answer_forms(question)), (lesson, number)
