@@ -45,6 +45,7 @@ from cells.gru import (
     GRUStep,
     GRUStepGrads,
     gru_backward,
+    gru_backward_stages,
     gru_forward,
     gru_step,
     gru_step_backward,
@@ -61,6 +62,7 @@ from cells.lstm import (
     check_state,
     forget_gate,
     lstm_backward,
+    lstm_backward_stages,
     lstm_forward,
     lstm_quantities,
     lstm_step,
@@ -71,6 +73,8 @@ from cells.module import lstm_module_forward, torch_lstm_layers
 from cells.rnn import RNNStep, rnn_backward, rnn_forward, rnn_step
 from cells.shared import (
     ACTIVATIONS,
+    BackwardStage,
+    Chain,
     ORDERS,
     Quantity,
     concat,
@@ -107,6 +111,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "gru_forward",
     "gru_step",
     "gru_step_backward",
+    "gru_backward_stages",
     "GATES",
     "PEEPHOLES",
     "Gate",
@@ -122,6 +127,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "lstm_quantities",
     "lstm_step",
     "lstm_step_backward",
+    "lstm_backward_stages",
     "param_count",
     "lstm_module_forward",
     "torch_lstm_layers",
@@ -132,6 +138,8 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "ACTIVATIONS",
     "ORDERS",
     "Quantity",
+    "BackwardStage",
+    "Chain",
     "concat",
     "concat_cols",
     "relu",
@@ -189,6 +197,10 @@ class Cell:
     forward: Callable
     backward: Callable
     quantities: Callable
+    step_backward: Callable = (
+        None  # (step, params, dh, dc) -> the step's gradients, every one named
+    )
+    backward_stages: Callable = None  # (params) -> the backward pass as data (BackwardStage, Chain)
 
     def make(self, m, n, seed=0, scale=None, forget_bias=0.0):
         """Random weights of this kind (PyTorch's U(−1/√n, 1/√n) unless scale is given); forget_bias
@@ -220,6 +232,10 @@ def _gru_forward(xs, h0, c0, params):
     return gru_forward(xs, h0, params)
 
 
+def _gru_step_backward(step, params, dh, dc=None):
+    return gru_step_backward(step, params, dh)
+
+
 def _gru_quantities(params):
     return GRU_QUANTITIES
 
@@ -239,6 +255,8 @@ def _lstm_kind(name, peephole, coupled):
         forward=lstm_forward,
         backward=lstm_backward,
         quantities=lstm_quantities,
+        step_backward=lstm_step_backward,
+        backward_stages=lstm_backward_stages,
     )
 
 
@@ -255,6 +273,8 @@ GRU_CELL = Cell(
     forward=_gru_forward,
     backward=gru_backward,
     quantities=_gru_quantities,
+    step_backward=_gru_step_backward,
+    backward_stages=gru_backward_stages,
 )
 # fmt: off
 _KINDS = (
@@ -291,6 +311,19 @@ def cell_of(params):
 def bias_of(weights):
     """The bias that goes with a weight matrix: b_f with W_f, b_hx with W_hx, b with W."""
     return "b" + weights[1:]
+
+
+def step_backward(step, params, dh, dc=None):
+    """Every gradient of one step of this cell, given dh = ∂L/∂h_t and (with a cell state) dc =
+    ∂L/∂C_t arriving from later (zeros if None)."""
+    cell = cell_of(params)
+    dc = np.zeros(params.n) if dc is None else dc
+    return cell.step_backward(step, params, dh, dc)
+
+
+def backward_stages(params):
+    """The backward pass of this cell as data: its stages, each gradient's chain-rule factors."""
+    return cell_of(params).backward_stages(params)
 
 
 def quantities(params):

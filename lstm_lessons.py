@@ -167,6 +167,84 @@ def sgd_step(params, grads, lr):
     return params.replace(**changes)
 
 
+LOSSES = ("½‖h_t − y‖²", "h_t[k]")  # what the backward explorer starts from
+
+
+def loss(h, y, kind=LOSSES[0], k=0):
+    """(L, ∂L/∂h_t) for one step's h_t: ½‖h_t − y‖² (a target y), or h_t[k] (what moves one
+    output)."""
+    h = np.asarray(h, float)
+    if kind == LOSSES[0]:
+        y = core.check_len("y", core.as_array("y", y), len(h), "one target per entry of h_t")
+        return 0.5 * float(np.sum((h - y) ** 2)), h - y  # (n,)
+    if kind == LOSSES[1]:
+        k = core.as_whole("k", k, 0, "a unit is counted from 0")
+        if not 0 <= k < len(h):
+            raise ValueError(f"k must be a unit of h_t, 0 .. {len(h) - 1}, got {k}")
+        dh = np.zeros(len(h))  # (n,)
+        dh[k] = 1.0
+        return float(h[k]), dh
+    raise ValueError(f"loss must be one of {LOSSES}, got {kind!r:.40}")
+
+
+@dataclass
+class StepLearning:
+    """One step of a cell and its loss, backward and checked: the step, L, every gradient, and
+    finite-difference checks {name: (entry, by finite differences, by the backward pass)}."""
+
+    step: object
+    loss: float
+    grads: object
+    checks: dict
+
+
+def step_and_loss(x, h, c, params, y, kind=LOSSES[0], k=0):
+    """(step, L, ∂L/∂h_t) of one step with this loss."""
+    step = core.step(x, h, c, params)
+    L, dh = loss(step.h, y, kind, k)
+    return step, L, dh
+
+
+def learn_step(x, h, c, params, y, kind=LOSSES[0], k=0, unit=0, eps=1e-6):
+    """One step forward and back, with a finite-difference check beside every array's gradient at
+    one entry (unit `unit` of each vector, row `unit` and column 0 of each matrix): nudge the entry
+    both ways, recompute the loss, compare."""
+    step, L, dh = step_and_loss(x, h, c, params, y, kind, k)
+    grads = core.step_backward(step, params, dh, None)
+    has_c = core.cell_of(params).has_cell_state
+    state = {"x": step.x_t, "h": step.h_prev, "c": step.c_prev if has_c else None}
+    checks = {}
+    arrays = {"x_t": ("x", None), "h_prev": ("h", None)}
+    if has_c:
+        arrays["c_prev"] = ("c", None)
+    arrays.update({name: (None, name) for name in params.names()})
+    for name, (in_state, in_params) in arrays.items():
+        array = state[in_state] if in_state else getattr(params, in_params)
+        entry = (min(unit, array.shape[0] - 1),) + (0,) * (array.ndim - 1)
+        grad = getattr(grads, "d" + name if in_params else {"x_t": "dx"}.get(name, "d" + name))
+
+        def nudged(delta, name=name, entry=entry, in_state=in_state, in_params=in_params):
+            moved = dict(state)
+            p = params
+            if in_state:
+                moved[in_state] = moved[in_state].copy()
+                moved[in_state][entry] += delta
+            else:
+                changed = getattr(params, in_params).copy()
+                changed[entry] += delta
+                p = params.replace(**{in_params: changed})
+            return step_and_loss(moved["x"], moved["h"], moved["c"], p, y, kind, k)[1]
+
+        fd = (nudged(eps) - nudged(-eps)) / (2 * eps)
+        checks[name] = (entry, fd, float(grad[entry]))
+    return StepLearning(step, L, grads, checks)
+
+
+def gradient_norm2(params, grads):
+    """‖∇L‖² over every array the cell learns."""
+    return float(sum(np.sum(np.asarray(getattr(grads, "d" + n)) ** 2) for n in params.names()))
+
+
 # ---------------------------------------------------------------- a small memory task
 
 

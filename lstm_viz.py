@@ -1571,3 +1571,75 @@ DRAWINGS = {d.family: d for d in (LSTM_DRAWING, GRU_DRAWING)}  # family -> its d
 def drawing_of(params):
     """The drawing of this cell's family."""
     return DRAWINGS[core.cell_of(params).family]
+
+
+# ---------------------------------------------------------------- the backward pass, stage by stage
+
+
+def backward_stage_names(params):
+    """'1 ∂L/∂h_t, from the loss', …: the backward stages of this cell, numbered."""
+    return [f"{k + 1} {s.name}" for k, s in enumerate(core.backward_stages(params))]
+
+
+def chain_line(chain, step, grads, params, given, k, digits=3):
+    """'∂L/∂f_t[0] = ∂L/∂C_t[0] · C_(t-1)[0] = 0.8 · 1 = 0.8': one unit of one gradient, its
+    chain rule with the numbers of every factor."""
+    symbols, numbers = [], []
+    for term in chain.terms:
+        names, values = [], []
+        for symbol, factor in term:
+            value = factor(step, grads, params, given)  # (size,), or a constant such as −1
+            number = float(value[k]) if np.ndim(value) else float(value)
+            names.append(symbol if np.ndim(value) == 0 else f"{symbol}[{k}]")
+            values.append(f"({fmt(number, digits)})" if number < 0 else fmt(number, digits))
+        symbols.append(" · ".join(names))
+        numbers.append(" · ".join(values))
+    result = float(np.atleast_1d(getattr(grads, chain.grad))[k])
+    left = f"{chain.symbol}[{k}] = {' + '.join(symbols)}"
+    if len(chain.terms) == 1 and len(chain.terms[0]) == 1:
+        return f"{left} = {fmt(result, digits)}"
+    return f"{left} = {' + '.join(numbers)} = {fmt(result, digits)}"
+
+
+def _grid(array, digits=2):
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{fmt(a, digits)}</td>" for a in row) + "</tr>" for row in array
+    )
+    return f"<table class='lstm-grid' style='font-family:monospace'>{rows}</table>"
+
+
+def backward_html(learning, params, given, stage, unit=0):
+    """The backward stage's panel: each gradient's chain rule for every unit with its numbers;
+    at the weights, dW = ∂L/∂z ⊗ input as a grid beside W; finite-difference checks."""
+    step, grads = learning.step, learning.grads
+    spec = core.backward_stages(params)[stage]
+    lines = [f"<p><b>Backward stage {stage + 1}: {escape(spec.name)}</b></p>"]
+    for chain in spec.chains:
+        size = len(np.atleast_1d(getattr(grads, chain.grad)))
+        body = "\n".join(chain_line(chain, step, grads, params, given, k) for k in range(size))
+        lines.append(f"<pre class='lstm-chain'>{escape(body)}</pre>")
+    for W, dz, source in spec.weights:
+        k = min(unit, params.n - 1)
+        dz_k, inputs = float(getattr(grads, dz)[k]), getattr(step, source)
+        row = ", ".join(fmt(a, 3) for a in np.outer(getattr(grads, dz), inputs)[k])
+        what = {"concat": "v", "h_prev": "h_(t-1)"}.get(source, source)
+        lines.append(
+            f"<p><code>d{W} = ∂L/∂{dz[1:]} ⊗ {what}</code>: row {k} = ∂L/∂{dz[1:]}[{k}] · "
+            f"{what} = {fmt(dz_k, 3)} · {fmt_vec(inputs, 3)} = [{row}]</p>"
+            f"<div style='display:flex;flex-wrap:wrap;gap:12px'><div>{W}{_grid(getattr(params, W))}"
+            f"</div><div>d{W}{_grid(getattr(grads, 'd' + W), 3)}</div></div>"
+        )
+    checks = []
+    for name, (entry, fd, ours) in learning.checks.items():
+        where = ", ".join(map(str, entry))
+        ok = "✓" if abs(fd - ours) <= 1e-5 * max(1.0, abs(ours)) else "✗"
+        checks.append(
+            f"∂L/∂{name}[{where}]: finite differences {fd:.6g}, backward pass {ours:.6g} {ok}"
+        )
+    lines.append(
+        "<details><summary>checked by finite differences (nudge each entry by ±1e-6, "
+        "recompute L)</summary><pre class='lstm-checks'>"
+        + escape("\n".join(checks))
+        + "</pre></details>"
+    )
+    return "".join(lines)

@@ -537,8 +537,11 @@ class StepExplorer(Explorer):
         model.update(preset=name, seed=core.as_seed(seed), x_t=x, h_prev=h, c_prev=c, params=params)
         self._show(model, x, h, c, params)
 
-    @staticmethod
-    def _show(model, x, h, c, params):
+    def stage_names(self, params):
+        """The stages this explorer walks for these params (the forward ones)."""
+        return viz.stage_names(viz.layout_of(params))
+
+    def _show(self, model, x, h, c, params):
         cell = core.cell_of(params)
         step = cell.step(x, h, c, params)  # checks every shape, with the clear errors of the core
         model.update(
@@ -548,7 +551,7 @@ class StepExplorer(Explorer):
             h_prev=step.h_prev,
             c_prev=step.c_prev if cell.has_cell_state else np.zeros(params.n),
         )
-        model["stage"] = min(model["stage"], len(viz.layout_of(params).stages) - 1)
+        model["stage"] = min(model["stage"], len(self.stage_names(params)) - 1)
         groups = weight_groups(params)
         if model.get("group") not in groups:
             model["group"] = next(iter(groups))
@@ -584,7 +587,7 @@ class StepExplorer(Explorer):
     def _apply(self, key, value):
         model = dict(self.model)
         p = model["params"]
-        last = len(viz.layout_of(p).stages) - 1
+        last = len(self.stage_names(p)) - 1
         if key in ("load", "cell", "preset", "seed", "m", "n", "reload"):
             name, m, n, seed = model["preset"], p.m, p.n, model["seed"]
             if key == "load":
@@ -634,7 +637,7 @@ class StepExplorer(Explorer):
         put(self.m_slider, p.m)
         put(self.n_slider, p.n)
         self.predict_mode.value = model["predict"]
-        names = viz.stage_names(self.layout)
+        names = self.stage_names(p)
         options = [(s, k) for k, s in enumerate(names)]
         if list(self.stage_select.options) != options:
             self.stage_select.options = options
@@ -740,6 +743,159 @@ class StepExplorer(Explorer):
                     tolerance=0.006,
                 )
             )
+
+
+class BackwardExplorer(StepExplorer):
+    """The backward pass of one step, stage by stage from ∂L/∂h_t back to ∂L/∂W and ∂L/∂h_(t-1),
+    ∂L/∂C_(t-1): every gradient's chain rule with its numbers, checked by finite differences; then
+    one step of learning (θ ← θ − η∇L) and the loss before and after.
+
+    The model adds to the step explorer's: the loss (½‖h_t − y‖² with targets y, or h_t[k]), y, k,
+    the learning rate η and the losses of the steps taken; its stages are the backward ones."""
+
+    def __init__(self, preset=lessons.PRESETS[1], m=3, n=3, seed=0, variant="LSTM"):
+        self.loss = W.ToggleButtons(options=lessons.LOSSES, description="loss")
+        self.k_slider = W.IntSlider(value=0, min=0, max=n - 1, description="k (unit)")
+        self.lr_slider = W.FloatLogSlider(
+            value=0.5, base=10, min=-3, max=1, step=0.25, description="η (rate)"
+        )
+        self.learn_button = W.Button(description="take a step of learning", button_style="info")
+        self.undo_button = W.Button(description="back to the first weights")
+        self.y_box, self.y = W.HBox(layout={"flex_flow": "row wrap"}), None
+        self.learning_panel = W.HTML()
+        super().__init__(preset=preset, m=m, n=n, seed=seed, variant=variant)
+        # predict mode is the forward explorer's (for now): its box and its question go
+        for box in walk(self.widget):
+            if isinstance(box, W.Box) and self.predict_mode in box.children:
+                box.children = tuple(c for c in box.children if c is not self.predict_mode)
+        self.predict_mode.close()
+        self.ask.widget.layout.display = "none"
+        self.connect(self.loss, "loss")
+        self.connect(self.k_slider, "k")
+        self.connect(self.lr_slider, "lr")
+        self.press(self.learn_button, "learn")
+        self.press(self.undo_button, "undo")
+        self.caption.value = self.caption.value.replace(
+            "Picture: ", "Picture: the forward cell, the part whose gradient this stage finds lit; "
+        )
+        loss_row = W.VBox([hrow(self.loss, self.k_slider), self.y_box])
+        learn_row = hrow(self.lr_slider, self.learn_button, self.undo_button)
+        children = [c for c in self.widget.children if c is not self.ask.widget]
+        at = children.index(self.error)
+        self.widget.children = (
+            children[:at]
+            + [loss_row]
+            + children[at:]
+            + [
+                learn_row,
+                self.learning_panel,
+            ]
+        )
+        self._write_controls()
+        self.refresh()
+
+    def stage_names(self, params):
+        """The backward stages of this cell."""
+        return viz.backward_stage_names(params)
+
+    def _show(self, model, x, h, c, params):
+        super()._show(model, x, h, c, params)
+        n = params.n
+        if len(model.get("y", ())) != n:
+            model["y"] = np.zeros(n)
+        model["k"] = min(model.get("k", 0), n - 1)
+        model.setdefault("loss", lessons.LOSSES[0])
+        model.setdefault("lr", 0.5)
+        model["first"] = params  # where "back to the first weights" goes
+        model["losses"] = []
+
+    @staticmethod
+    def _compute(model):
+        return lessons.learn_step(
+            model["x_t"], model["h_prev"], model["c_prev"], model["params"], model["y"],
+            model["loss"], model["k"], unit=model["k"],
+        )  # fmt: skip
+
+    @property
+    def learning(self):
+        return self.step  # the step explorer's "step": here the step with its loss and gradients
+
+    def _apply(self, key, value):
+        model = dict(self.model)
+        if key == "loss":
+            if value not in lessons.LOSSES:
+                raise ValueError(f"loss must be one of {lessons.LOSSES}, got {value!r:.40}")
+            model["loss"] = value
+        elif key == "k":
+            model["k"] = min(max(int(value), 0), self.params.n - 1)
+        elif key == "lr":
+            model["lr"] = core.as_number("η", value)
+            if not 0 < model["lr"] <= 100:
+                raise ValueError(f"η must be above 0 and at most 100, got {value!r:.40}")
+        elif key == "learn":
+            grads = self.learning.grads
+            model["losses"] = model["losses"] + [self.learning.loss]
+            model["params"] = lessons.sgd_step(self.params, grads, model["lr"])
+        elif key == "undo":
+            model["params"], model["losses"] = model["first"], []
+        elif isinstance(key, tuple) and key[0] == "y":
+            model["y"] = with_entry(model, key, value)
+        else:
+            super()._apply(key, value)
+            if key != "reload":
+                return
+            model = dict(self.model)
+            model["y"] = np.zeros(self.params.n)  # reload: the targets as at the start too
+        self.step = self._compute(model)
+        self.model = model
+
+    def _write(self):
+        super()._write()
+        model, n = self.model, self.params.n
+        self.loss.value = model["loss"]
+        self.k_slider.max = n - 1
+        self.k_slider.value = model["k"]
+        self.lr_slider.value = model["lr"]
+        if self.y is None or len(self.y.sliders) != n:
+            if self.y is not None:
+                self.y.close()
+            self.y = Vector("y", model["y"], self.edit)
+            replace_children(self.y_box, [self.y.box])
+        else:
+            self.y.set(model["y"])
+        self.y_box.layout.display = "flex" if model["loss"] == lessons.LOSSES[0] else "none"
+        self.undo_button.disabled = not model["losses"]
+
+    def _draw(self):
+        p, stage, learning = self.params, self.stage, self.learning
+        kind = core.cell_of(p).name
+        if self.view is None or (self.view.m, self.view.n, self.view.kind) != (p.m, p.n, kind):
+            self.view = viz.StepView(p)
+        spec = core.backward_stages(p)[stage]
+        self.view.update(learning.step, spec.forward_stage, p.order, frozenset())
+        self.image.value = self.view.png()
+        given = {"dh": learning.grads.dh, "dc": np.zeros(p.n)}
+        self.stage_panel.value = viz.backward_html(learning, p, given, stage, self.model["k"])
+        self.values.value = viz.values_table_html(learning.step, p)
+        self.learning_panel.value = self._learning_text()
+
+    def _learning_text(self):
+        model, learning = self.model, self.learning
+        eta, norm2 = model["lr"], lessons.gradient_norm2(self.params, learning.grads)
+        nxt = lessons.sgd_step(self.params, learning.grads, eta)
+        after = lessons.step_and_loss(
+            model["x_t"], model["h_prev"], model["c_prev"], nxt, model["y"], model["loss"],
+            model["k"],
+        )[1]  # fmt: skip
+        taken = " → ".join(viz.fmt(v, 4) for v in model["losses"] + [learning.loss])
+        return (
+            f"<p><b>One step of learning</b>: L = {viz.fmt(learning.loss, 4)}; ‖∇L‖² = "
+            f"{viz.fmt(norm2, 4)} over every weight. With η = {viz.fmt(eta, 3)}, θ − η∇L gives "
+            f"L = {viz.fmt(after, 4)}: a change of {viz.fmt(after - learning.loss, 4)}, where the "
+            f"first-order prediction −η‖∇L‖² is {viz.fmt(-eta * norm2, 4)}"
+            + (" (too big a step: the loss went up)" if after > learning.loss else "")
+            + f".</p><p>Losses of the steps taken: {taken}</p>"
+        )
 
 
 def weight_groups(params):

@@ -34,6 +34,7 @@ import lstm_widgets as lw  # noqa: E402
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
     "StepExplorer": lambda: lw.StepExplorer(),
+    "BackwardExplorer": lambda: lw.BackwardExplorer(),
     "ShapeExplorer": lambda: lw.ShapeExplorer(),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=100),

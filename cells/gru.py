@@ -18,7 +18,18 @@ from cells.checks import (
     finite,
     finite_grads,
 )
-from cells.shared import CONCAT, INPUTS, Quantity, concat, concat_cols, sigmoid, split, tanh
+from cells.shared import (
+    BackwardStage,
+    Chain,
+    CONCAT,
+    INPUTS,
+    Quantity,
+    concat,
+    concat_cols,
+    sigmoid,
+    split,
+    tanh,
+)
 
 GRU_WEIGHTS = ("W_r", "b_r", "W_z", "b_z", "W_hx", "b_hx", "W_hh", "b_hh")
 
@@ -403,3 +414,124 @@ GRU_QUANTITIES = (
         kind="state",
     ),
 )
+
+
+# ---------------------------------------------------------------- the backward pass, as data
+# Each gradient as the chain rule writes it, stage by stage from h_t back to h_(t-1);
+# tests/test_backward_view.py checks this table against gru_step_backward.
+
+
+def _read(source, field):
+    """A factor read from the step (s), the gradients (g) or the given (d)."""
+    if source == "s":
+        return lambda s, g, p, d: getattr(s, field)
+    if source == "g":
+        return lambda s, g, p, d: getattr(g, field)
+    return lambda s, g, p, d: d[field]
+
+
+def gru_backward_stages(params):
+    """The backward stages of the GRU, in this z convention (z_t keeps h_(t-1))."""
+    dsigma = {f: (lambda s, g, p, d, f=f: getattr(s, f) * (1 - getattr(s, f))) for f in "rz"}
+    gates_x = (
+        "[W_rᵀ dz_r + W_zᵀ dz_z]_x",
+        lambda s, g, p, d: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[0],
+    )
+    gates_h = (
+        "[W_rᵀ dz_r + W_zᵀ dz_z]_h",
+        lambda s, g, p, d: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[1],
+    )
+    return (
+        BackwardStage(
+            "∂L/∂h_t, from the loss",
+            4,
+            (Chain("dh", "∂L/∂h_t", ((("from the loss", _read("d", "dh")),),)),),
+        ),
+        BackwardStage(
+            "h̃_t and z_t",
+            4,
+            (
+                Chain(
+                    "dh_tilde",
+                    "∂L/∂h̃_t",
+                    ((("∂L/∂h_t", _read("g", "dh")), ("1 − z_t", lambda s, g, p, d: 1 - s.z)),),
+                ),
+                Chain(
+                    "dz",
+                    "∂L/∂z_t",
+                    (
+                        (
+                            ("∂L/∂h_t", _read("g", "dh")),
+                            ("h_(t-1) − h̃_t", lambda s, g, p, d: s.h_prev - s.h_tilde),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        BackwardStage(
+            "pre-activations of z_t and h̃_t",
+            3,
+            (
+                Chain("dz_z", "∂L/∂z_z", ((("∂L/∂z_t", _read("g", "dz")), ("σ'", dsigma["z"])),)),
+                Chain(
+                    "dz_h",
+                    "∂L/∂z_h",
+                    (
+                        (
+                            ("∂L/∂h̃_t", _read("g", "dh_tilde")),
+                            ("tanh'", lambda s, g, p, d: 1 - s.h_tilde**2),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        BackwardStage(
+            "the reset gate and the candidate's parts",
+            1,
+            (
+                Chain("dn_x", "∂L/∂n_x", ((("∂L/∂z_h", _read("g", "dz_h")),),)),
+                Chain(
+                    "dn_h",
+                    "∂L/∂n_h",
+                    ((("∂L/∂z_h", _read("g", "dz_h")), ("r_t", _read("s", "r"))),),
+                ),
+                Chain(
+                    "dr",
+                    "∂L/∂r_t",
+                    ((("∂L/∂z_h", _read("g", "dz_h")), ("n_h", _read("s", "n_h"))),),
+                ),
+                Chain("dz_r", "∂L/∂z_r", ((("∂L/∂r_t", _read("g", "dr")), ("σ'", dsigma["r"])),)),
+            ),
+        ),
+        BackwardStage(
+            "weights and v",
+            0,
+            (),
+            (
+                ("W_r", "dz_r", "concat"),
+                ("W_z", "dz_z", "concat"),
+                ("W_hx", "dn_x", "x_t"),
+                ("W_hh", "dn_h", "h_prev"),
+            ),
+        ),
+        BackwardStage(
+            "h_(t-1) and x_t",
+            0,
+            (
+                Chain(
+                    "dx",
+                    "∂L/∂x_t",
+                    ((gates_x,), (("W_hxᵀ dn_x", lambda s, g, p, d: p.W_hx.T @ g.dn_x),)),
+                ),
+                Chain(
+                    "dh_prev",
+                    "∂L/∂h_(t-1)",
+                    (
+                        (gates_h,),
+                        (("W_hhᵀ dn_h", lambda s, g, p, d: p.W_hh.T @ g.dn_h),),
+                        (("∂L/∂h_t", _read("g", "dh")), ("z_t", _read("s", "z"))),
+                    ),
+                ),
+            ),
+        ),
+    )

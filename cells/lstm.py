@@ -32,7 +32,18 @@ from cells.checks import (
     finite,
     finite_grads,
 )
-from cells.shared import CONCAT, INPUTS, Quantity, concat, concat_cols, sigmoid, split, tanh
+from cells.shared import (
+    CONCAT,
+    INPUTS,
+    BackwardStage,
+    Chain,
+    Quantity,
+    concat,
+    concat_cols,
+    sigmoid,
+    split,
+    tanh,
+)
 
 GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
 PEEPHOLES = ("p_f", "p_i", "p_o")
@@ -676,3 +687,110 @@ def lstm_quantities(params=None):
 def param_count(m, n, two_biases=False):
     """4n(m+n) weights + 4n biases (8n with PyTorch's two biases)."""
     return 4 * n * (m + n) + (8 if two_biases else 4) * n
+
+
+# ---------------------------------------------------------------- the backward pass, as data
+# Each gradient as the chain rule writes it (factors from the step, the gradients found before it,
+# the weights and the gradients handed in), stage by stage from h_t back to h_(t-1) and C_(t-1).
+# tests/test_backward_view.py checks this table against lstm_step_backward, which PyTorch checks.
+
+
+def _dsigma(field):
+    return lambda s, g, p, d: getattr(s, field) * (1 - getattr(s, field))  # σ' = σ(1 − σ)
+
+
+def _dtanh(field):
+    return lambda s, g, p, d: 1 - getattr(s, field) ** 2  # tanh' = 1 − tanh²
+
+
+def _of(source, field):
+    """A factor read from the step (s), the gradients (g), the weights (p) or the given (d)."""
+    if source == "s":
+        return lambda s, g, p, d: getattr(s, field)
+    if source == "g":
+        return lambda s, g, p, d: getattr(g, field)
+    if source == "p":
+        return lambda s, g, p, d: getattr(p, field)
+    return lambda s, g, p, d: d[field]
+
+
+def _from_v(part):
+    """The x_t or h_(t-1) part of ∂L/∂v = Σ_g W_gᵀ dz_g."""
+    index = {"x": 0, "h": 1}[part]
+    return lambda s, g, p, d: split(g.dconcat, p.m, p.order)[index]
+
+
+MINUS_ONE = ("(−1)", lambda s, g, p, d: -1.0)
+
+
+def lstm_backward_stages(params):
+    """The backward stages of this LSTM kind (peepholes and coupling add their terms)."""
+    p = params
+    dc_terms = [
+        (("∂L/∂C_t (given)", _of("d", "dc")),),
+        (("∂L/∂tanh(C_t)", _of("g", "dtanh_c")), ("tanh'", _dtanh("tanh_c"))),
+    ]
+    if p.p_o is not None:
+        dc_terms.append((("∂L/∂z_o", _of("g", "dz_o")), ("p_o", _of("p", "p_o"))))
+    df_terms = [(("∂L/∂C_t", _of("g", "dc")), ("C_(t-1)", _of("s", "c_prev")))]
+    if p.coupled:  # i_t = 1 − f_t: f_t reaches C_t through i_t too
+        df_terms.append((MINUS_ONE, ("∂L/∂i_t", _of("g", "di"))))
+    gate_chains = [
+        Chain("df", "∂L/∂f_t", tuple(df_terms)),
+        Chain("di", "∂L/∂i_t", ((("∂L/∂C_t", _of("g", "dc")), ("C̃_t", _of("s", "c_tilde"))),)),
+        Chain("dc_tilde", "∂L/∂C̃_t", ((("∂L/∂C_t", _of("g", "dc")), ("i_t", _of("s", "i"))),)),
+    ]
+    pre = [Chain("dz_f", "∂L/∂z_f", ((("∂L/∂f_t", _of("g", "df")), ("σ'", _dsigma("f"))),))]
+    if not p.coupled:
+        pre.append(Chain("dz_i", "∂L/∂z_i", ((("∂L/∂i_t", _of("g", "di")), ("σ'", _dsigma("i"))),)))
+    pre += [
+        Chain(
+            "dz_c", "∂L/∂z_c", ((("∂L/∂C̃_t", _of("g", "dc_tilde")), ("tanh'", _dtanh("c_tilde"))),)
+        ),
+        Chain("dz_o", "∂L/∂z_o", ((("∂L/∂o_t", _of("g", "do")), ("σ'", _dsigma("o"))),)),
+    ]
+    dc_prev_terms = [(("∂L/∂C_t", _of("g", "dc")), ("f_t", _of("s", "f")))]
+    for name in ("p_f", "p_i"):
+        if getattr(p, name) is not None:
+            gate = name[-1]
+            dc_prev_terms.append(
+                ((f"∂L/∂z_{gate}", _of("g", f"dz_{gate}")), (name, _of("p", name)))
+            )
+    return (
+        BackwardStage(
+            "∂L/∂h_t, from the loss",
+            6,
+            (Chain("dh", "∂L/∂h_t", ((("from the loss", _of("d", "dh")),),)),),
+        ),
+        BackwardStage(
+            "o_t and tanh(C_t)",
+            6,
+            (
+                Chain(
+                    "do",
+                    "∂L/∂o_t",
+                    ((("∂L/∂h_t", _of("g", "dh")), ("tanh(C_t)", _of("s", "tanh_c"))),),
+                ),
+                Chain(
+                    "dtanh_c",
+                    "∂L/∂tanh(C_t)",
+                    ((("∂L/∂h_t", _of("g", "dh")), ("o_t", _of("s", "o"))),),
+                ),
+            ),
+        ),
+        BackwardStage("C_t (its total gradient)", 4, (Chain("dc", "∂L/∂C_t", tuple(dc_terms)),)),
+        BackwardStage("f_t, i_t, C̃_t", 4, tuple(gate_chains)),
+        BackwardStage("pre-activations", 1, tuple(pre)),
+        BackwardStage(
+            "weights and v", 0, (), tuple((f"W_{g}", f"dz_{g}", "concat") for g in p.gates())
+        ),
+        BackwardStage(
+            "h_(t-1), C_(t-1) and x_t",
+            0,
+            (
+                Chain("dh_prev", "∂L/∂h_(t-1)", ((("[Σ W_gᵀ dz_g]_h", _from_v("h")),),)),
+                Chain("dx", "∂L/∂x_t", ((("[Σ W_gᵀ dz_g]_x", _from_v("x")),),)),
+                Chain("dc_prev", "∂L/∂C_(t-1)", tuple(dc_prev_terms)),
+            ),
+        ),
+    )

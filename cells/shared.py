@@ -117,3 +117,40 @@ INPUTS = (
 CONCAT = Quantity(
     "concat", "v", "$v$", "v", "[x_t, h_{t-1}]", "concatenation", size="m+n", kind="concat"
 )
+
+
+# ---------------------------------------------------------------- the backward pass, as data
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One gradient as the chain rule writes it, unit by unit: grad = Σ over terms of the product of
+    the term's factors. A factor is (its symbol, its value from (step, grads, params, given) as an
+    (n,) array); given holds the gradients handed in (dh, dc). The backward view prints each
+    factor's number; the tests check that the table gives the backward pass's values."""
+
+    grad: str  # the field of the step's gradients: "df" is ∂L/∂f_t
+    symbol: str  # ∂L/∂f_t
+    terms: tuple  # ((factor, ...), ...), factor = (symbol, function)
+
+    def value(self, step, grads, params, given):
+        """The gradient from its factors: (n,)."""
+        total = 0.0
+        for term in self.terms:
+            product = 1.0
+            for _, factor in term:
+                product = product * factor(step, grads, params, given)
+            total = total + product
+        return total
+
+
+@dataclass(frozen=True)
+class BackwardStage:
+    """One stage of the backward pass: its name, the forward stage it undoes (lit on the diagram),
+    the gradients it computes as chains, and the weights whose gradients it forms, each as (W, the
+    gradient of its pre-activation, the step field it multiplies): dW = dz ⊗ that input."""
+
+    name: str
+    forward_stage: int
+    chains: tuple
+    weights: tuple = ()

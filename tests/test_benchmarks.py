@@ -28,6 +28,7 @@ def test_latency_script_prints_every_line():
     for name in (
         "ForgetGateExplorer",
         "StepExplorer",
+        "BackwardExplorer",
         "ShapeExplorer",
         "DerivativeExplorer",
         "GradientFlowExplorer",

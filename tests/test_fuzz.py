@@ -25,6 +25,7 @@ GARBAGE = (math.nan, math.inf, -math.inf, 1e300, -1e300, -7, 0)
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
     "StepExplorer": lambda: lw.StepExplorer(),
+    "BackwardExplorer": lambda: lw.BackwardExplorer(),
     "ShapeExplorer": lambda: lw.ShapeExplorer(over_time=True),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=20),

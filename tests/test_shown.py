@@ -175,6 +175,7 @@ def test_the_other_views_after_any_history_draw_what_fresh_ones_draw():
 EXPLORERS = {
     "ForgetGateExplorer": lambda: lw.ForgetGateExplorer(),
     "StepExplorer": lambda: lw.StepExplorer(),
+    "BackwardExplorer": lambda: lw.BackwardExplorer(),
     "ShapeExplorer": lambda: lw.ShapeExplorer(over_time=True),
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=12),
@@ -271,6 +272,15 @@ def rows_of(html):
 
 def check_against_controls(e):
     """The numbers shown equal an independent computation from what the controls say."""
+    if isinstance(e, lw.BackwardExplorer):  # the loss of h_t as the controls make it
+        p = e.params
+        _, matrix, vector = e.groups[e.group.value]
+        grid = {vector: e.b.values} | ({} if e.W is None else {matrix: e.W.values})
+        h = reference_step(e.x.values, e.h.values, None if e.c is None else e.c.values,
+                           p.replace(**grid))["h"]  # fmt: skip
+        y, k = np.array(e.y.values), e.k_slider.value
+        L = 0.5 * float(np.sum((h - y) ** 2)) if e.loss.value == lessons.LOSSES[0] else h[k]
+        assert f"L = {viz.fmt(L, 4)};" in e.learning_panel.value
     if isinstance(e, lw.StepExplorer):
         p = e.params
         _, matrix, vector = e.groups[e.group.value]
@@ -322,7 +332,11 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
         check_against_controls(e)
     if e.image is None:
         return
-    if isinstance(e, lw.StepExplorer):
+    if isinstance(e, lw.BackwardExplorer):
+        p = e.params
+        fresh = viz.StepView(p)
+        fresh.update(e.step.step, core.backward_stages(p)[e.stage].forward_stage, p.order)
+    elif isinstance(e, lw.StepExplorer):
         p = e.params
         fresh = viz.StepView(p)
         hide = viz.not_yet(viz.layout_of(p), e.stage) if e.predict_mode.value else frozenset()
