@@ -245,6 +245,28 @@ def gradient_norm2(params, grads):
     return float(sum(np.sum(np.asarray(getattr(grads, "d" + n)) ** 2) for n in params.names()))
 
 
+def backward_through_time(steps, params):
+    """BPTT of L = Σ h_(T−1) (the sum of the last hidden state) along these steps: the gradients,
+    each .steps[t] with the totals dh, dc arriving at step t."""
+    T, n = len(steps), params.n
+    dhs = np.zeros((T, n))  # (T, n)
+    dhs[-1] = 1.0
+    return core.backward(steps, params, dhs)
+
+
+def memory_share(steps, grads, t, params):
+    """At step t ≥ 1: (the norm of what the memory line carries back into step t−1 — ∂L/∂C_t ∘ f_t,
+    or for the GRU ∂L/∂h_t ∘ z_t — and the norm of the whole gradient there)."""
+    cell = core.cell_of(params)
+    if t < 1:
+        return None
+    keep = getattr(steps[t], cell.keep_gate)  # (n,)
+    field = "dc" if cell.has_cell_state else "dh"
+    line = getattr(grads.steps[t], field) * keep  # (n,)
+    total = getattr(grads.steps[t - 1], field)  # (n,)
+    return float(np.linalg.norm(line)), float(np.linalg.norm(total))
+
+
 # ---------------------------------------------------------------- a small memory task
 
 

@@ -621,6 +621,71 @@ def q_cell_path(seed=0):
     )
 
 
+def q_backward_output_gate(seed=0):
+    """Lesson 4: ∂L/∂o_t = ∂L/∂h_t ∘ tanh(C_t), the first backward stage past h_t."""
+    rng = np.random.default_rng(core.as_seed(seed) + 11)
+    dh = _rounded(rng.uniform(-1, 1, 3), 1)
+    tanh_c, o = _rounded(rng.uniform(-0.9, 0.9, 3), 1), _rounded(rng.uniform(0.1, 0.9, 3), 1)
+    do = dh * tanh_c
+    return Question(
+        f"One step's h_t = o_t∘tanh(C_t) with tanh(C_t) = {_vec(tanh_c)} and o_t = {_vec(o)}. The "
+        f"loss sends back ∂L/∂h_t = {_vec(dh)}. What is ∂L/∂o_t? (three numbers)",
+        "vector",
+        do,
+        f"h_t changes by tanh(C_t) per unit of o_t, entry by entry: ∂L/∂o_t = ∂L/∂h_t ∘ tanh(C_t) "
+        f"= <b>{_vec(do, 3)}</b>.",
+        tolerance=0.006,
+        mistakes=(
+            (dh * o, "that is ∂L/∂tanh(C_t) = ∂L/∂h_t ∘ o_t: o_t's partner is tanh(C_t)"),
+            (dh * tanh_c * o * (1 - o), "that goes one stage further, to ∂L/∂z_o (times σ')"),
+        ),
+    )
+
+
+def q_backward_saturated(seed=0):
+    """Lesson 4: a saturated gate passes almost nothing to its pre-activation."""
+    rng = np.random.default_rng(core.as_seed(seed) + 13)
+    f = 0.99 if seed == 0 else float(np.round(rng.uniform(0.95, 0.999), 3))
+    df = 3.0 if seed == 0 else float(np.round(rng.uniform(1, 5), 1))
+    dz = df * f * (1 - f)
+    return Question(
+        f"A forget gate sits at f_t[0] = {f:g} and the gradient arriving at it is "
+        f"∂L/∂f_t[0] = {df:g}. What is ∂L/∂z_f[0], the gradient its weights learn from?",
+        "number",
+        dz,
+        f"Through the sigmoid: ∂L/∂z_f = ∂L/∂f_t · f(1 − f) = {df:g} · {f:g} · {1 - f:.3g} = "
+        f"<b>{dz:.3g}</b>. A saturated gate's weights hardly move, however big the gradient "
+        "arriving at the gate.",
+        mistakes=(
+            (df, "the sigmoid sits between f_t and z_f: multiply by σ' = f(1 − f)"),
+            (df * 0.25, "σ' = f(1 − f) at this f, not its largest value 0.25"),
+            (df * f, "σ'(z) = f(1 − f), not f"),
+        ),
+        forms=(f"{dz:.3g}",),
+    )
+
+
+def q_first_order_step(seed=0):
+    """Lesson 4: one step of gradient descent changes L by about −η‖∇L‖²."""
+    rng = np.random.default_rng(core.as_seed(seed) + 17)
+    norm2 = 0.08 if seed == 0 else float(np.round(rng.uniform(0.01, 0.5), 2))
+    eta = 0.5 if seed == 0 else float(np.round(rng.uniform(0.05, 1), 2))
+    change = -eta * norm2
+    return Question(
+        f"The gradient of the loss over every weight has ‖∇L‖² = {norm2:g}. One step of learning "
+        f"with rate η = {eta:g} moves every weight by −η·(its gradient). To first order, by "
+        "how much does L change? (a signed number)",
+        "number",
+        change,
+        f"ΔL ≈ ∇L · (−η∇L) = −η‖∇L‖² = −{eta:g} · {norm2:g} = <b>{change:.3g}</b>: down, as long "
+        "as η is small enough for the first order to hold.",
+        mistakes=(
+            (-change, "the step goes against the gradient: the loss goes down, ΔL < 0"),
+            (-eta * math.sqrt(norm2), "ΔL ≈ −η‖∇L‖²: the squared length, not the length"),
+        ),
+    )
+
+
 def q_weight_ih_shape(seed=0):
     """Lesson 5: PyTorch's weight_ih."""
     m, n = _sizes(seed, 1, 32) if seed else (3, 4)
@@ -761,7 +826,14 @@ LESSON_QUESTIONS = {
     1: (q_wf_shape, q_forget_row, q_sigma_exact),
     2: (q_cell_update, q_hidden, q_param_count),
     3: (q_memory, q_output_shape, q_h_n_shape),
-    4: (q_sigma_prime, q_tanh_prime_max, q_cell_path),
+    4: (
+        q_sigma_prime,
+        q_tanh_prime_max,
+        q_cell_path,
+        q_backward_output_gate,
+        q_backward_saturated,
+        q_first_order_step,
+    ),
     5: (q_weight_ih_shape, q_forget_rows, q_torch_count),
     6: (q_gru_torch_count, q_coupled_input, q_gru_keep),
 }

@@ -1450,8 +1450,9 @@ class SequenceView(BlitFigure):
         """The first step shown in the strip, so that t is visible (and centred when it can be)."""
         return int(min(max(t - self.VISIBLE // 2, 0), self.T - self.cells))
 
-    def update(self, steps, t):
-        """Show a list of T step records with the cursor at step t."""
+    def update(self, steps, t, grads=None):
+        """Show a list of T step records with the cursor at step t; with grads (a backward pass
+        through them) the strip shows ∂L/∂C_t and ∂L/∂h_t instead, as fractions of the largest."""
         if len(steps) != self.T:  # another length: the same figure, the time axes re-laid
             self.T = len(steps)
             for a in self.axes.values():
@@ -1462,18 +1463,36 @@ class SequenceView(BlitFigure):
         start = self.window(t)
         shown = steps[start : start + self.cells]
         fields = {"c": "c", "h": "h", "x": "x_t"}
+        sources = {key: shown for key in fields}
+        scale = {key: 1.0 for key in fields}
+        if grads is not None:  # the gradients arriving at each step, scaled by the largest
+            fields.update(c="dc", h="dh")
+            back = grads.steps[start : start + self.cells]
+            largest = 0.0
+            for g in grads.steps:
+                largest = max(largest, float(np.abs(g.dh).max()))
+                if self.cell.has_cell_state:
+                    largest = max(largest, float(np.abs(g.dc).max()))
+            sources.update(c=back, h=back)
+            scale.update(c=largest or 1.0, h=largest or 1.0)
         for key, strip in self.strips.items():
-            strip.set_array(
-                np.clip(np.concatenate([getattr(s, fields[key]) for s in shown]), -1, 1)
-            )
+            values = np.concatenate([getattr(s, fields[key]) for s in sources[key]]) / scale[key]
+            strip.set_array(np.clip(values, -1, 1))
         for k, label in enumerate(self.step_labels):
             label.set_text(f"t={start + k}")
         self.cursor_box.set_x(t - start - 0.36)
-        self.title.set_text(
-            f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
-            if self.cell.has_cell_state
-            else f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1"
-        )
+        if grads is not None:
+            flowing = "∂L/∂h_t and ∂L/∂C_t" if self.cell.has_cell_state else "∂L/∂h_t"
+            self.title.set_text(
+                f"step t = {t} of 0..{self.T - 1}: {flowing} flow back into step t−1 "
+                "(L = Σ h_(T−1); colour: gradient / its largest)"
+            )
+        else:
+            self.title.set_text(
+                f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
+                if self.cell.has_cell_state
+                else f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1"
+            )
         for field, lines in self.curves.items():
             values = np.array([getattr(s, field) for s in steps])  # (T, n)
             for j, line in enumerate(lines):

@@ -768,8 +768,7 @@ class BackwardExplorer(StepExplorer):
         for box in walk(self.widget):
             if isinstance(box, W.Box) and self.predict_mode in box.children:
                 box.children = tuple(c for c in box.children if c is not self.predict_mode)
-        self.predict_mode.close()
-        self.ask.widget.layout.display = "none"
+        close_tree(self.predict_mode)
         self.connect(self.loss, "loss")
         self.connect(self.k_slider, "k")
         self.connect(self.lr_slider, "lr")
@@ -781,6 +780,7 @@ class BackwardExplorer(StepExplorer):
         loss_row = W.VBox([hrow(self.loss, self.k_slider), self.y_box])
         learn_row = hrow(self.lr_slider, self.learn_button, self.undo_button)
         children = [c for c in self.widget.children if c is not self.ask.widget]
+        close_tree(self.ask.widget)
         at = children.index(self.error)
         self.widget.children = (
             children[:at]
@@ -1192,13 +1192,23 @@ class SequenceExplorer(Explorer):
         self.forward_button = self.press(
             W.Button(description="▶", layout={"width": "48px"}), "forward"
         )
+        self.backward = self.connect(
+            W.Checkbox(
+                value=False,
+                description="backward: the gradients of L = Σ h_(T−1), flowing back",
+                style={"description_width": "initial"},
+            ),
+            "backward",
+        )
         self.note = W.HTML()
+        self.gradient_readout = W.HTML()
         self.step_image = W.Image(format="png", layout={"max_width": "100%"})
         self.x_box = W.VBox()
         self.widget = W.VBox(
             [
                 hrow(self.sequence, self.T, self.seed, self.forget_shift),
-                hrow(self.play, self.back_button, self.t, self.forward_button),
+                hrow(self.play, self.back_button, self.t, self.forward_button, self.backward),
+                self.gradient_readout,
                 self.note,
                 self.error,
                 self.image,
@@ -1212,7 +1222,14 @@ class SequenceExplorer(Explorer):
             len(lessons.SEQUENCES)
         )  # one a sequence: instant switching
         self._step_views = ViewCache(len(lessons.SEQUENCES))
-        self.model = {"sequence": sequence, "T": T, "seed": seed, "forget_shift": 0.0, "t": 0}
+        self.model = {
+            "sequence": sequence,
+            "T": T,
+            "seed": seed,
+            "forget_shift": 0.0,
+            "t": 0,
+            "backward": False,
+        }
         self._new_data(self.model)
         self._start()
 
@@ -1233,6 +1250,26 @@ class SequenceExplorer(Explorer):
     def _compute(self, model):
         return core.forward(model["xs"], self.data.params, self.data.h0, self.data.c0)
 
+    def _gradient_text(self, grads, t):
+        """The gradients at the cursor, and how much of them the memory line carries back."""
+        p = self.data.params
+        cell = core.cell_of(p)
+        g = grads.steps[t]
+        text = f"<p>At t = {t}: ‖∂L/∂h_t‖ = {viz.fmt(np.linalg.norm(g.dh), 4)}"
+        if cell.has_cell_state:
+            text += f", ‖∂L/∂C_t‖ = {viz.fmt(np.linalg.norm(g.dc), 4)}"
+        share = lessons.memory_share(self.steps, grads, t, p)
+        if share is not None:
+            line, total = share
+            what = "∂L/∂C_t ∘ f_t" if cell.has_cell_state else "∂L/∂h_t ∘ z_t"
+            at = "∂L/∂C_(t-1)" if cell.has_cell_state else "∂L/∂h_(t-1)"
+            rest = "; the rest comes through the h paths" if line < total else ""
+            text += (
+                f". Into step {t - 1}, the memory line carries ‖{what}‖ = {viz.fmt(line, 4)} of "
+                f"‖{at}‖ = {viz.fmt(total, 4)}{rest}. Step back with ◀"
+            )
+        return text + ".</p>"
+
     def move(self, t):
         """Put the cursor on step t (clamped to 0..T−1)."""
         self.edit("t", t)
@@ -1250,6 +1287,8 @@ class SequenceExplorer(Explorer):
                 raise
         elif key == "t":
             model["t"] = min(max(int(value), 0), last)
+        elif key == "backward":
+            model["backward"] = bool(value)
         elif key == "back":
             model["t"] = max(model["t"] - 1, 0)
         elif key == "forward":
@@ -1268,6 +1307,7 @@ class SequenceExplorer(Explorer):
         put(self.T, model["T"])
         self.seed.value = model["seed"]
         put(self.forget_shift, model["forget_shift"])
+        self.backward.value = model["backward"]
         for cursor in (self.t, self.play):
             cursor.max = T - 1
             cursor.value = t
@@ -1298,8 +1338,10 @@ class SequenceExplorer(Explorer):
             (m, n, cells, kind), lambda: viz.SequenceView(T, m, n, kind)
         )
         self.step_view = self._step_views.get((m, n, kind), lambda: viz.StepView(p))
-        self.view.update(self.steps, t)
+        grads = lessons.backward_through_time(self.steps, p) if self.model["backward"] else None
+        self.view.update(self.steps, t, grads)
         self.image.value = self.view.png()
+        self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
 

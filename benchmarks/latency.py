@@ -39,7 +39,17 @@ EXPLORERS = {
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=100),
     "SequenceExplorer": lambda: lw.SequenceExplorer(T=50),
+    "SequenceExplorer(backward)": lambda: backward_sequence(),
 }
+
+
+def backward_sequence():
+    """The sequence explorer in its backward mode (BPTT on every redraw)."""
+    e = lw.SequenceExplorer(T=50)
+    e.backward.value = True
+    return e
+
+
 SIZES = ("m (", "n (", "T (")  # sliders that change sizes (a new structure, not a redraw)
 
 

@@ -46,3 +46,31 @@ def test_every_gradient_of_a_step_is_on_a_stage(kind):
     named = {k for k, v in vars(grads).items() if v is not None and not k.startswith("db")}
     named -= {"dconcat"} | {f"d{q}" for q in getattr(p, "peepholes", ())}
     assert named <= on_stages, named - on_stages
+
+
+def test_backward_through_time_carries_the_totals_and_the_memory_share():
+    """The sequence explorer's backward mode: L = Σ h_(T−1); every step's dh, dc are the totals
+    (finite differences of L through h_t's input state), and the memory line's share is
+    ∂L/∂C_t ∘ f_t against the whole ∂L/∂C_(t-1)."""
+    data = lessons.sequence("random", T=6, seed=3)
+    p = data.params
+    steps = core.forward(data.xs, p, data.h0, data.c0)
+    grads = lessons.backward_through_time(steps, p)
+
+    def loss_from(t, c_prev, through_h):
+        """L run on from step t with C_(t-1) = c_prev; through_h: h_(t-1) = o_(t-1)∘tanh(C_(t-1))
+        follows it (the whole gradient at C_(t-1)), else h_(t-1) is held."""
+        h_prev = steps[t - 1].o * np.tanh(c_prev) if through_h else steps[t].h_prev
+        rest = core.forward(data.xs[t:], p, h_prev, c_prev)
+        return float(np.sum(rest[-1].h))
+
+    for t in range(1, 6):  # ∂L/∂C_(t-1) by nudging C_(t-1) and running on from step t
+        c = steps[t].c_prev
+        held = lessons.jacobian(lambda c, t=t: np.array([loss_from(t, c, False)]), c)[0]
+        whole = lessons.jacobian(lambda c, t=t: np.array([loss_from(t, c, True)]), c)[0]
+        np.testing.assert_allclose(grads.steps[t].dc_prev, held, atol=1e-7)
+        np.testing.assert_allclose(grads.steps[t - 1].dc, whole, atol=1e-7)
+        line, total = lessons.memory_share(steps, grads, t, p)
+        assert line == pytest.approx(np.linalg.norm(grads.steps[t].dc * steps[t].f))
+        assert total == pytest.approx(np.linalg.norm(whole), abs=1e-7)
+    assert lessons.memory_share(steps, grads, 0, p) is None

@@ -33,9 +33,10 @@ def test_latency_script_prints_every_line():
         "DerivativeExplorer",
         "GradientFlowExplorer",
         "SequenceExplorer",
+        "SequenceExplorer(backward)",
     ):
         assert any(
-            re.fullmatch(rf"explorer_redraw_ms {name} median={number} p95={number}", l)
+            re.fullmatch(rf"explorer_redraw_ms {re.escape(name)} median={number} p95={number}", l)
             for l in lines
         ), name
     last = (

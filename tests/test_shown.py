@@ -352,8 +352,9 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
         fresh.update(e.flow)
     else:
         p = e.data.params
-        fresh = viz.SequenceView(len(e.steps), p.m, p.n)
-        fresh.update(e.steps, e.t.value)
+        fresh = viz.SequenceView(len(e.steps), p.m, p.n, core.cell_of(p).name)
+        grads = lessons.backward_through_time(e.steps, p) if e.backward.value else None
+        fresh.update(e.steps, e.t.value, grads)
         step_view = viz.StepView(p)
         step_view.update(e.steps[e.t.value], 4, p.order)
         np.testing.assert_array_equal(decode(e.step_image.value), decode(step_view.png()))
