@@ -74,3 +74,45 @@ def test_backward_through_time_carries_the_totals_and_the_memory_share():
         assert line == pytest.approx(np.linalg.norm(grads.steps[t].dc * steps[t].f))
         assert total == pytest.approx(np.linalg.norm(whole), abs=1e-7)
     assert lessons.memory_share(steps, grads, 0, p) is None
+
+
+def printed_number(text):
+    return float(text.strip().strip("()").replace("−", "-"))
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_every_printed_chain_rule_line_multiplies_out_to_its_printed_result(kind):
+    """What the learner reads: each line of every backward panel, '… = a · b + c = r', read back
+    from the HTML, multiplies and adds up to r (at the printed precision), and r is the core's
+    gradient."""
+    import html
+    import re
+
+    import lstm_viz as viz
+
+    p, step, given, _ = a_step(kind, seed=4)
+    given["dc"] = np.zeros(p.n)
+    learning = lessons.learn_step(step.x_t, step.h_prev, getattr(step, "c_prev", None), p,
+                                  np.zeros(p.n))  # fmt: skip
+    given["dh"] = learning.grads.dh
+    lines = 0
+    for stage, spec in enumerate(core.backward_stages(p)):
+        panel = html.unescape(viz.backward_html(learning, p, given, stage))
+        for block in re.findall(r"<pre class='lstm-chain'>(.*?)</pre>", panel, re.S):
+            for line in block.splitlines():
+                parts = line.split(" = ")
+                symbol, result = parts[0], printed_number(parts[-1])
+                grad, k = re.fullmatch(r"(.+)\[(\d+)\]", symbol).groups()
+                chain = next(c for c in spec.chains if c.symbol == grad)
+                want = float(getattr(learning.grads, chain.grad)[int(k)])
+                assert result == pytest.approx(want, abs=6e-4, rel=6e-3), line
+                if len(parts) == 4:  # symbols = numbers = result
+                    total = 0.0
+                    for term in parts[2].split(" + "):
+                        product = 1.0
+                        for factor in term.split(" · "):
+                            product *= printed_number(factor)
+                        total += product
+                    assert total == pytest.approx(result, abs=2e-3, rel=2e-2), line
+                lines += 1
+    assert lines >= 3 * p.n
