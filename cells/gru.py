@@ -26,6 +26,9 @@ from cells.shared import (
     Quantity,
     concat,
     concat_cols,
+    dsigma,
+    dtanh,
+    read,
     sigmoid,
     split,
     tanh,
@@ -421,18 +424,8 @@ GRU_QUANTITIES = (
 # tests/test_backward_view.py checks this table against gru_step_backward.
 
 
-def _read(source, field):
-    """A factor read from the step (s), the gradients (g) or the given (d)."""
-    if source == "s":
-        return lambda s, g, p, d: getattr(s, field)
-    if source == "g":
-        return lambda s, g, p, d: getattr(g, field)
-    return lambda s, g, p, d: d[field]
-
-
 def gru_backward_stages(params):
     """The backward stages of the GRU, in this z convention (z_t keeps h_(t-1))."""
-    dsigma = {f: (lambda s, g, p, d, f=f: getattr(s, f) * (1 - getattr(s, f))) for f in "rz"}
     gates_x = (
         "[W_rᵀ dz_r + W_zᵀ dz_z]_x",
         lambda s, g, p, d: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[0],
@@ -445,7 +438,7 @@ def gru_backward_stages(params):
         BackwardStage(
             "∂L/∂h_t, from the loss",
             4,
-            (Chain("dh", "∂L/∂h_t", ((("from the loss", _read("d", "dh")),),)),),
+            (Chain("dh", "∂L/∂h_t", ((("from the loss", read("d", "dh")),),)),),
         ),
         BackwardStage(
             "h̃_t and z_t",
@@ -454,14 +447,14 @@ def gru_backward_stages(params):
                 Chain(
                     "dh_tilde",
                     "∂L/∂h̃_t",
-                    ((("∂L/∂h_t", _read("g", "dh")), ("1 − z_t", lambda s, g, p, d: 1 - s.z)),),
+                    ((("∂L/∂h_t", read("g", "dh")), ("1 − z_t", lambda s, g, p, d: 1 - s.z)),),
                 ),
                 Chain(
                     "dz",
                     "∂L/∂z_t",
                     (
                         (
-                            ("∂L/∂h_t", _read("g", "dh")),
+                            ("∂L/∂h_t", read("g", "dh")),
                             ("h_(t-1) − h̃_t", lambda s, g, p, d: s.h_prev - s.h_tilde),
                         ),
                     ),
@@ -472,14 +465,14 @@ def gru_backward_stages(params):
             "pre-activations of z_t and h̃_t",
             3,
             (
-                Chain("dz_z", "∂L/∂z_z", ((("∂L/∂z_t", _read("g", "dz")), ("σ'", dsigma["z"])),)),
+                Chain("dz_z", "∂L/∂z_z", ((("∂L/∂z_t", read("g", "dz")), ("σ'", dsigma("z"))),)),
                 Chain(
                     "dz_h",
                     "∂L/∂z_h",
                     (
                         (
-                            ("∂L/∂h̃_t", _read("g", "dh_tilde")),
-                            ("tanh'", lambda s, g, p, d: 1 - s.h_tilde**2),
+                            ("∂L/∂h̃_t", read("g", "dh_tilde")),
+                            ("tanh'", dtanh("h_tilde")),
                         ),
                     ),
                 ),
@@ -489,18 +482,18 @@ def gru_backward_stages(params):
             "the reset gate and the candidate's parts",
             1,
             (
-                Chain("dn_x", "∂L/∂n_x", ((("∂L/∂z_h", _read("g", "dz_h")),),)),
+                Chain("dn_x", "∂L/∂n_x", ((("∂L/∂z_h", read("g", "dz_h")),),)),
                 Chain(
                     "dn_h",
                     "∂L/∂n_h",
-                    ((("∂L/∂z_h", _read("g", "dz_h")), ("r_t", _read("s", "r"))),),
+                    ((("∂L/∂z_h", read("g", "dz_h")), ("r_t", read("s", "r"))),),
                 ),
                 Chain(
                     "dr",
                     "∂L/∂r_t",
-                    ((("∂L/∂z_h", _read("g", "dz_h")), ("n_h", _read("s", "n_h"))),),
+                    ((("∂L/∂z_h", read("g", "dz_h")), ("n_h", read("s", "n_h"))),),
                 ),
-                Chain("dz_r", "∂L/∂z_r", ((("∂L/∂r_t", _read("g", "dr")), ("σ'", dsigma["r"])),)),
+                Chain("dz_r", "∂L/∂z_r", ((("∂L/∂r_t", read("g", "dr")), ("σ'", dsigma("r"))),)),
             ),
         ),
         BackwardStage(
@@ -529,7 +522,7 @@ def gru_backward_stages(params):
                     (
                         (gates_h,),
                         (("W_hhᵀ dn_h", lambda s, g, p, d: p.W_hh.T @ g.dn_h),),
-                        (("∂L/∂h_t", _read("g", "dh")), ("z_t", _read("s", "z"))),
+                        (("∂L/∂h_t", read("g", "dh")), ("z_t", read("s", "z"))),
                     ),
                 ),
             ),

@@ -40,6 +40,9 @@ from cells.shared import (
     Quantity,
     concat,
     concat_cols,
+    dsigma,
+    dtanh,
+    read,
     sigmoid,
     split,
     tanh,
@@ -695,25 +698,6 @@ def param_count(m, n, two_biases=False):
 # tests/test_backward_view.py checks this table against lstm_step_backward, which PyTorch checks.
 
 
-def _dsigma(field):
-    return lambda s, g, p, d: getattr(s, field) * (1 - getattr(s, field))  # σ' = σ(1 − σ)
-
-
-def _dtanh(field):
-    return lambda s, g, p, d: 1 - getattr(s, field) ** 2  # tanh' = 1 − tanh²
-
-
-def _of(source, field):
-    """A factor read from the step (s), the gradients (g), the weights (p) or the given (d)."""
-    if source == "s":
-        return lambda s, g, p, d: getattr(s, field)
-    if source == "g":
-        return lambda s, g, p, d: getattr(g, field)
-    if source == "p":
-        return lambda s, g, p, d: getattr(p, field)
-    return lambda s, g, p, d: d[field]
-
-
 def _from_v(part):
     """The x_t or h_(t-1) part of ∂L/∂v = Σ_g W_gᵀ dz_g."""
     index = {"x": 0, "h": 1}[part]
@@ -727,40 +711,40 @@ def lstm_backward_stages(params):
     """The backward stages of this LSTM kind (peepholes and coupling add their terms)."""
     p = params
     dc_terms = [
-        (("∂L/∂C_t (given)", _of("d", "dc")),),
-        (("∂L/∂tanh(C_t)", _of("g", "dtanh_c")), ("tanh'", _dtanh("tanh_c"))),
+        (("∂L/∂C_t (given)", read("d", "dc")),),
+        (("∂L/∂tanh(C_t)", read("g", "dtanh_c")), ("tanh'", dtanh("tanh_c"))),
     ]
     if p.p_o is not None:
-        dc_terms.append((("∂L/∂z_o", _of("g", "dz_o")), ("p_o", _of("p", "p_o"))))
-    df_terms = [(("∂L/∂C_t", _of("g", "dc")), ("C_(t-1)", _of("s", "c_prev")))]
+        dc_terms.append((("∂L/∂z_o", read("g", "dz_o")), ("p_o", read("p", "p_o"))))
+    df_terms = [(("∂L/∂C_t", read("g", "dc")), ("C_(t-1)", read("s", "c_prev")))]
     if p.coupled:  # i_t = 1 − f_t: f_t reaches C_t through i_t too
-        df_terms.append((MINUS_ONE, ("∂L/∂i_t", _of("g", "di"))))
+        df_terms.append((MINUS_ONE, ("∂L/∂i_t", read("g", "di"))))
     gate_chains = [
         Chain("df", "∂L/∂f_t", tuple(df_terms)),
-        Chain("di", "∂L/∂i_t", ((("∂L/∂C_t", _of("g", "dc")), ("C̃_t", _of("s", "c_tilde"))),)),
-        Chain("dc_tilde", "∂L/∂C̃_t", ((("∂L/∂C_t", _of("g", "dc")), ("i_t", _of("s", "i"))),)),
+        Chain("di", "∂L/∂i_t", ((("∂L/∂C_t", read("g", "dc")), ("C̃_t", read("s", "c_tilde"))),)),
+        Chain("dc_tilde", "∂L/∂C̃_t", ((("∂L/∂C_t", read("g", "dc")), ("i_t", read("s", "i"))),)),
     ]
-    pre = [Chain("dz_f", "∂L/∂z_f", ((("∂L/∂f_t", _of("g", "df")), ("σ'", _dsigma("f"))),))]
+    pre = [Chain("dz_f", "∂L/∂z_f", ((("∂L/∂f_t", read("g", "df")), ("σ'", dsigma("f"))),))]
     if not p.coupled:
-        pre.append(Chain("dz_i", "∂L/∂z_i", ((("∂L/∂i_t", _of("g", "di")), ("σ'", _dsigma("i"))),)))
+        pre.append(Chain("dz_i", "∂L/∂z_i", ((("∂L/∂i_t", read("g", "di")), ("σ'", dsigma("i"))),)))
     pre += [
         Chain(
-            "dz_c", "∂L/∂z_c", ((("∂L/∂C̃_t", _of("g", "dc_tilde")), ("tanh'", _dtanh("c_tilde"))),)
+            "dz_c", "∂L/∂z_c", ((("∂L/∂C̃_t", read("g", "dc_tilde")), ("tanh'", dtanh("c_tilde"))),)
         ),
-        Chain("dz_o", "∂L/∂z_o", ((("∂L/∂o_t", _of("g", "do")), ("σ'", _dsigma("o"))),)),
+        Chain("dz_o", "∂L/∂z_o", ((("∂L/∂o_t", read("g", "do")), ("σ'", dsigma("o"))),)),
     ]
-    dc_prev_terms = [(("∂L/∂C_t", _of("g", "dc")), ("f_t", _of("s", "f")))]
+    dc_prev_terms = [(("∂L/∂C_t", read("g", "dc")), ("f_t", read("s", "f")))]
     for name in ("p_f", "p_i"):
         if getattr(p, name) is not None:
             gate = name[-1]
             dc_prev_terms.append(
-                ((f"∂L/∂z_{gate}", _of("g", f"dz_{gate}")), (name, _of("p", name)))
+                ((f"∂L/∂z_{gate}", read("g", f"dz_{gate}")), (name, read("p", name)))
             )
     return (
         BackwardStage(
             "∂L/∂h_t, from the loss",
             6,
-            (Chain("dh", "∂L/∂h_t", ((("from the loss", _of("d", "dh")),),)),),
+            (Chain("dh", "∂L/∂h_t", ((("from the loss", read("d", "dh")),),)),),
         ),
         BackwardStage(
             "o_t and tanh(C_t)",
@@ -769,12 +753,12 @@ def lstm_backward_stages(params):
                 Chain(
                     "do",
                     "∂L/∂o_t",
-                    ((("∂L/∂h_t", _of("g", "dh")), ("tanh(C_t)", _of("s", "tanh_c"))),),
+                    ((("∂L/∂h_t", read("g", "dh")), ("tanh(C_t)", read("s", "tanh_c"))),),
                 ),
                 Chain(
                     "dtanh_c",
                     "∂L/∂tanh(C_t)",
-                    ((("∂L/∂h_t", _of("g", "dh")), ("o_t", _of("s", "o"))),),
+                    ((("∂L/∂h_t", read("g", "dh")), ("o_t", read("s", "o"))),),
                 ),
             ),
         ),

@@ -122,6 +122,28 @@ CONCAT = Quantity(
 # ---------------------------------------------------------------- the backward pass, as data
 
 
+def read(source, field):
+    """A chain-rule factor read from the step (s), the gradients (g), the weights (p) or the
+    gradients handed in (d)."""
+    if source == "s":
+        return lambda s, g, p, d: getattr(s, field)
+    if source == "g":
+        return lambda s, g, p, d: getattr(g, field)
+    if source == "p":
+        return lambda s, g, p, d: getattr(p, field)
+    return lambda s, g, p, d: d[field]
+
+
+def dsigma(field):
+    """The factor σ' = σ(1 − σ) at a gate whose value is the step's field."""
+    return lambda s, g, p, d: getattr(s, field) * (1 - getattr(s, field))
+
+
+def dtanh(field):
+    """The factor tanh' = 1 − tanh² at a tanh output that is the step's field."""
+    return lambda s, g, p, d: 1 - getattr(s, field) ** 2
+
+
 @dataclass(frozen=True)
 class Chain:
     """One gradient as the chain rule writes it, unit by unit: grad = Σ over terms of the product of
