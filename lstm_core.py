@@ -69,6 +69,7 @@ from cells.lstm import (
     lstm_step_backward,
     param_count,
 )
+from cells.load import load_cell
 from cells.module import lstm_module_forward, torch_lstm_layers
 from cells.rnn import RNNStep, rnn_backward, rnn_forward, rnn_step
 from cells.shared import (
@@ -129,6 +130,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "lstm_step_backward",
     "lstm_backward_stages",
     "param_count",
+    "load_cell",
     "lstm_module_forward",
     "torch_lstm_layers",
     "RNNStep",
