@@ -7,7 +7,8 @@ return what they name (params, arrays, a number). Cells are chosen by their reco
 (lstm_core.CELLS) and asked through it: nothing here knows which class a cell is.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -660,3 +661,251 @@ def derivative_table(zs=(0.0, 1.0, 2.0, 5.0, 10.0, 92.0)):
         values = "  ".join(f"z={a:g}: {b:.3g}" for a, b in zip(z, d(z), strict=True))
         lines.append(f"{name:6s} {values}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a trained cell that counts
+
+BRACKETS = "()"  # x_t is one-hot: "(" = [1, 0], ")" = [0, 1]
+COUNTER_FILE = Path(__file__).parent / "data" / "bracket_counter.npz"
+COUNTER_SEEDS = (0, 1, 2, 3, 4)  # the seeds whose trained weights data/bracket_counter.npz holds
+COUNTER_ITERS = 400  # iterations of Adam that make the shipped weights
+COUNTER_RANGE = (20, 4)  # its training range: strings of 20 characters, nested at most 4 deep
+
+
+def bracket_strings(count, length, max_depth, rng):
+    """count random strings (count, length) of 0 = "(" and 1 = ")" that never close a bracket that
+    is not open and never nest deeper than max_depth (prefixes of balanced strings): where the
+    depth is 0 the next is "(", at max_depth it is ")", otherwise either, with chance ½."""
+    strings = np.zeros((count, length), dtype=int)  # (count, length)
+    depth = np.zeros(count, dtype=int)  # (count,)
+    for t in range(length):
+        close = rng.random(count) < 0.5  # (count,)
+        close = np.where(depth == 0, False, np.where(depth >= max_depth, True, close))
+        strings[:, t] = close
+        depth += np.where(close, -1, 1)
+    return strings
+
+
+def bracket_depth(strings):
+    """The nesting depth after each character, (..., T): +1 for "(", −1 for ")"."""
+    return np.cumsum(np.where(np.asarray(strings) == 0, 1, -1), axis=-1)
+
+
+def bracket_indices(text):
+    """text of "(" and ")" as indices (T,) (0 = "(", 1 = ")"), or a clear error."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string of '(' and ')', got {type(text).__name__}")
+    if not text:
+        raise ValueError("text is empty: give at least one bracket, for example '(()'")
+    for k, ch in enumerate(text):
+        if ch not in BRACKETS:
+            raise ValueError(
+                f"text may hold only '(' and ')' (the counter's two inputs); "
+                f"character {k} is {ch!r}"
+            )
+    return np.array([BRACKETS.index(ch) for ch in text])  # (T,)
+
+
+def side_by_side(params, B):
+    """B copies of an LSTM as one cell of B·n units whose block-diagonal weights let copy b see only
+    its own x_t and h_(t-1): running it on B sequences side by side (inputs (T, B·m)) is running
+    the cell on each, with our own forward and backward pass, in one loop over time."""
+    p = core.check_params(params, core.LSTMParams)
+    m, n = p.m, p.n
+    big = {}
+    for g in p.gates():
+        W_x, W_h = p.blocks(g)  # (n, m), (n, n)
+        W = np.zeros((B * n, B * (m + n)))  # (B·n, B·m + B·n): x of every copy, then h
+        for b in range(B):
+            rows = slice(b * n, (b + 1) * n)
+            W[rows, b * m : (b + 1) * m] = W_x
+            W[rows, B * m + b * n : B * m + (b + 1) * n] = W_h
+        big[f"W_{g}"] = W
+        big[f"b_{g}"] = np.tile(getattr(p, f"b_{g}"), B)  # (B·n,)
+    return core.LSTMParams(**big)
+
+
+def fold_side_by_side(grads, params, B):
+    """The gradient of the one shared cell: the sum over the B copies' diagonal blocks."""
+    m, n = params.m, params.n
+    folded = {}
+    for g in params.gates():
+        dW = getattr(grads, f"dW_{g}")  # (B·n, B·m + B·n)
+        dW_x, dW_h = np.zeros((n, m)), np.zeros((n, n))
+        for b in range(B):
+            rows = slice(b * n, (b + 1) * n)
+            dW_x += dW[rows, b * m : (b + 1) * m]
+            dW_h += dW[rows, B * m + b * n : B * m + (b + 1) * n]
+        folded[f"W_{g}"] = core.concat_cols(dW_x, dW_h, params.order)  # (n, m+n)
+        folded[f"b_{g}"] = getattr(grads, f"db_{g}").reshape(B, n).sum(axis=0)  # (n,)
+    return folded
+
+
+def run_side_by_side(params, strings):
+    """The cell on each of B strings (B, T) of indices, side by side: h_t and C_t, each (T, B, n),
+    and the steps of the big cell (for its backward pass)."""
+    B, T = strings.shape
+    big = side_by_side(params, B)
+    xs = np.eye(2)[strings].transpose(1, 0, 2).reshape(T, 2 * B)  # (T, B·m)
+    steps = core.CELLS["LSTM"].run(xs, big)
+    hs = np.array([s.h for s in steps]).reshape(T, B, params.n)  # (T, B, n)
+    cs = np.array([s.c for s in steps]).reshape(T, B, params.n)  # (T, B, n)
+    return hs, cs, big, steps
+
+
+@dataclass(frozen=True)
+class BracketCounter:
+    """An LSTM (m = 2: one-hot "(" and ")", n units) with a logistic readout P(balanced) =
+    σ(w·h_t + b0), trained on strings up to max_length characters nested up to max_depth deep;
+    depth_unit is the unit whose C_t follows the depth best (|corr| over fresh strings), depth_corr
+    that correlation; losses: one per training iteration."""
+
+    params: object
+    w: np.ndarray
+    b0: float
+    depth_unit: int
+    depth_corr: float
+    max_length: int
+    max_depth: int
+    seed: int
+    losses: np.ndarray
+
+    def encode(self, text):
+        """text of "(" and ")" as one-hot inputs (T, 2)."""
+        return np.eye(2)[bracket_indices(text)]  # (T, m)
+
+    def run(self, text):
+        """The cell along text from zero state: T step records, every number of every step."""
+        return core.CELLS["LSTM"].run(self.encode(text), self.params)
+
+    def balanced(self, text):
+        """P(the brackets read so far are balanced) after each character, (T,)."""
+        hs = np.array([s.h for s in self.run(text)])  # (T, n)
+        return core.sigmoid(hs @ self.w + self.b0)  # (T,)
+
+    def accuracy(self, count=200, length=None, depth=None, seed=1):
+        """Per-step accuracy (P > ½ where balanced, < ½ where not) on count fresh strings of length
+        characters nested at most depth deep (its training range if None): every prefix of every
+        string counts once."""
+        length = self.max_length if length is None else core.as_size("length", length)
+        depth = self.max_depth if depth is None else core.as_size("depth", depth)
+        rng = np.random.default_rng(core.as_seed(seed) + 1000)  # never the training strings
+        strings = bracket_strings(core.as_size("count", count), length, depth, rng)
+        hs, _, _, _ = run_side_by_side(self.params, strings)
+        guess = core.sigmoid(hs @ self.w + self.b0) > 0.5  # (T, B)
+        return float(np.mean(guess == (bracket_depth(strings).T == 0)))
+
+
+def _counter(params, w, b0, seed, losses, max_length, max_depth):
+    """The record, with its depth unit found by a probe: fresh strings, corr(C_t[u], depth)."""
+    strings = bracket_strings(100, max_length, max_depth, np.random.default_rng(12345))
+    _, cs, _, _ = run_side_by_side(params, strings)  # (T, B, n)
+    depth = bracket_depth(strings).T.ravel()  # (T·B,)
+    corr = []
+    for u in range(params.n):
+        corr.append(abs(np.corrcoef(cs[:, :, u].ravel(), depth)[0, 1]))
+    u = int(np.argmax(corr))
+    return BracketCounter(
+        params, w, float(b0), u, float(corr[u]), max_length, max_depth, seed, losses
+    )
+
+
+def train_bracket_counter(seed=0, iters=COUNTER_ITERS, n=4, batch=32, lr=0.05):
+    """Train a bracket counter from scratch: an LSTM of n units and a readout σ(w·h_t + b0) that
+    says, after every character, whether the brackets so far are balanced (binary cross-entropy
+    per step), on batch fresh strings per iteration; our forward, our backward, Adam, numpy."""
+    seed, iters = core.as_seed(seed), core.as_size("iters", iters)
+    n, batch = core.as_size("n", n), core.as_size("batch", batch)
+    if n > 8:
+        raise ValueError(f"n must be ≤ 8 for a counter small enough to read, got {n}")
+    T, D = COUNTER_RANGE
+    rng = np.random.default_rng(seed)
+    p = core.CELLS["LSTM"].make(2, n, seed=seed, forget_bias=1.0)
+    w, b0 = rng.normal(0, 0.1, n), 0.0  # (n,), scalar
+    adam = Adam(lr)
+    losses = []
+    for _ in range(iters):
+        strings = bracket_strings(batch, T, D, rng)  # (B, T)
+        y = (bracket_depth(strings) == 0).T.astype(float)  # (T, B): 1 where balanced
+        hs, _, big, steps = run_side_by_side(p, strings)  # (T, B, n)
+        q = core.sigmoid(hs @ w + b0)  # (T, B)
+        losses.append(-np.mean(y * np.log(q + 1e-12) + (1 - y) * np.log(1 - q + 1e-12)))
+        dlogit = (q - y) / q.size  # (T, B) ∂L/∂(w·h_t + b0)
+        dhs = (dlogit[:, :, None] * w).reshape(T, batch * n)  # (T, B·n)
+        grads = fold_side_by_side(core.CELLS["LSTM"].backward(steps, big, dhs), p, batch)
+        grads["w"] = np.einsum("tb,tbn->n", dlogit, hs)  # (n,)
+        grads["b0"] = dlogit.sum()
+        values = {k: getattr(p, k) for k in p.names()} | {"w": w, "b0": b0}
+        new = adam.step(values, grads)
+        w, b0 = new.pop("w"), float(new.pop("b0"))
+        p = p.replace(**new)
+    return _counter(p, w, b0, seed, np.array(losses), T, D)
+
+
+def bracket_counter(seed=0):
+    """The shipped bracket counter: what train_bracket_counter(seed) makes, read from data/
+    (seeds 0 to 4)."""
+    seed = core.as_seed(seed)
+    if seed not in COUNTER_SEEDS:
+        raise ValueError(
+            f"seed must be one of {COUNTER_SEEDS} (the shipped counters); for another, "
+            f"train_bracket_counter({seed}) trains one in a few seconds"
+        )
+    with np.load(COUNTER_FILE) as f:
+        saved = {k[len(f"s{seed}_") :]: f[k] for k in f.files if k.startswith(f"s{seed}_")}
+    w, b0, losses = saved.pop("w"), float(saved.pop("b0")), saved.pop("losses")
+    T, D = COUNTER_RANGE
+    return _counter(core.LSTMParams(**saved), w, b0, seed, losses, T, D)
+
+
+def save_bracket_counters(path=COUNTER_FILE, seeds=COUNTER_SEEDS):
+    """Train the counter of every seed and write their weights to path (data/ ships the result)."""
+    arrays = {}
+    for seed in seeds:
+        c = train_bracket_counter(seed)
+        for k in c.params.names():
+            arrays[f"s{seed}_{k}"] = getattr(c.params, k)
+        arrays[f"s{seed}_w"], arrays[f"s{seed}_b0"] = c.w, np.array(c.b0)
+        arrays[f"s{seed}_losses"] = c.losses
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+ABLATIONS = ("f_t = 1", "f_t = 0.5", "f_t = 0", "input gate shut")
+
+
+def ablate(counter, what, unit=None):
+    """The counter with one unit (its depth unit if None) broken by its weights: its W_f row set to
+    0 and b_f to +50, 0 or −50 (f_t = σ(b_f) ≈ 1, 0.5, 0 whatever it reads), or its W_i row to 0 and
+    b_i to −50 (i_t ≈ 0: nothing is written)."""
+    if what not in ABLATIONS:
+        raise ValueError(f"what must be one of {ABLATIONS}, got {what!r}")
+    u = counter.depth_unit if unit is None else core.as_whole("unit", unit, 0, "units from 0")
+    p = counter.params
+    if u >= p.n:
+        raise ValueError(f"unit must be below n = {p.n} (units are counted from 0), got {u}")
+    gate, bias = ("i", -50.0) if what == "input gate shut" else ("f", None)
+    if bias is None:
+        bias = {"f_t = 1": 50.0, "f_t = 0.5": 0.0, "f_t = 0": -50.0}[what]
+    W, b = getattr(p, f"W_{gate}").copy(), getattr(p, f"b_{gate}").copy()
+    W[u], b[u] = 0.0, bias
+    return replace(counter, params=p.replace(**{f"W_{gate}": W, f"b_{gate}": b}))
+
+
+def never_balanced(length, depth, count=200, seed=1):
+    """The accuracy of a counter that always answers "not balanced", on the strings accuracy()
+    draws: the floor that any real accuracy must be read against."""
+    rng = np.random.default_rng(core.as_seed(seed) + 1000)
+    strings = bracket_strings(core.as_size("count", count), length, depth, rng)
+    return float(np.mean(bracket_depth(strings) != 0))
+
+
+def generalisation(scales=(1, 2, 4), seeds=COUNTER_SEEDS):
+    """Per-step accuracy of each shipped counter (rows: seeds) on strings scales× as long and as
+    deep as its training range (columns), (seeds, scales)."""
+    table = np.zeros((len(seeds), len(scales)))
+    for r, seed in enumerate(seeds):
+        c = bracket_counter(seed)
+        for k, s in enumerate(scales):
+            table[r, k] = c.accuracy(length=s * c.max_length, depth=s * c.max_depth)
+    return table
