@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 import lstm_core as core
-from lstm_questions import answers  # noqa: F401  the learner's answers, as data
 
 VARIANTS = tuple(core.CELLS)  # "LSTM", "peephole LSTM", ..., "GRU": the one vocabulary
 
@@ -783,6 +782,10 @@ class BracketCounter:
         hs = np.array([s.h for s in self.run(text)])  # (T, n)
         return core.sigmoid(hs @ self.w + self.b0)  # (T,)
 
+    def with_params(self, params):
+        """The same counter and readout with other cell weights (a broken or misread cell)."""
+        return replace(self, params=core.check_params(params, core.LSTMParams))
+
     def accuracy(self, count=200, length=None, depth=None, seed=1):
         """Per-step accuracy (P > ½ where balanced, < ½ where not) on count fresh strings of length
         characters nested at most depth deep (its training range if None): every prefix of every
@@ -889,7 +892,15 @@ def ablate(counter, what, unit=None):
         bias = {"f_t = 1": 50.0, "f_t = 0.5": 0.0, "f_t = 0": -50.0}[what]
     W, b = getattr(p, f"W_{gate}").copy(), getattr(p, f"b_{gate}").copy()
     W[u], b[u] = 0.0, bias
-    return replace(counter, params=p.replace(**{f"W_{gate}": W, f"b_{gate}": b}))
+    return counter.with_params(p.replace(**{f"W_{gate}": W, f"b_{gate}": b}))
+
+
+def ablation_table(counter):
+    """One line per ablation of the depth unit: its per-step accuracy, beside the intact one."""
+    lines = [f"{'intact':16s} accuracy {counter.accuracy():.1%}"]
+    for what in ABLATIONS:
+        lines.append(f"{what:16s} accuracy {ablate(counter, what).accuracy():.1%}")
+    return "\n".join(lines)
 
 
 def never_balanced(length, depth, count=200, seed=1):
@@ -909,3 +920,96 @@ def generalisation(scales=(1, 2, 4), seeds=COUNTER_SEEDS):
         for k, s in enumerate(scales):
             table[r, k] = c.accuracy(length=s * c.max_length, depth=s * c.max_depth)
     return table
+
+
+def generalisation_table(scales=(1, 2, 4)):
+    """generalisation() as text: one line per shipped counter, and the never-balanced floor."""
+    T, D = COUNTER_RANGE
+    head = "   ".join(f"{s}× ({s * T} long, ≤ {s * D} deep)" for s in scales)
+    lines = [f"seed   {head}"]
+    for seed, row in zip(COUNTER_SEEDS, generalisation(scales), strict=True):
+        lines.append(f"{seed:4d}   " + "   ".join(f"{a:>20.2%}" for a in row))
+    floors = [never_balanced(s * T, s * D) for s in scales]
+    lines.append("floor  " + "   ".join(f"{a:>20.2%}" for a in floors))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a bug hunt: gates misread
+
+FAULTS = ("rows read f, i, g, o", "biases counted twice")
+
+
+def misread(state, fault):
+    """What a faulty loader makes of a PyTorch LSTM's state dict (load_cell reads it right): its
+    rows read in the order f, i, g, o instead of PyTorch's i, f, g, o (the input and forget gates
+    swapped), or bias_ih + bias_hh added in twice (every bias doubled)."""
+    if fault not in FAULTS:
+        raise ValueError(f"fault must be one of {FAULTS}, got {fault!r}")
+    p = core.load_cell(state)
+    if fault == FAULTS[0]:
+        return p.replace(W_f=p.W_i, b_f=p.b_i, W_i=p.W_f, b_i=p.b_f)
+    return p.replace(**{f"b_{g}": 2 * getattr(p, f"b_{g}") for g in p.gates()})
+
+
+def fault_table(counter):
+    """One line per loader fault: the per-step accuracy of the counter read with it."""
+    lines = [f"counter {counter.seed}, {'read right':22s} accuracy {counter.accuracy():.1%}"]
+    for fault in FAULTS:
+        broken = counter.with_params(misread(torch_state(counter), fault))
+        lines.append(f"counter {counter.seed}, {fault:22s} accuracy {broken.accuracy():.1%}")
+    return "\n".join(lines)
+
+
+def torch_state(counter):
+    """The counter as an nn.LSTM(2, n) state dict of arrays (weight_ih_l0, ..., bias_hh_l0), its
+    bias split in two halves as a trained PyTorch module's two biases would be."""
+    d = counter.params.to_torch()
+    half = d["bias_ih"] / 2
+    return {
+        "weight_ih_l0": d["weight_ih"],
+        "weight_hh_l0": d["weight_hh"],
+        "bias_ih_l0": half,
+        "bias_hh_l0": d["bias_ih"] - half,
+    }
+
+
+def counter_gates(counter, count=100, seed=2):
+    """How the depth unit keeps and writes, averaged over fresh strings in the training range:
+    mean f_t and mean i_t∘C̃_t (what it writes) on "(" and on ")", and mean f_t on a "(" read
+    where the brackets were balanced (a fresh start). A dict of floats."""
+    rng = np.random.default_rng(core.as_seed(seed) + 2000)
+    strings = bracket_strings(
+        core.as_size("count", count), counter.max_length, counter.max_depth, rng
+    )
+    _, _, big, steps = run_side_by_side(counter.params, strings)
+    B, T, n, u = strings.shape[0], strings.shape[1], counter.params.n, counter.depth_unit
+    f = np.array([s.f for s in steps]).reshape(T, B, n)[:, :, u].T  # (B, T)
+    write = np.array([s.i * s.c_tilde for s in steps]).reshape(T, B, n)[:, :, u].T  # (B, T)
+    before = np.hstack([np.zeros((B, 1), int), bracket_depth(strings)[:, :-1]])  # (B, T)
+    opens, closes = strings == 0, strings == 1
+    fresh = opens & (before == 0)
+    return {
+        'f_t on "("': float(f[opens & ~fresh].mean()),
+        'f_t on ")"': float(f[closes].mean()),
+        'f_t on a "(" where balanced': float(f[fresh].mean()),
+        'i_t∘C̃_t on "("': float(write[opens].mean()),
+        'i_t∘C̃_t on ")"': float(write[closes].mean()),
+    }
+
+
+def counter_table(counter, text, units=None):
+    """Every number of every step of the counter on text, one line a step and unit (all units if
+    None): the character, the depth, f_t, i_t, C̃_t, C_t, o_t, h_t, and P(balanced)."""
+    steps, p_balanced = counter.run(text), counter.balanced(text)
+    units = range(counter.params.n) if units is None else units
+    depth = bracket_depth(bracket_indices(text))
+    lines = [" t  x_t  depth  unit    f_t    i_t    C̃_t     C_t    o_t    h_t   P(balanced)"]
+    for t, s in enumerate(steps):
+        for k, u in enumerate(units):
+            start = f"{t:2d}   {text[t]}   {depth[t]:4d}" if k == 0 else " " * 15
+            end = f"   {p_balanced[t]:.3f}" if k == 0 else ""
+            lines.append(
+                f"{start}  {u:4d}  {s.f[u]:5.3f}  {s.i[u]:5.3f}  {s.c_tilde[u]:6.3f}  "
+                f"{s.c[u]:6.3f}  {s.o[u]:5.3f}  {s.h[u]:6.3f}{end}"
+            )
+    return "\n".join(lines)

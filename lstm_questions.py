@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import lstm_core as core
+import lstm_lessons as lessons
 
 
 @dataclass(frozen=True, eq=False)
@@ -822,6 +823,125 @@ def q_gru_keep(seed=0):
     )
 
 
+def _counter(seed):
+    """One of the shipped bracket counters (seeds 0 to 4), chosen by the question's seed."""
+    return lessons.bracket_counter(core.as_seed(seed) % len(lessons.COUNTER_SEEDS))
+
+
+def q_counter_write(seed=0):
+    """Lesson 7: the trained depth unit's update on a third "(", from its own numbers."""
+    c = _counter(seed)
+    u, s = c.depth_unit, c.run("(((")[2]
+    f, i, g, c_prev = (round(float(a[c.depth_unit]), 3) for a in (s.f, s.i, s.c_tilde, s.c_prev))
+    c_t = float(s.c[u])
+    return Question(
+        f"Counter {c.seed} has read '((' and its depth unit (unit {u}) holds C_(t-1) = {c_prev}. "
+        f"On a third '(' it computes f_t = {f}, i_t = {i} and C̃_t = {g}. What is its C_t?",
+        "number",
+        c_t,
+        f"C_t = f_t∘C_(t-1) + i_t∘C̃_t = {f}·({c_prev}) + {i}·({g}) = <b>{c_t:.3f}</b>: it keeps "
+        f"{f:.1%} of the old count and writes one more step of {i * g:.3f}.",
+        mistakes=(
+            (i * g, "that is only what is written: C_t also keeps f_t∘C_(t-1)"),
+            (f * c_prev, "that is only what is kept: add what is written, i_t∘C̃_t"),
+        ),
+        then=(
+            "<p>That is the keep/write story of lessons 2 and 3, but nobody set these numbers: "
+            "training found them. The table below prints every number of every step.</p>"
+        ),
+    )
+
+
+KEEP_CHOICES = ("still ≥ 99 %", "between 95 % and 99 %", "below 95 %")
+
+
+def _band(accuracy, choices=KEEP_CHOICES):
+    if accuracy >= 0.99:
+        return choices[0]
+    return choices[1] if accuracy >= 0.95 else choices[2]
+
+
+def q_counter_clamp(seed=0):
+    """Lesson 7: clamp the depth unit's forget gate at 1: does the count survive?"""
+    c = _counter(seed)
+    broken = lessons.ablate(c, "f_t = 1").accuracy()
+    return Question(
+        f"Clamp the forget gate of counter {c.seed}'s depth unit (unit {c.depth_unit}) at f_t = 1 "
+        "exactly, so that it keeps all of C_(t-1) whatever it reads; the rest stays as trained. "
+        "On fresh strings in the training range, where does its per-step accuracy land?",
+        "choice",
+        _band(broken),
+        f"Clamped, it scores <b>{broken:.1%}</b> per step, {_band(broken)} "
+        f"(intact: {c.accuracy():.1%}).",
+        choices=KEEP_CHOICES,
+        then=(
+            "<p>A forget gate of exactly 1 keeps every small error of the count forever. The "
+            "trained unit does not keep everything: where the brackets are balanced it opens its "
+            "forget gate to start again (the numbers below).</p>"
+        ),
+    )
+
+
+LONGER_CHOICES = ("still ≥ 99 %", "between the floor and 99 %", "no better than the floor")
+
+
+def q_counter_longer(seed=0):
+    """Lesson 7: the counter on strings four times as long and deep as it was trained on."""
+    c = _counter(seed)
+    L, D = 4 * c.max_length, 4 * c.max_depth
+    floor = lessons.never_balanced(L, D)
+    got = c.accuracy(length=L, depth=D)
+    table = lessons.generalisation(scales=(1, 4))
+    first, last = table[:, 0], table[:, 1]
+    answer = LONGER_CHOICES[0] if got >= 0.99 else LONGER_CHOICES[1]
+    if got <= floor + 0.005:
+        answer = LONGER_CHOICES[2]
+    return Question(
+        f"Counter {c.seed} was trained on strings of at most {c.max_length} characters nested at "
+        f"most {c.max_depth} deep. On strings of {L} characters nested up to {D} deep, answering "
+        f"'not balanced' every time would score {floor:.1%} (the floor). What does the counter "
+        "score per step?",
+        "choice",
+        answer,
+        f"It scores <b>{got:.2%}</b> per step on strings {L} long and up to {D} deep: "
+        f"{answer} (the floor is {floor:.1%}).",
+        choices=LONGER_CHOICES,
+        then=(
+            f"<p>One counter on one length proves little. All five shipped counters score "
+            f"{first.min():.1%} or more in the training range; at four times it they score "
+            f"{last.min():.2%} to {last.max():.2%}: the count is real but approximate, its "
+            "steps not exactly equal, and small errors add up over a long string. The table "
+            "below has every seed at one, two and four times the training range.</p>"
+        ),
+    )
+
+
+def q_bug_hunt(seed=0):
+    """Lesson 7: which loader bug made these gate numbers?"""
+    c = _counter(seed)
+    fault = lessons.FAULTS[core.as_seed(seed) % len(lessons.FAULTS)]
+    right = c.run("(")[0]
+    wrong = core.forward(c.encode("("), lessons.misread(lessons.torch_state(c), fault))[0]
+    rows = []
+    for name, s in (("PyTorch's", right), ("the loaded cell's", wrong)):
+        rows.append(f"{name} f_t = {_vec(s.f)}, i_t = {_vec(s.i)}, o_t = {_vec(s.o)}")
+    return Question(
+        f"A loader read counter {c.seed}'s PyTorch state dict with a bug. After a first '(' from "
+        f"zero state: {'; '.join(rows)}. Which bug is it?",
+        "choice",
+        fault,
+        f"<b>{fault}</b>: "
+        + (
+            "the loaded f_t is PyTorch's i_t and its i_t is PyTorch's f_t, entry for entry, and "
+            "o_t is untouched."
+            if fault == lessons.FAULTS[0]
+            else "every gate has moved, o_t too, and none is another's: each pre-activation "
+            "carries its bias twice."
+        ),
+        choices=lessons.FAULTS,
+    )
+
+
 LESSON_QUESTIONS = {
     1: (q_wf_shape, q_forget_row, q_sigma_exact),
     2: (q_cell_update, q_hidden, q_param_count),
@@ -836,6 +956,7 @@ LESSON_QUESTIONS = {
     ),
     5: (q_weight_ih_shape, q_forget_rows, q_torch_count),
     6: (q_gru_torch_count, q_coupled_input, q_gru_keep),
+    7: (q_counter_write, q_counter_clamp, q_counter_longer, q_bug_hunt),
 }
 
 # ---------------------------------------------------------------- the answers, and their slips
@@ -872,6 +993,7 @@ NOTEBOOKS = {
     4: "04_derivatives_and_gradient_flow.ipynb",
     5: "05_pytorch_and_keras.ipynb",
     6: "06_relatives_gru_peephole.ipynb",
+    7: "07_trained_counter.ipynb",
 }
 _ANSWERS = []  # every answer checked in this kernel, in order
 _SEEN = set()  # (lesson, number): predictions whose answer the learner has seen

@@ -193,7 +193,13 @@ def test_voila_lesson_3_time_slider(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "lesson", ["01_forget_gate.ipynb", "02_lstm_cell_step_through.ipynb", "03_through_time.ipynb"]
+    "lesson",
+    [
+        "01_forget_gate.ipynb",
+        "02_lstm_cell_step_through.ipynb",
+        "03_through_time.ipynb",
+        "07_trained_counter.ipynb",
+    ],
 )
 def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
     with server("voila", ROOT / "notebooks" / lesson) as url, browser(tmp_path / "profile") as ctx:

@@ -86,6 +86,20 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     assert diff < 1e-12
 
 
+def test_the_trained_lesson_runs_without_torch(tmp_path, without_torch):
+    """Lesson 7 without PyTorch: the shipped counter, its file loaded back, the live module skipped
+    with a message (with torch, test_executes_without_error runs the live module)."""
+    path = [p for p in NOTEBOOKS if "trained" in p.name][0]
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "the same cell as the counter: True" in text and "PyTorch is not installed" in text
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_lesson_asks_at_least_three_predictions(path):
     nb = nbformat.read(path, as_version=4)

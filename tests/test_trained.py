@@ -2,6 +2,8 @@
 what training makes, its targets re-measured on fresh strings drawn here, its units broken by
 their weights. Reference values come from plain Python counting, not from the counter's code."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -158,3 +160,82 @@ def test_bracket_strings_never_close_what_is_not_open():
 def test_bad_input_gets_a_clear_error(counters, call, error, msg):
     with pytest.raises(error, match=msg):
         call(counters[0])
+
+
+def test_misread_rows_swap_the_input_and_forget_gates(counters):
+    c = counters[0]
+    state = lessons.torch_state(c)
+    n = c.params.n
+    np.testing.assert_allclose(
+        state["bias_ih_l0"] + state["bias_hh_l0"], c.params.to_torch()["bias_ih"]
+    )
+    r = c.run("(")[0]  # the first step, from the same zero state
+    w = L.forward(c.encode("("), lessons.misread(state, "rows read f, i, g, o"))[0]
+    np.testing.assert_array_equal(w.f, r.i)
+    np.testing.assert_array_equal(w.i, r.f)
+    np.testing.assert_array_equal(w.o, r.o)
+    doubled = lessons.misread(state, "biases counted twice")
+    b = state["bias_ih_l0"] + state["bias_hh_l0"]  # (4n,) rows i, f, g, o
+    x, h0 = np.array([1.0, 0.0]), np.zeros(n)
+    s = L.lstm_step(x, h0, h0, doubled)
+    W_ih = state["weight_ih_l0"]
+    np.testing.assert_allclose(s.z_f, W_ih[n : 2 * n] @ x + 2 * b[n : 2 * n], atol=1e-12)
+    np.testing.assert_allclose(s.z_o, W_ih[3 * n :] @ x + 2 * b[3 * n :], atol=1e-12)
+    broken = dataclasses.replace(c, params=lessons.misread(state, "rows read f, i, g, o"))
+    assert broken.accuracy() < c.accuracy() - 0.05
+    with pytest.raises(ValueError, match="fault must be one of"):
+        lessons.misread(state, "rows upside down")
+
+
+def test_the_counter_as_an_nn_lstm(counters):
+    torch = pytest.importorskip("torch")
+    c = counters[1]
+    lstm = torch.nn.LSTM(2, c.params.n).double()
+    lstm.load_state_dict({k: torch.tensor(v) for k, v in lessons.torch_state(c).items()})
+    text = "(()(()))("
+    out, _ = lstm(torch.tensor(c.encode(text))[:, None])
+    np.testing.assert_allclose(out[:, 0].detach().numpy(), [s.h for s in c.run(text)], atol=1e-12)
+
+
+def test_the_table_prints_every_number_beside_its_name(counters):
+    c = counters[0]
+    text = "(()"
+    lines = lessons.counter_table(c, text).splitlines()
+    names = lines[0].split()
+    assert names == ["t", "x_t", "depth", "unit", "f_t", "i_t", "C̃_t", "C_t", "o_t", "h_t"] + [
+        "P(balanced)"
+    ]
+    steps, n = c.run(text), c.params.n
+    assert len(lines) == 1 + len(text) * n
+    for t, s in enumerate(steps):
+        for u in range(n):
+            values = lines[1 + t * n + u].split()
+            if u == 0:  # the step's own columns first, P(balanced) last
+                assert values[:3] == [str(t), text[t], str(text[: t + 1].count("(") * 2 - t - 1)]
+                assert float(values[-1]) == pytest.approx(c.balanced(text)[t], abs=5e-4)
+                values = values[3:-1]
+            assert int(values[0]) == u
+            for name, got in zip(("f", "i", "c_tilde", "c", "o", "h"), values[1:], strict=True):
+                assert float(got) == pytest.approx(getattr(s, name)[u], abs=5e-4), (t, u, name)
+    assert len(lessons.counter_table(c, text, units=[2]).splitlines()) == 1 + len(text)
+
+
+def test_counter_gates_averages_the_depth_unit_over_its_strings(counters):
+    c = counters[0]
+    u = c.depth_unit
+    got = lessons.counter_gates(c, count=30)
+    strings = lessons.bracket_strings(30, 20, 4, np.random.default_rng(2002))
+    seen = {k: [] for k in got}
+    for row in strings:
+        text = "".join("()"[k] for k in row)
+        depth = 0
+        for s, ch in zip(c.run(text), text, strict=True):
+            if ch == "(":
+                seen['f_t on a "(" where balanced' if depth == 0 else 'f_t on "("'].append(s.f[u])
+                seen['i_t∘C̃_t on "("'].append(s.i[u] * s.c_tilde[u])
+            else:
+                seen['f_t on ")"'].append(s.f[u])
+                seen['i_t∘C̃_t on ")"'].append(s.i[u] * s.c_tilde[u])
+            depth += 1 if ch == "(" else -1
+    for k, values in seen.items():
+        assert got[k] == pytest.approx(np.mean(values), abs=1e-12), k
