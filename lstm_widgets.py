@@ -132,7 +132,12 @@ class Matrix:
         for r, row in enumerate(rows):
             boxes = []
             for c, v in enumerate(row):
-                box = W.FloatText(value=float(v), layout={"width": "62px"})
+                box = W.FloatText(  # its label, zero wide, is its accessible name
+                    value=float(v),
+                    description=f"{name} row {r}, column {c}",
+                    style={"description_width": "0px"},
+                    layout={"width": "62px"},
+                )
                 box.observe(lambda change, r=r, c=c: edit((self.key, r, c), change["new"]), "value")
                 boxes.append(box)
             self.cells.append(boxes)

@@ -277,3 +277,18 @@ def test_voila_no_answer_before_its_prediction(lesson, tmp_path):
         after = page_text(page)
         for number, question in enumerate(asked, 1):
             assert shown_forms(after, questions.answer_forms(question)), (lesson, number)
+        # every control and picture of the whole lesson is now on the page: an accessibility audit
+        found = serious_violations(page)
+        assert not found, f"lesson {lesson}: axe-core finds {found}"
+
+
+def serious_violations(page):
+    """axe-core's critical and serious findings on the page: 'rule (impact): count, first node'."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for v in Axe().run(page).response["violations"]:
+        if v["impact"] in ("critical", "serious"):
+            first = v["nodes"][0]["html"][:120]
+            found.append(f"{v['id']} ({v['impact']}): {len(v['nodes'])}, e.g. {first}")
+    return found

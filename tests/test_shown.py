@@ -236,6 +236,24 @@ def label(w):
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_control_has_a_name_of_its_own(name):
+    """What a screen reader announces: each control's description (a matrix cell's says which
+    entry it is, its label zero wide), and no two controls of an explorer share one."""
+    names = []
+    for w in controls(EXPLORERS[name]()):
+        if isinstance(w, W.ToggleButtons):
+            assert all(str(o).strip() for o in w.options), label(w)
+            continue
+        assert w.description.strip(), f"{name}: a {type(w).__name__} without a name"
+        names.append(w.description)
+    repeated = {n for n in names if names.count(n) > 1}
+    assert not repeated, f"{name}: controls share the names {repeated}"
+    cells = [w for w in controls(EXPLORERS[name]()) if isinstance(w, W.FloatText)]
+    if cells:
+        assert "row 0, column 0" in cells[0].description and "row" in cells[-1].description
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
 def test_every_control_changed_alone_changes_what_is_shown(name):
     count = len(controls(EXPLORERS[name]()))
     assert count >= 3
