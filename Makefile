@@ -6,7 +6,7 @@ ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PORT   ?= 8888
 APP_PORT ?= 8866
 
-.PHONY: lab app test benchmark screenshots trained clean
+.PHONY: lab app test benchmark screenshots trained code-model clean
 
 # A .venv that was moved, copied from elsewhere, or whose Python is gone is rebuilt, not half-used:
 # its python must run, and its scripts must point at this folder's .venv.
@@ -60,6 +60,10 @@ screenshots: $(VENV)/.dev
 # the trained models in data/ (the bracket counters of seeds 0-4: about 30 s on 2 cores)
 trained: $(VENV)/.runtime
 	$(PY) -c "import lstm_lessons; print(lstm_lessons.save_bracket_counters())"
+
+# the character model of Python code in data/code_model.npz (PyTorch trains it: about 6 min on 2 cores)
+code-model: $(VENV)/.runtime $(VENV)/.interop
+	$(PY) scripts/train_code_model.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1013,3 +1013,250 @@ def counter_table(counter, text, units=None):
                 f"{s.c[u]:6.3f}  {s.o[u]:5.3f}  {s.h[u]:6.3f}{end}"
             )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a character model of real code
+
+CODE_FILE = Path(__file__).parent / "data" / "code_model.npz"
+# Python source that ships with Python itself (the running interpreter's standard library),
+# files whose names have been stable across Python 3.9-3.13; trained on one list, probed on the
+# other
+CODE_TRAIN_FILES = (
+    "argparse.py", "ast.py", "bisect.py", "calendar.py", "configparser.py", "csv.py",
+    "dataclasses.py", "difflib.py", "enum.py", "fnmatch.py", "fractions.py", "functools.py",
+    "gettext.py", "glob.py", "heapq.py", "inspect.py", "ipaddress.py", "json/decoder.py",
+    "json/encoder.py", "os.py", "pprint.py", "queue.py", "random.py", "reprlib.py", "sched.py",
+    "shlex.py", "shutil.py", "statistics.py", "string.py", "subprocess.py", "tempfile.py",
+    "textwrap.py", "threading.py", "tokenize.py", "typing.py",
+)  # fmt: skip
+CODE_HELD_OUT_FILES = ("copy.py", "getopt.py", "graphlib.py", "netrc.py", "zipapp.py")
+CODE_VOCAB = "\n" + "".join(chr(k) for k in range(32, 127))  # newline, then printable ASCII
+CODE_FEATURES = ("in_string", "bracket_depth")
+OPENERS, CLOSERS = "([{", ")]}"
+
+
+def stdlib_source(name):
+    """The text of one file of the running interpreter's standard library, or a clear error."""
+    import sysconfig
+
+    path = Path(sysconfig.get_paths()["stdlib"]) / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{name} is not in this Python's standard library ({path.parent}); the code model "
+            f"is trained and probed on files that ship with Python 3.9-3.13"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def code_features(text):
+    """What Python's tokenize sees after each character of text, a dict of (T,) arrays:
+    "in_string" 1 while inside a string literal (from its opening quote up to, not including,
+    its last character), "bracket_depth" the depth of (…), […], {…} outside strings and comments."""
+    import io
+    import tokenize
+
+    lines = text.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(line) for line in lines])  # offset of each line's first char
+    in_string = np.zeros(len(text), dtype=int)  # (T,)
+    step = np.zeros(len(text), dtype=int)  # (T,) +1 on an opening bracket, −1 on a closing one
+    string_kinds = {tokenize.STRING}
+    for name in ("FSTRING_START", "FSTRING_MIDDLE"):  # Python 3.12 on: an f-string is 3 tokens
+        if hasattr(tokenize, name):
+            string_kinds.add(getattr(tokenize, name))
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError) as e:  # an unclosed string or bracket, a bad indent
+        raise ValueError(
+            f"Python's tokenize cannot read this text ({e.args[0]}), so nothing says where its "
+            "strings and brackets are; the unit's values are shown all the same"
+        ) from None
+    for tok in tokens:
+        (r0, c0), (r1, c1) = tok.start, tok.end
+        a, b = starts[r0 - 1] + c0, starts[r1 - 1] + c1  # the token is text[a:b]
+        if tok.type in string_kinds:
+            in_string[a : b - 1 if tok.type == tokenize.STRING else b] = 1
+        elif tok.type == tokenize.OP and tok.string in OPENERS:
+            step[a] = 1
+        elif tok.type == tokenize.OP and tok.string in CLOSERS:
+            step[a] = -1
+    return {"in_string": in_string, "bracket_depth": np.cumsum(step)}
+
+
+def code_indices(text):
+    """text as indices into CODE_VOCAB (T,); characters outside it share one last "other" index."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string of code, got {type(text).__name__}")
+    if not text:
+        raise ValueError("text is empty: give at least one character, for example 'f(x)'")
+    other = len(CODE_VOCAB)
+    lookup = {ch: k for k, ch in enumerate(CODE_VOCAB)}
+    return np.array([lookup.get(ch, other) for ch in text])  # (T,)
+
+
+def auc(values, labels):
+    """The area under the ROC curve of values as a detector of labels (0/1): the chance that a
+    random positive scores above a random negative (ties count half), by ranks."""
+    values, labels = np.asarray(values, float), np.asarray(labels).astype(bool)
+    _, group, counts = np.unique(values, return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)  # the rank (from 1) of each group of equal values' last member
+    ranks = (last - (counts - 1) / 2)[group]  # (T,) equal values share their mean rank
+    positives, negatives = labels.sum(), (~labels).sum()
+    wins = ranks[labels].sum() - positives * (positives + 1) / 2
+    return float(wins / (positives * negatives))
+
+
+def feature_score(feature, values, target):
+    """How well one unit's values track a feature: in_string by direction-free AUC,
+    max(AUC, 1 − AUC); bracket_depth by |Pearson r|."""
+    if feature == "in_string":
+        a = auc(values, target)
+        return max(a, 1 - a)
+    return float(abs(np.corrcoef(values, target)[0, 1]))
+
+
+@dataclass(frozen=True)
+class CodeModel:
+    """A character-level LSTM (m = len(CODE_VOCAB) + 1 one-hot inputs, n units) trained to predict
+    the next character of Python source; W_y, b_y its readout (logits W_y h_t + b_y); ranked maps a
+    feature to its best few (unit, "h" or "c", score), found by a probe on held-out code, and units
+    to the best of them; losses: the training loss (nats per character) every 50 iterations."""
+
+    params: object
+    W_y: np.ndarray
+    b_y: np.ndarray
+    ranked: dict
+    losses: np.ndarray
+    vocab: str = CODE_VOCAB
+
+    @property
+    def units(self):
+        """Each feature's best unit: (unit, "h" or "c", score)."""
+        return {feature: found[0] for feature, found in self.ranked.items()}
+
+    def encode(self, text):
+        """text as one-hot inputs (T, m); characters outside the vocabulary share "other"."""
+        return np.eye(len(self.vocab) + 1)[code_indices(text)]  # (T, m)
+
+    def run(self, text):
+        """The cell along text from zero state, through our own lstm_forward: T step records."""
+        zero = np.zeros(self.params.n)
+        return core.lstm_forward(self.encode(text), zero, zero, self.params)
+
+    def character(self, k):
+        """The vocabulary entry of index k, as the learner reads it."""
+        if k == len(self.vocab):
+            return "other"
+        return {"\n": "newline", " ": "space"}.get(self.vocab[k], self.vocab[k])
+
+
+CODE_RANKED = 4  # the probe keeps each feature's best few units: the best, and its runners-up
+
+
+def probe_code_units(params, texts, top=CODE_RANKED):
+    """For each feature, the top (unit, "h" or "c", score) that track it best over texts, best
+    first, each text run from zero state through our own lstm_forward: every unit of h_t and of C_t
+    is scored."""
+    values, targets = {"h": [], "c": []}, {f: [] for f in CODE_FEATURES}
+    zero = np.zeros(params.n)
+    for text in texts:
+        xs = np.eye(len(CODE_VOCAB) + 1)[code_indices(text)]  # (T, m)
+        steps = core.lstm_forward(xs, zero, zero, params)
+        values["h"].append(np.array([s.h for s in steps]))  # (T, n)
+        values["c"].append(np.array([s.c for s in steps]))  # (T, n)
+        for f, v in code_features(text).items():
+            targets[f].append(v)
+    ranked = {}
+    for f in CODE_FEATURES:
+        target = np.concatenate(targets[f])  # (ΣT,)
+        scored = []
+        for q in ("h", "c"):
+            every = np.concatenate(values[q])  # (ΣT, n)
+            for u in range(params.n):
+                scored.append((u, q, feature_score(f, every[:, u], target)))
+        scored.sort(key=lambda unit: -unit[2])
+        ranked[f] = tuple(scored[:top])
+    return ranked
+
+
+def code_model():
+    """The shipped character model of Python code (data/code_model.npz, made by
+    scripts/train_code_model.py), with the units its probe found on the held-out files."""
+    with np.load(CODE_FILE) as f:
+        saved = {k: f[k] for k in f.files}
+    ranked = {}
+    for k, feature in enumerate(CODE_FEATURES):
+        units, quantity = saved["ranked_units"][k], saved["ranked_quantity"][k]
+        found = []
+        for u, q, score in zip(units, quantity, saved["ranked_scores"][k], strict=True):
+            found.append((int(u), "hc"[int(q)], float(score)))
+        ranked[feature] = tuple(found)
+    cell = {k[len("cell_") :]: saved[k].astype(float) for k in saved if k.startswith("cell_")}
+    params = core.LSTMParams(**cell)
+    return CodeModel(
+        params, saved["W_y"].astype(float), saved["b_y"].astype(float), ranked, saved["losses"]
+    )
+
+
+def code_excerpt(name="getopt.py", first="do_longs", last="short_has_arg"):
+    """A piece of held-out code: the functions of the standard library file name from def first
+    up to (not including) def last."""
+    text = stdlib_source(name)
+    a, b = text.find(f"\ndef {first}("), text.find(f"\ndef {last}(")
+    if a < 0 or b < a:
+        raise ValueError(f"{name} has no def {first} followed by a def {last}")
+    return text[a + 1 : b].rstrip() + "\n"
+
+
+def unit_summary(values, features):
+    """How one unit's values (T,) relate to a text's features (code_features): their mean inside
+    and outside strings and each feature's score (as the probe scores it; None where the text
+    has no string or no bracket to score against)."""
+    values, in_string = np.asarray(values, float), features["in_string"].astype(bool)
+    depth = features["bracket_depth"]
+    summary = {"mean in strings": None, "mean outside": None}
+    if in_string.any() and (~in_string).any():
+        summary["mean in strings"] = float(values[in_string].mean())
+        summary["mean outside"] = float(values[~in_string].mean())
+    summary["in_string"] = (
+        None if summary["mean outside"] is None else feature_score("in_string", values, in_string)
+    )
+    varies = np.ptp(depth) > 0 and np.ptp(values) > 0
+    summary["bracket_depth"] = feature_score("bracket_depth", values, depth) if varies else None
+    return summary
+
+
+def code_loss(code, text):
+    """How well the model predicts each next character of text (nats per character: the mean of
+    −log softmax(W_y h_t + b_y)[next character]), from zero state."""
+    hs = np.array([s.h for s in code.run(text)])  # (T, n)
+    logits = hs[:-1] @ code.W_y.T + code.b_y  # (T−1, m)
+    logits -= logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))  # (T−1, m)
+    nxt = code_indices(text)[1:]  # (T−1,)
+    return float(-log_p[np.arange(len(nxt)), nxt].mean())
+
+
+def unigram_loss(text):
+    """The loss of the best guess that ignores what came before: each next character predicted by
+    the text's own character frequencies (nats per character), the floor to read code_loss by."""
+    ids = code_indices(text)
+    freq = np.bincount(ids, minlength=len(CODE_VOCAB) + 1) / len(ids)  # (m,)
+    return float(-np.mean(np.log(freq[ids[1:]])))
+
+
+def code_units_table(code):
+    """One line per feature and rank: the units the probe found (the best, then its runners-up),
+    which of h_t, C_t, and the score on the held-out files."""
+    words = {
+        "in_string": "AUC (0.5 is chance, 1 perfect)",
+        "bracket_depth": "|r| (0 none, 1 perfect)",
+    }
+    lines = []
+    for feature, found in code.ranked.items():
+        for rank, (u, q, score) in enumerate(found):
+            which = "h_t" if q == "h" else "C_t"
+            name = feature if rank == 0 else ""
+            lines.append(
+                f"{name:14s} #{rank + 1}  unit {u:3d} of {which}   {words[feature]}: {score:.3f}"
+            )
+    return "\n".join(lines)

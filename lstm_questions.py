@@ -942,6 +942,45 @@ def q_bug_hunt(seed=0):
     )
 
 
+STRING_CHOICES = (
+    "near perfectly (AUC ≥ 0.95)",
+    "well, not perfectly (AUC 0.75 to 0.95)",
+    "barely (AUC below 0.75)",
+)
+
+
+def q_code_string(seed=0):
+    """Lesson 7: how well does the code model's best single unit detect "inside a string"?"""
+    code = lessons.code_model()
+    n = code.params.n
+    u, q, score = code.units["in_string"]
+    answer = STRING_CHOICES[2]
+    if score >= 0.75:
+        answer = STRING_CHOICES[1]
+    if score >= 0.95:
+        answer = STRING_CHOICES[0]
+    which = "h_t" if q == "h" else "C_t"
+    v, p, r = code.units["bracket_depth"]
+    return Question(
+        f"Nobody told the code model (n = {n} units) what a string is: it only learned to predict "
+        f"the next character. A probe scores each of its {2 * n} values (every unit of h_t and of "
+        "C_t) as a detector of 'inside a string literal' on code it never saw (AUC, either "
+        "direction: 0.5 is chance, 1 a perfect detector). How well does the best single one do?",
+        "choice",
+        answer,
+        f"The best is unit {u} of {which}: AUC <b>{score:.3f}</b>, {answer}.",
+        choices=STRING_CHOICES,
+        then=(
+            f"<p>One unit carries much of 'inside a string', but it is no clean switch: some "
+            f"characters inside strings score like characters outside. The bracket depth is "
+            f"tracked less well still: its best single value, unit {v} of "
+            f"{'h_t' if p == 'h' else 'C_t'}, follows it with |r| = {r:.3f}. A trained cell need "
+            "not give each idea one unit of its own; what it knows can be spread over many. "
+            "Colour the code by these units below and see where they fail.</p>"
+        ),
+    )
+
+
 LESSON_QUESTIONS = {
     1: (q_wf_shape, q_forget_row, q_sigma_exact),
     2: (q_cell_update, q_hidden, q_param_count),
@@ -956,7 +995,7 @@ LESSON_QUESTIONS = {
     ),
     5: (q_weight_ih_shape, q_forget_rows, q_torch_count),
     6: (q_gru_torch_count, q_coupled_input, q_gru_keep),
-    7: (q_counter_write, q_counter_clamp, q_counter_longer, q_bug_hunt),
+    7: (q_counter_write, q_counter_clamp, q_counter_longer, q_bug_hunt, q_code_string),
 }
 
 # ---------------------------------------------------------------- the answers, and their slips

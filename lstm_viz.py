@@ -8,9 +8,10 @@ import base64
 import math
 import struct
 import zlib
-from html import escape
 from dataclasses import dataclass, replace
+from html import escape
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
@@ -1662,3 +1663,67 @@ def backward_html(learning, params, given, stage, unit=0):
         + "</pre></details>"
     )
     return "".join(lines)
+
+
+# ---------------------------------------------------------------- code coloured by a unit
+
+CODE_CMAP = "RdBu_r"  # diverging: blue low, white 0, red high (readable with colour blindness)
+CODE_SPAN = 0.3  # the colours used: 0.5 ± 0.3 of the map, light enough for black text (≥ 4.5:1)
+
+
+def code_colours(values):
+    """One background colour ('#rrggbb') per value, white at the values' median and the ends at
+    median ± the largest distance from it (a C_t may drift far from 0 over a long text: centred on
+    0 it would be one colour); and the scale's (low, middle, high)."""
+    values = np.asarray(values, float)
+    middle = float(np.median(values))
+    top = float(np.max(np.abs(values - middle))) or 1.0
+    rgba = matplotlib.colormaps[CODE_CMAP](0.5 + CODE_SPAN * (values - middle) / top)  # (T, 4)
+    return [matplotlib.colors.to_hex(c) for c in rgba], (middle - top, middle, middle + top)
+
+
+def code_html(text, values, cursor=None, label="the unit"):
+    """text as code, each character on a background coloured by its value (the unit's value after
+    reading it), the character at cursor outlined; a legend line names the scale."""
+    colours, (low, middle, high) = code_colours(values)
+    spans = []
+    for t, (ch, colour) in enumerate(zip(text, colours, strict=True)):
+        mark = "outline:2px solid #000;outline-offset:-1px;" if t == cursor else ""
+        shown = "↵\n" if ch == "\n" and t == cursor else escape(ch)
+        spans.append(f"<span style='background:{colour};{mark}'>{shown}</span>")
+    ends, _ = code_colours([-1.0, 1.0])
+    legend = (
+        f"<div style='font-size:13px'>{escape(label)}: "
+        f"<span style='background:{ends[0]}'>&nbsp;blue {fmt(low)}&nbsp;</span> "
+        f"<span style='background:#fff;border:1px solid #999'>&nbsp;white {fmt(middle)} "
+        f"(its median here)&nbsp;</span> "
+        f"<span style='background:{ends[1]}'>&nbsp;red {fmt(high)}&nbsp;</span></div>"
+    )
+    body = "".join(spans)
+    return (
+        f"{legend}<pre class='lstm-code' tabindex='0' role='region' "
+        f"aria-label='the code, coloured by {escape(label, quote=True)}' "
+        "style='font-size:13px;line-height:1.35;color:#000;"
+        f"white-space:pre-wrap;max-height:24em;overflow:auto'>{body}</pre>"
+    )
+
+
+def unit_step_html(step, u, digits=2):
+    """One unit's numbers at one step of an LSTM, the arithmetic spelled out: its gates, C_t and
+    h_t."""
+    g = {k: float(getattr(step, k)[u]) for k in ("f", "i", "c_tilde", "c", "o", "tanh_c", "h")}
+    z = {k: float(getattr(step, f"z_{k}")[u]) for k in "fico"}
+    c_prev = float(step.c_prev[u])
+    lines = [
+        f"f_t[{u}] = σ(z_f[{u}]) = σ({fmt(z['f'], digits)}) = {fmt(g['f'], digits)}",
+        f"i_t[{u}] = σ(z_i[{u}]) = σ({fmt(z['i'], digits)}) = {fmt(g['i'], digits)}",
+        f"C̃_t[{u}] = tanh(z_c[{u}]) = tanh({fmt(z['c'], digits)}) = {fmt(g['c_tilde'], digits)}",
+        f"C_t[{u}] = f_t[{u}]·C_(t-1)[{u}] + i_t[{u}]·C̃_t[{u}] = "
+        f"{times(g['f'], c_prev, digits)} + {times(g['i'], g['c_tilde'], digits)} = "
+        f"{fmt(g['c'], digits)}",
+        f"o_t[{u}] = σ(z_o[{u}]) = σ({fmt(z['o'], digits)}) = {fmt(g['o'], digits)}",
+        f"h_t[{u}] = o_t[{u}]·tanh(C_t[{u}]) = {fmt(g['o'], digits)}·tanh({fmt(g['c'], digits)})"
+        f" = {times(g['o'], g['tanh_c'], digits)} = {fmt(g['h'], digits)}",
+    ]
+    style = "font-size:13px;line-height:1.35;margin:0"
+    return f"<pre style='{style}'>" + escape("\n".join(lines)) + "</pre>"

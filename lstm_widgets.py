@@ -1351,6 +1351,170 @@ class SequenceExplorer(Explorer):
         self.step_image.value = self.step_view.png()
 
 
+# ---------------------------------------------------------------- lesson 7: a model of real code
+
+
+class CodeUnitExplorer(Explorer):
+    """Lesson 7: code coloured by one unit of the code model, as Karpathy, Johnson and Fei-Fei
+    (2015) showed theirs; the cursor on a character shows that unit's step there, every number
+    spelled out. The learner can paste their own code."""
+
+    MAX_CHARACTERS = 3000  # the cell runs on every character each time the code changes
+
+    def __init__(self, text=None, code=None, t=0):
+        super().__init__(picture=False)
+        self.code = lessons.code_model() if code is None else code
+        text = lessons.code_excerpt() if text is None else text
+        self.unit = self.connect(
+            W.Dropdown(
+                options=self._unit_options(),
+                description="unit",
+                layout={"width": "min(100%, 460px)"},
+            ),
+            "unit",
+        )
+        self.t = self.connect(
+            W.IntSlider(value=0, min=0, max=1, description="character", layout={"width": "460px"}),
+            "t",
+        )
+        self.back_button = self.press(
+            W.Button(description="◀", tooltip="the previous character", layout={"width": "48px"}),
+            "back",
+        )
+        self.forward_button = self.press(
+            W.Button(description="▶", tooltip="the next character", layout={"width": "48px"}),
+            "forward",
+        )
+        self.text = self.connect(
+            W.Textarea(
+                description="your code",
+                rows=6,
+                continuous_update=False,
+                layout={"width": "min(100%, 640px)"},
+            ),
+            "text",
+        )
+        self.code_view = W.HTML()
+        self.at_cursor = W.HTML()
+        self.panel = W.HTML()
+        self.summary = W.HTML()
+        self.widget = W.VBox(
+            [
+                self.unit,
+                hrow(self.back_button, self.t, self.forward_button),
+                self.error,
+                self.code_view,
+                self.summary,
+                self.at_cursor,
+                self.panel,
+                self.text,
+            ]
+        )
+        self.steps, self.features, self.feature_note = None, None, ""
+        self.model = {"text": "", "unit": self.unit.options[0][1], "t": 0}
+        self._new_text(self.model, text)
+        self.model["t"] = min(max(int(t), 0), len(self.steps) - 1)
+        self._start()
+
+    def _unit_options(self):
+        """The probe's units first (each feature's best and its runners-up, with their scores on
+        held-out code), then every unit of h_t and of C_t."""
+        words = {"in_string": "inside a string, AUC", "bracket_depth": "bracket depth, |r|"}
+        options = []
+        for feature, found in self.code.ranked.items():
+            for rank, (u, q, score) in enumerate(found):
+                which = "best" if rank == 0 else f"#{rank + 1}"
+                label = f"unit {u} of {'h_t' if q == 'h' else 'C_t'}: {words[feature]} {score:.2f}"
+                options.append((f"{label} ({which})", (u, q)))
+        for q in ("h", "c"):
+            for u in range(self.code.params.n):
+                options.append((f"unit {u} of {'h_t' if q == 'h' else 'C_t'}", (u, q)))
+        return options
+
+    def _new_text(self, model, text):
+        """The cell run along new code: its steps and what tokenize says of each character."""
+        if not isinstance(text, str) or not text:
+            raise ValueError("the code is empty: type or paste at least one character")
+        if len(text) > self.MAX_CHARACTERS:
+            raise ValueError(
+                f"the code has {len(text)} characters; at most {self.MAX_CHARACTERS} are shown "
+                "(the cell runs on every one): paste a shorter piece"
+            )
+        steps = self.code.run(text)
+        try:
+            features, note = lessons.code_features(text), ""
+        except ValueError as e:
+            features, note = None, str(e)
+        self.steps, self.features, self.feature_note = steps, features, note
+        model["text"] = text
+        model["t"] = min(model["t"], len(text) - 1)
+
+    def _apply(self, key, value):
+        model = dict(self.model)
+        last = len(model["text"]) - 1
+        if key == "text":
+            self._new_text(model, value)
+        elif key == "unit":
+            if value not in [v for _, v in self.unit.options]:
+                raise ValueError(f"unit must be one of the listed units, got {value!r}")
+            model["unit"] = value
+        elif key == "t":
+            model["t"] = min(max(int(value), 0), last)
+        elif key == "back":
+            model["t"] = max(model["t"] - 1, 0)
+        elif key == "forward":
+            model["t"] = min(model["t"] + 1, last)
+        self.model = model
+
+    def _write(self):
+        text, t = self.model["text"], self.model["t"]
+        self.unit.value = self.model["unit"]
+        self.t.max = len(text) - 1
+        self.t.value = t
+        self.back_button.disabled = t == 0
+        self.forward_button.disabled = t == len(text) - 1
+        self.text.value = text
+
+    def _draw(self):
+        text, t = self.model["text"], self.model["t"]
+        u, q = self.model["unit"]
+        name = f"unit {u} of {'h_t' if q == 'h' else 'C_t'}"
+        values = [float(getattr(s, q)[u]) for s in self.steps]
+        self.code_view.value = viz.code_html(text, values, cursor=t, label=name)
+        k = int(lessons.code_indices(text[t])[0])
+        where = f"<b>character {t}</b>: x_t is {escape(repr(text[t]))} ({self.code.character(k)}"
+        where += f", one-hot at index {k} of m = {self.code.params.m})"
+        if self.features is None:
+            where += f". {escape(self.feature_note)}"
+        else:
+            inside = "inside a string" if self.features["in_string"][t] else "outside strings"
+            depth = self.features["bracket_depth"][t]
+            where += f"; tokenize says: {inside}, bracket depth {depth}"
+        self.at_cursor.value = f"<p>{where}; {name} = {viz.fmt(values[t], 3)}</p>"
+        self.panel.value = viz.unit_step_html(self.steps[t], u)
+        self.summary.value = self._summary_text(name, values)
+
+    def _summary_text(self, name, values):
+        """The picture in words: how this unit relates to the strings and brackets of this code."""
+        if self.features is None:
+            return ""
+        s = lessons.unit_summary(values, self.features)
+        parts = []
+        if s["in_string"] is not None:
+            parts.append(
+                f"{name} averages {viz.fmt(s['mean in strings'], 3)} inside strings and "
+                f"{viz.fmt(s['mean outside'], 3)} outside (AUC {s['in_string']:.2f}; 0.5 is chance)"
+            )
+        if s["bracket_depth"] is not None:
+            parts.append(f"its |r| with the bracket depth is {s['bracket_depth']:.2f}")
+        return f"<p>In this code, {'; '.join(parts)}.</p>" if parts else ""
+
+
+def code_unit_explorer(text=None, t=0):
+    """Lesson 7's code view, on the shipped code model."""
+    return CodeUnitExplorer(text, t=t)
+
+
 # ---------------------------------------------------------------- predict, then reveal
 
 

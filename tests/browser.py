@@ -160,8 +160,8 @@ def slider_handle(page, description):
 
 
 def screenshots(out=ROOT / "docs"):
-    """Regenerate docs/*.png: the step-through and forget-gate lessons as a learner sees them in
-    Voilà."""
+    """Regenerate docs/*.png: the step-through, forget-gate and code-model lessons as a learner
+    sees them in Voilà."""
     import tempfile
 
     out.mkdir(exist_ok=True)
@@ -169,6 +169,7 @@ def screenshots(out=ROOT / "docs"):
         for name, nb in (
             ("step_through", "02_lstm_cell_step_through.ipynb"),
             ("forget_gate", "01_forget_gate.ipynb"),
+            ("code_units", "07_trained_counter.ipynb"),
         ):
             with (
                 server("voila", ROOT / "notebooks" / nb) as url,
@@ -178,7 +179,12 @@ def screenshots(out=ROOT / "docs"):
                 page.goto(url, wait_until="domcontentloaded")
                 if name == "forget_gate":
                     show_answers(page, 1)  # the explorer opens once its predictions are answered
-                page.locator("img.widget-image").first.wait_for(timeout=60000)
+                if name == "code_units":
+                    show_answers(page, 7)
+                    shown = page.locator("pre.lstm-code").first
+                else:
+                    shown = page.locator("img.widget-image").first
+                shown.wait_for(timeout=120000)
                 if name == "step_through":
                     for _ in range(4):  # to stage 5, the cell update
                         page.get_by_role("button", name="Next ▶").click()
@@ -187,9 +193,16 @@ def screenshots(out=ROOT / "docs"):
                     )
                 page.wait_for_timeout(3000)  # MathJax typesets the stage panel
                 page.set_viewport_size({"width": 1100, "height": 1250})
-                page.locator(
-                    ".jp-OutputArea-output", has=page.locator("img.widget-image")
-                ).first.evaluate("e => e.scrollIntoView()")
+                if name == "code_units":
+                    slider_handle(page, "character").focus()
+                    for _ in range(73):  # the cursor inside the excerpt's first string
+                        page.keyboard.press("ArrowRight")
+                    page.wait_for_timeout(1500)
+                    shown.evaluate("e => e.closest('.jp-OutputArea-output').scrollIntoView()")
+                else:
+                    page.locator(
+                        ".jp-OutputArea-output", has=page.locator("img.widget-image")
+                    ).first.evaluate("e => e.scrollIntoView()")
                 page.wait_for_timeout(500)
                 page.screenshot(path=str(out / f"{name}.png"))
                 print("wrote", out / f"{name}.png")

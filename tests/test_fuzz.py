@@ -30,7 +30,10 @@ EXPLORERS = {
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=20),
     "SequenceExplorer": lambda: lw.SequenceExplorer(),
+    "CodeUnitExplorer": lambda: lw.CodeUnitExplorer(),  # the code model: n = 128, m = 97
 }
+# what a learner might paste into a text box: code, broken code, nothing, too much, other scripts
+TEXTS = ("x = 1\n", "def f(a):\n    return [a, 'b']\n", "f(\n", "", "é€😀\t\n", "(" * 4000, " ")
 VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText, W.Play)
 TOGGLES = (W.Checkbox,)
 
@@ -46,7 +49,7 @@ def controls(explorer):
     for w in lw.walk(explorer.widget):
         if isinstance(w, W.Button) and not w.disabled:
             found.append(w)
-        elif isinstance(w, VALUED + TOGGLES + (W.Dropdown, W.ToggleButtons)):
+        elif isinstance(w, VALUED + TOGGLES + (W.Dropdown, W.ToggleButtons, W.Textarea)):
             found.append(w)
     return found
 
@@ -58,6 +61,9 @@ def operate(w, rng):
         return True
     if isinstance(w, TOGGLES):
         w.value = not w.value
+        return True
+    if isinstance(w, W.Textarea):
+        w.value = TEXTS[rng.integers(len(TEXTS))]
         return True
     if isinstance(w, (W.Dropdown, W.ToggleButtons)):
         w.value = (

@@ -7,6 +7,7 @@ equations in plain numpy, the symbols each label must carry, the arithmetic each
 import ast
 import io
 import re
+from html import escape
 
 import ipywidgets as W
 import numpy as np
@@ -180,6 +181,7 @@ EXPLORERS = {
     "DerivativeExplorer": lambda: lw.DerivativeExplorer(),
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=12),
     "SequenceExplorer": lambda: lw.SequenceExplorer(),
+    "CodeUnitExplorer": lambda: lw.CodeUnitExplorer(),
 }
 VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText, W.Play)
 
@@ -202,6 +204,9 @@ def controls(explorer):
         elif isinstance(w, VALUED + (W.Checkbox, W.Dropdown, W.ToggleButtons)):
             found.append(w)
     return found
+
+
+CODE_SPANS = re.compile(r"<span style='background:#[0-9a-f]{6};(outline[^']*)?'>")
 
 
 def shown(explorer):
@@ -331,6 +336,19 @@ def check_against_controls(e):
         t = e.t.value
         assert f"step t = {t} of 0..{e.T.value - 1}" in e.view.title.get_text()
         np.testing.assert_array_equal(e.xs[t], e.x.values)
+    elif isinstance(e, lw.CodeUnitExplorer):  # the cell run here, step by step, up to the cursor
+        t, (u, q), text = e.t.value, e.unit.value, e.text.value
+        p = e.code.params
+        h = c = np.zeros(p.n)
+        for x in e.code.encode(text[: t + 1]):
+            s = core.lstm_step(x, h, c, p)
+            h, c = s.h, s.c
+        value = {"h": h, "c": c}[q][u]
+        assert f"<b>character {t}</b>: x_t is {escape(repr(text[t]))}" in e.at_cursor.value
+        assert e.at_cursor.value.endswith(f"= {viz.fmt(value, 3)}</p>")
+        outlined = [k for k, span in enumerate(CODE_SPANS.findall(e.code_view.value)) if span]
+        assert outlined == [t]
+        assert f"f_t[{u}] = σ(z_f[{u}]) = σ({viz.fmt(s.z_f[u])})" in e.panel.value
     elif isinstance(e, lw.ShapeExplorer):
         m, n = e.m_slider.value, e.n_slider.value
         assert f"weight_ih_l0 ({4 * n}, {m})" in e.table.value
@@ -348,6 +366,11 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
         else:
             w.value = other_value(w)
         check_against_controls(e)
+    if isinstance(e, lw.CodeUnitExplorer):  # its views are HTML: equal to a fresh explorer's
+        fresh = lw.CodeUnitExplorer(e.text.value, t=e.t.value)
+        fresh.unit.value = e.unit.value
+        assert (fresh.code_view.value, fresh.panel.value) == (e.code_view.value, e.panel.value)
+        assert (fresh.at_cursor.value, fresh.summary.value) == (e.at_cursor.value, e.summary.value)
     if e.image is None:
         return
     if isinstance(e, lw.BackwardExplorer):
