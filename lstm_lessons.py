@@ -1260,3 +1260,61 @@ def code_units_table(code):
                 f"{name:14s} #{rank + 1}  unit {u:3d} of {which}   {words[feature]}: {score:.3f}"
             )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- your own cell, on your own input
+
+MAX_STEPS = 3000  # the longest input the through-time views run a cell on
+
+
+@dataclass(frozen=True)
+class OwnSequence:
+    """A cell along a learner's own input from zero state: its params, inputs xs (T, m), the text
+    they were encoded from (None for an array), and the T step records."""
+
+    params: object
+    xs: np.ndarray
+    text: object
+    steps: list
+
+
+def as_cell(source):
+    """A cell's params as given, or a learner's own model read by load_cell (every bad source
+    named by its error)."""
+    try:
+        core.cell_of(source)
+        return source
+    except TypeError:
+        return core.load_cell(source)
+
+
+def own_sequence(source, xs_or_text):
+    """Run a cell on the learner's input: source is params, anything load_cell reads, or one of
+    our trained models (code_model(), bracket_counter()), which also read text; xs_or_text an
+    array (T, m) or, for those models, a string."""
+    if isinstance(source, (CodeModel, BracketCounter)):
+        params, encode = source.params, source.encode
+    else:
+        params, encode = as_cell(source), None
+    if isinstance(xs_or_text, str):
+        if encode is None:
+            raise ValueError(
+                "text needs a model that reads characters (lessons.code_model() or "
+                f"lessons.bracket_counter()); for this cell give xs, an array (T, {params.m}): "
+                "one x_t per row"
+            )
+        text, xs = xs_or_text, encode(xs_or_text)
+    else:
+        text, xs = None, core.check_xs(xs_or_text, params.m)
+    if len(xs) > MAX_STEPS:
+        raise ValueError(
+            f"the input has {len(xs)} steps; at most {MAX_STEPS} are shown (the cell runs on "
+            "every one): give a shorter piece"
+        )
+    return OwnSequence(params, xs, text, core.forward(xs, params))
+
+
+def most_active(steps, t, k=4):
+    """The k units with the largest |h_t| at step t, the largest first."""
+    h = np.abs(steps[t].h)  # (n,)
+    return tuple(int(u) for u in np.argsort(-h, kind="stable")[:k])

@@ -1727,3 +1727,129 @@ def unit_step_html(step, u, digits=2):
     ]
     style = "font-size:13px;line-height:1.35;margin:0"
     return f"<pre style='{style}'>" + escape("\n".join(lines)) + "</pre>"
+
+
+# ---------------------------------------------------------------- every unit over time, as heatmaps
+
+
+def _heat_range(field, drawing, steps):
+    """The colour range of a field's heatmap: (0, 1) for a gate, (−1, 1) for a tanh, and for an
+    unbounded one (C_t) ± a nice top above its largest value."""
+    span = drawing.ranges.get(field)
+    if span == GATE_RANGE:
+        return (0.0, 1.0)
+    if span == TANH_RANGE:
+        return (-1.0, 1.0)
+    top = nice_top(float(np.abs([getattr(s, field) for s in steps]).max()) * 1.05)
+    return (-top, top)
+
+
+def step_label(ch):
+    """A character as a time-axis label: newline ↵, space ␣, others as they are."""
+    return {"\n": "↵", " ": "␣", "\t": "⇥"}.get(ch, ch)
+
+
+class UnitsView(BlitFigure):
+    """Every unit of a cell over time: one heatmap per field the cell's record plots through time
+    (f_t, i_t, o_t, C_t, h_t; a GRU's r_t, z_t, h̃_t, h_t), rows units, columns steps; the picked
+    units named on the axis, the cursor a line. The maps are static (drawn once per input and
+    pick); moving the cursor only blits the line."""
+
+    KEEP = 4
+    LABELLED = 60  # up to this many steps, each is labelled with its character
+
+    def __init__(self, T, n, cell="LSTM"):
+        self.cell = core.check_cell(cell)
+        fields = self.cell.over_time
+        super().__init__((11, 1.25 * len(fields) + 1.0))
+        self.T, self.n, self.fields = T, n, fields
+        self.drawing = DRAWINGS[self.cell.family]
+        symbols = {q.field: q.symbol for q in self.cell.quantities(None)}
+        gs = self.fig.add_gridspec(
+            len(fields), 1, left=0.1, right=0.97, top=0.95, bottom=0.09, hspace=0.25
+        )
+        self.maps, self.cursors, self.version = {}, [], 0
+        self.steps, self.shown = None, None  # what the maps show now
+        for r, field in enumerate(fields):
+            a = self.fig.add_subplot(gs[r, 0])
+            span = self.drawing.ranges.get(field)
+            lo, hi = (0.0, 1.0) if span == GATE_RANGE else (-1.0, 1.0)
+            im = a.imshow(
+                np.zeros((n, T)),
+                aspect="auto",
+                vmin=lo,
+                vmax=hi,
+                cmap="viridis" if lo == 0 else "PuOr_r",
+                extent=(-0.5, T - 0.5, n - 0.5, -0.5),
+                interpolation="nearest",
+            )
+            self.maps[field] = im
+            a.set_ylabel(symbols[field], fontsize=11, rotation=0, labelpad=18, va="center")
+            a.tick_params(labelsize=9)
+            if r < len(fields) - 1:
+                a.tick_params(labelbottom=False)
+            self.fig.colorbar(im, ax=a, pad=0.01, fraction=0.03).ax.tick_params(labelsize=9)
+            self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
+        a.set_xlabel("time step t (rows: units; the picked units named at the left)", fontsize=10)
+
+    def update(self, steps, t, units, labels=None):
+        """Show T step records with the cursor at step t and the picked units named; labels: the
+        characters of a text input, shown under the steps when there are few enough."""
+        T = len(steps)
+        if T != self.T:
+            self.T = T
+            for im in self.maps.values():
+                im.set_extent((-0.5, T - 0.5, self.n - 0.5, -0.5))
+                im.axes.set_xlim(-0.5, T - 0.5)
+        shown = (tuple(units), labels)
+        if steps is not self.steps or shown != self.shown:  # new numbers or picks: new maps
+            self.steps, self.shown = steps, shown  # held, so that `is` cannot mistake another
+            for field, im in self.maps.items():
+                im.set_data(np.array([getattr(s, field) for s in steps]).T)  # (n, T)
+                im.set_clim(*_heat_range(field, self.drawing, steps))
+                a = im.axes
+                a.set_yticks(list(units), [f"unit {u}" for u in units])
+                if labels is not None and T <= self.LABELLED:
+                    a.set_xticks(range(T), [step_label(ch) for ch in labels])
+                else:
+                    a.set_xticks([k for k in a.get_xticks() if 0 <= k < T])
+                    a.set_xticklabels([f"{k:g}" for k in a.get_xticks()])
+                a.set_xlim(-0.5, T - 0.5)
+            self.version += 1
+            self.key = self.version  # one background per drawing of the maps
+        for line in self.cursors:
+            line.set_xdata([t, t])
+
+
+def units_alt(steps, params, t, units):
+    """The heatmaps in words: what they show and the picked units' values at the cursor."""
+    cell = core.cell_of(params)
+    names = {q.field: q.text for q in core.quantities(params)}
+    shown = ", ".join(names[f] for f in cell.over_time)
+    s = steps[t]
+    parts = []
+    for u in units:
+        values = ", ".join(f"{names[f]} {fmt(getattr(s, f)[u])}" for f in cell.over_time)
+        parts.append(f"unit {u}: {values}")
+    return (
+        f"Heatmaps of {shown} for all {params.n} units over {len(steps)} steps, the cursor at "
+        f"t = {t}. At the cursor, " + "; ".join(parts) + "."
+    )
+
+
+def units_table_html(step, params, units, digits=3):
+    """The picked units' numbers at one step, every quantity of size n: one row per quantity, one
+    column per unit."""
+    head = "".join(f"<th>unit {u}</th>" for u in units)
+    rows = ""
+    for q in core.quantities(params):
+        if q.size != "n":
+            continue
+        value = getattr(step, q.field)
+        cells = "".join(
+            f"<td style='font-family:monospace'>{fmt(value[u], digits)}</td>" for u in units
+        )
+        rows += f"<tr><td><b>{q.text}</b></td><td>{plain(q.formula)}</td>{cells}</tr>"
+    return (
+        f"<table class='lstm-values'><tr><th>quantity</th><th>formula</th>{head}</tr>{rows}</table>"
+    )

@@ -438,6 +438,8 @@ class StepExplorer(Explorer):
     The model: the cell kind, preset, seed, the state x_t, h_(t-1), C_(t-1), the weights
     (params), the stage, predict mode, and which weights are open for editing."""
 
+    MOST = 8  # the largest m and n it shows, a box per weight (its m and n sliders' range)
+
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(
             description=(
@@ -574,6 +576,25 @@ class StepExplorer(Explorer):
         e = cls()
         e.show(x_t, h_prev, c_prev, params)
         return e
+
+    @classmethod
+    def at(cls, source, xs_or_text, t):
+        """An explorer on step t of a cell run on the learner's input from zero state (source and
+        xs_or_text as SequenceExplorer.of takes them); for cells small enough for a slider per
+        number."""
+        run = lessons.own_sequence(source, xs_or_text)
+        p = run.params
+        if max(p.m, p.n) > cls.MOST:
+            raise ValueError(
+                f"this cell has m = {p.m}, n = {p.n}: the step explorer shows every number (a box "
+                f"per weight, here {p.n * (p.m + p.n)} a matrix) and takes m, n ≤ {cls.MOST}; "
+                "SequenceExplorer.of(source, xs_or_text) shows the units you pick"
+            )
+        t = core.as_whole("t", t, 0, "steps are counted from 0")
+        if t >= len(run.steps):
+            raise ValueError(f"t must be below T = {len(run.steps)} (steps from 0), got {t}")
+        s = run.steps[t]
+        return cls.of(s.x_t, s.h_prev, s.c_prev if core.cell_of(p).has_cell_state else None, p)
 
     def show(self, x, h, c, params):
         """Step through these x_t, h_(t-1), C_(t-1) and weights (sliders widen to hold the values);
@@ -1242,6 +1263,14 @@ class SequenceExplorer(Explorer):
     def xs(self):
         return self.model["xs"]
 
+    @staticmethod
+    def of(source, xs_or_text, units=None, t=0):
+        """Your own cell along your own input: source is its params, anything core.load_cell reads
+        (a PyTorch or Keras model, a state dict, a file) or one of our trained models; xs_or_text
+        an array (T, m) or, for a model that reads characters, text. Every unit over time, and the
+        picked units (the most active at t if None) with their numbers: a UnitsExplorer."""
+        return UnitsExplorer(lessons.own_sequence(source, xs_or_text), units, t)
+
     def _new_data(self, model):
         """A new sequence, length, seed or forget-bias shift: new inputs and weights, the cursor
         kept."""
@@ -1349,6 +1378,112 @@ class SequenceExplorer(Explorer):
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
+
+
+class UnitsExplorer(Explorer):
+    """A learner's own cell on their own input (made by SequenceExplorer.of): every unit's gates
+    and states over time as heatmaps, a time cursor, and the picked units' numbers at the cursor:
+    for cells too big for a slider per number (a 128-unit cell, a 97-letter one-hot input)."""
+
+    PICKED = 4  # units picked at first: the most active at the cursor
+    MOST = 8  # units shown with their numbers at most
+
+    def __init__(self, run, units=None, t=0):
+        super().__init__(description="every unit of the cell over time")
+        self.run = run  # lstm_lessons.OwnSequence: params, xs, text, steps
+        p, T = run.params, len(run.steps)
+        self.t = self.connect(
+            W.IntSlider(value=0, min=0, max=T - 1, description="t", layout={"width": "460px"}),
+            "t",
+        )
+        self.back_button = self.press(
+            W.Button(description="◀", tooltip="the previous step", layout={"width": "48px"}),
+            "back",
+        )
+        self.forward_button = self.press(
+            W.Button(description="▶", tooltip="the next step", layout={"width": "48px"}),
+            "forward",
+        )
+        self.units = self.connect(
+            W.SelectMultiple(
+                options=[(f"unit {u}", u) for u in range(p.n)], rows=6, description="units"
+            ),
+            "units",
+        )
+        self.active_button = self.press(
+            W.Button(description="the most active at t", layout={"width": "200px"}), "active"
+        )
+        self.at_cursor = W.HTML()
+        self.table = W.HTML()
+        self.view = viz.UnitsView(T, p.n, core.cell_of(p).name)
+        self.widget = W.VBox(
+            [
+                hrow(self.back_button, self.t, self.forward_button),
+                hrow(self.units, self.active_button),
+                self.error,
+                self.image,
+                self.caption,
+                self.at_cursor,
+                self.table,
+            ]
+        )
+        t = min(max(int(t), 0), T - 1)
+        picked = lessons.most_active(run.steps, t, self.PICKED) if units is None else units
+        self.model = {"t": t, "units": self._checked_units(picked)}
+        self._start()
+
+    def _checked_units(self, units):
+        """The picked units as a sorted tuple, or a clear error."""
+        n = self.run.params.n
+        picked = []
+        for u in units:
+            picked.append(core.as_whole("unit", u, 0, "units are counted from 0"))
+            if picked[-1] >= n:
+                raise ValueError(f"unit must be below n = {n} (units from 0), got {picked[-1]}")
+        if not 1 <= len(set(picked)) <= self.MOST:
+            raise ValueError(f"pick 1 to {self.MOST} units to read their numbers")
+        return tuple(sorted(set(picked)))
+
+    def _apply(self, key, value):
+        model = dict(self.model)
+        last = len(self.run.steps) - 1
+        if key == "t":
+            model["t"] = min(max(int(value), 0), last)
+        elif key == "back":
+            model["t"] = max(model["t"] - 1, 0)
+        elif key == "forward":
+            model["t"] = min(model["t"] + 1, last)
+        elif key == "units":
+            model["units"] = self._checked_units(value)
+        elif key == "active":
+            model["units"] = self._checked_units(
+                lessons.most_active(self.run.steps, model["t"], self.PICKED)
+            )
+        self.model = model
+
+    def _write(self):
+        t, last = self.model["t"], len(self.run.steps) - 1
+        self.t.value = t
+        self.back_button.disabled = t == 0
+        self.forward_button.disabled = t == last
+        self.units.value = self.model["units"]
+
+    def _draw(self):
+        run, t, units = self.run, self.model["t"], self.model["units"]
+        self.view.update(run.steps, t, units, run.text)
+        self.image.value = self.view.png()
+        alt = viz.units_alt(run.steps, run.params, t, units)
+        self.caption.value = f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(alt)}</span>"
+        x = run.xs[t]
+        if run.text is not None:
+            where = f"x_t is {escape(repr(run.text[t]))}, one-hot at index {int(np.argmax(x))}"
+        else:
+            where = f"x_t = {viz.fmt_vec(x, most=8)}"
+        self.at_cursor.value = (
+            f"<p><b>t = {t}</b> of 0..{len(run.steps) - 1}: {where} (m = {run.params.m}); "
+            f"the numbers of units {', '.join(map(str, units))} at this step:</p>"
+        )
+        self.table.value = viz.units_table_html(run.steps[t], run.params, units)
 
 
 # ---------------------------------------------------------------- lesson 7: a model of real code

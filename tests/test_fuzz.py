@@ -31,6 +31,11 @@ EXPLORERS = {
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=20),
     "SequenceExplorer": lambda: lw.SequenceExplorer(),
     "CodeUnitExplorer": lambda: lw.CodeUnitExplorer(),  # the code model: n = 128, m = 97
+    # a 64-unit cell on a 60-letter one-hot input: the explorer for cells too big for sliders
+    "UnitsExplorer": lambda: lw.SequenceExplorer.of(
+        lw.core.CELLS["LSTM"].make(60, 64, seed=3),
+        np.eye(60)[np.random.default_rng(4).integers(0, 60, 40)],
+    ),
 }
 # what a learner might paste into a text box: code, broken code, nothing, too much, other scripts
 TEXTS = ("x = 1\n", "def f(a):\n    return [a, 'b']\n", "f(\n", "", "é€😀\t\n", "(" * 4000, " ")
@@ -51,6 +56,8 @@ def controls(explorer):
             found.append(w)
         elif isinstance(w, VALUED + TOGGLES + (W.Dropdown, W.ToggleButtons, W.Textarea)):
             found.append(w)
+        elif isinstance(w, W.SelectMultiple):
+            found.append(w)
     return found
 
 
@@ -64,6 +71,10 @@ def operate(w, rng):
         return True
     if isinstance(w, W.Textarea):
         w.value = TEXTS[rng.integers(len(TEXTS))]
+        return True
+    if isinstance(w, W.SelectMultiple):  # 0 to 10 of its options: none and too many among them
+        values = [o[1] for o in w.options]
+        w.value = tuple(rng.choice(values, size=int(rng.integers(0, 11)), replace=False).tolist())
         return True
     if isinstance(w, (W.Dropdown, W.ToggleButtons)):
         w.value = (

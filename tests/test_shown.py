@@ -182,6 +182,9 @@ EXPLORERS = {
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=12),
     "SequenceExplorer": lambda: lw.SequenceExplorer(),
     "CodeUnitExplorer": lambda: lw.CodeUnitExplorer(),
+    "UnitsExplorer": lambda: lw.SequenceExplorer.of(
+        lessons.code_model(), "def f(x):\n    return [x, 'a(b']\n", t=3
+    ),
 }
 VALUED = (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatText, W.IntText, W.Play)
 
@@ -201,7 +204,7 @@ def controls(explorer):
             continue
         if isinstance(w, W.Button) and not w.disabled:
             found.append(w)
-        elif isinstance(w, VALUED + (W.Checkbox, W.Dropdown, W.ToggleButtons)):
+        elif isinstance(w, VALUED + (W.Checkbox, W.Dropdown, W.ToggleButtons, W.SelectMultiple)):
             found.append(w)
     return found
 
@@ -222,6 +225,10 @@ def shown(explorer):
 
 def other_value(w):
     """A valid value for a control other than its own."""
+    if isinstance(w, W.SelectMultiple):  # another pick: the first unit moved on by one
+        values = [o[1] for o in w.options]
+        first = values[(values.index(w.value[0]) + 1) % len(values)]
+        return tuple(sorted({first, *w.value[1:]}))
     if isinstance(w, (W.Dropdown, W.ToggleButtons)):
         values = [o[1] if isinstance(o, tuple) else o for o in w.options]
         return values[(values.index(w.value) + 1) % len(values)]
@@ -269,7 +276,9 @@ def test_every_control_changed_alone_changes_what_is_shown(name):
         if isinstance(w, W.Button):
             w.click()
             if shown(e) == before:  # a reset: it must undo an edit
-                slider = next(s for s in controls(e) if isinstance(s, W.FloatSlider))
+                others = [s for s in controls(e) if not isinstance(s, W.Button)]
+                sliders = [s for s in others if isinstance(s, W.FloatSlider)]
+                slider = (sliders or [s for s in others if isinstance(s, W.SelectMultiple)])[0]
                 slider.value = other_value(slider)
                 edited = shown(e)
                 assert edited != before, f"{name}: {label(slider)} changed nothing shown"
@@ -349,6 +358,23 @@ def check_against_controls(e):
         outlined = [k for k, span in enumerate(CODE_SPANS.findall(e.code_view.value)) if span]
         assert outlined == [t]
         assert f"f_t[{u}] = σ(z_f[{u}]) = σ({viz.fmt(s.z_f[u])})" in e.panel.value
+    elif isinstance(e, lw.UnitsExplorer):  # the picked units' numbers, run here step by step
+        t, units, p = e.t.value, e.units.value, e.run.params
+        h = c = np.zeros(p.n)
+        for x in e.run.xs[: t + 1]:
+            s = core.lstm_step(x, h, c, p)
+            h, c = s.h, s.c
+        cells = re.findall(r"<td style='font-family:monospace'>([^<]*)</td>", e.table.value)
+        names = [q.field for q in core.quantities(p) if q.size == "n"]
+        rows = np.array(cells).reshape(len(names), len(units))
+        for field in ("f", "c", "h"):
+            want = [viz.fmt(getattr(s, field)[u], 3) for u in units]
+            assert rows[names.index(field)].tolist() == want, field
+        assert f"<b>t = {t}</b>" in e.at_cursor.value
+        assert f"x_t is {escape(repr(e.run.text[t]))}" in e.at_cursor.value
+        for a, u in zip(e.view.fig.axes[0].get_yticklabels(), units, strict=True):
+            assert a.get_text() == f"unit {u}"
+        assert f"the cursor at t = {t}." in e.caption.value
     elif isinstance(e, lw.ShapeExplorer):
         m, n = e.m_slider.value, e.n_slider.value
         assert f"weight_ih_l0 ({4 * n}, {m})" in e.table.value
@@ -388,6 +414,9 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
     elif isinstance(e, lw.DerivativeExplorer):
         fresh = viz.ActivationView(e.params)
         fresh.update(e.step)
+    elif isinstance(e, lw.UnitsExplorer):
+        fresh = viz.UnitsView(len(e.run.steps), e.run.params.n, core.cell_of(e.run.params).name)
+        fresh.update(e.run.steps, e.t.value, e.units.value, e.run.text)
     elif isinstance(e, lw.GradientFlowExplorer):
         fresh = viz.GradientFlowView(e.T.value, e.n, e.variant.value)
         fresh.update(e.flow)
