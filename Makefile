@@ -45,8 +45,18 @@ lab: $(VENV)/.runtime
 
 # voila.json (read from this folder) binds 127.0.0.1 and refuses requests for any other Host name;
 # the template in jupyter/voila/templates/lstm is Voilà's lab template without its CDN icon fonts (offline)
+# `make app CLASS=30`: for a class of 30, that many kernels of LESSON (the lesson 2 step-through unless
+# LESSON= names another) are executed before the learners arrive (Voilà's kernel pool, refilled as
+# they are taken); the other lessons start a kernel per learner as usual
+CLASS  ?=
+LESSON ?= 02_lstm_cell_step_through.ipynb
+comma  := ,
+POOL_CONFIG = {"default": {"pool_size": 0}$(comma) "$(LESSON)": {"pool_size": $(CLASS)}}
+POOL    = $(if $(CLASS),--VoilaConfiguration.preheat_kernel=True \
+	  '--VoilaKernelManager.kernel_pools_config=$(POOL_CONFIG)')
+
 app: $(VENV)/.runtime
-	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm
+	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm $(POOL)
 
 test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest -n auto --dist worksteal

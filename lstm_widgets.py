@@ -48,6 +48,20 @@ def walk(widget):
     return found
 
 
+NOT_SHOWN = (
+    "[An interactive part of the lesson. If you read this line instead of it, this page cannot "
+    "show widgets: open the lesson with `make lab` (JupyterLab) or `make app` (the web app).]"
+)
+
+
+def as_shown(widget, **kwargs):
+    """A widget's display bundle whose plain-text part says, in words, what is missing where the
+    widget cannot be shown (a front end without ipywidgets, a static view of the notebook)."""
+    bundle = widget._repr_mimebundle_(**kwargs)
+    bundle["text/plain"] = NOT_SHOWN
+    return bundle
+
+
 def hrow(*children):
     """Widgets side by side that wrap onto the next line in a narrow window (no sideways
     scrolling)."""
@@ -276,7 +290,7 @@ class Explorer:
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return as_shown(self.widget, **kwargs)
 
 
 # ---------------------------------------------------------------- lesson 1
@@ -1746,7 +1760,7 @@ class Predict:
         self._show_question()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return as_shown(self.widget, **kwargs)
 
 
 def predict(lesson, number):
@@ -1829,7 +1843,7 @@ class Later:
         self.widget.close()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return as_shown(self.widget, **kwargs)
 
 
 def show_answers(lesson):
@@ -1886,7 +1900,7 @@ class YourSlips:
         self.widget.value = f"<p><b>Your slips</b></p><ul>{items}</ul>"
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        return as_shown(self.widget, **kwargs)
 
 
 def your_slips(lesson):

@@ -32,6 +32,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+PIDS = {}  # a running server's process id, by its URL
+
+
+def kernels(url):
+    """The kernels a running server has started and not yet shut down: its child processes that
+    run ipykernel."""
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(stat[1]) == PIDS[url] and b"ipykernel" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,9 +57,9 @@ def free_port():
 
 
 @contextlib.contextmanager
-def server(kind, path, timeout=90):
-    """Start Voilà on a notebook or folder, or JupyterLab on a folder; yield its base URL; stop it
-    by pid."""
+def server(kind, path, timeout=90, args=()):
+    """Start Voilà on a notebook or folder, or JupyterLab on a folder (args: more of its
+    command-line settings); yield its base URL; stop it by pid (PIDS[url] while it runs)."""
     port = free_port()
     if kind == "voila":
         cmd = [
@@ -67,6 +85,7 @@ def server(kind, path, timeout=90):
         ]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
+    cmd += list(args)
     log = open(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"lstm-{kind}-{port}.log", "w")
     env = {**os.environ, "JUPYTER_PATH": str(ROOT / "jupyter")}
     proc = subprocess.Popen(
@@ -89,8 +108,10 @@ def server(kind, path, timeout=90):
                         f"{kind} did not answer on {url} within {timeout} s; see {log.name}"
                     ) from e
                 time.sleep(0.25)
+        PIDS[url] = proc.pid
         yield url
     finally:
+        PIDS.pop(url, None)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:

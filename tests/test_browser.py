@@ -1,17 +1,21 @@
 """The lessons in a real browser: Voilà (the app) and JupyterLab, driven by Playwright in Debian's
 Chromium."""
 
+import json
+import pathlib
 import os
 import re
 import shutil
+import time
 
+import nbformat
 import pytest
 
 import lstm_core as core
 import lstm_lessons as lessons
 import lstm_questions as questions
 import lstm_viz as viz
-from browser import CHROMIUM, ROOT, browser, server, show_answers, slider_handle
+from browser import CHROMIUM, ROOT, browser, kernels, server, show_answers, slider_handle
 
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
@@ -292,3 +296,109 @@ def serious_violations(page):
             first = v["nodes"][0]["html"][:120]
             found.append(f"{v['id']} ({v['impact']}): {len(v['nodes'])}, e.g. {first}")
     return found
+
+
+# ---------------------------------------------------------------- a class: late outputs, culling
+
+LATE = (  # a small notebook whose second cell's output arrives after the cell has finished
+    "print('on time')",
+    "import threading, time\n"
+    "threading.Thread(target=lambda: (time.sleep(3), print('too late'))).start()",
+    "print('the next cell')",
+)
+
+
+def late_notebook(folder):
+    """Write LATE as late.ipynb, every cell tagged "shows" as the lessons tag theirs."""
+    nb = nbformat.v4.new_notebook()
+    for source in LATE:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = ["shows"]
+        nb.cells.append(cell)
+    nbformat.write(nb, folder / "late.ipynb")
+
+
+def test_voila_says_in_words_where_an_output_did_not_arrive(tmp_path):
+    """Under load, Voilà stops waiting for a cell's output and renders the cell without it: the
+    page says so in words where it is missing, and nowhere else."""
+    late_notebook(tmp_path)
+    with server("voila", tmp_path / "late.ipynb") as url, browser(tmp_path / "p") as ctx:
+        page = ctx.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("the next cell").wait_for(timeout=60000)
+        alerts = page.locator(".lstm-missing[role='alert']")
+        assert alerts.count() == 1
+        text = page.inner_text("body")
+        assert "did not arrive" in text and "Reload the page" in text
+        assert text.index("on time") < text.index("did not arrive") < text.index("the next cell")
+
+
+def test_voila_shuts_down_the_kernel_of_a_page_that_is_gone(tmp_path):
+    """Culling: voila.json shuts down a kernel whose page has gone (closed, killed, or opened by a
+    direct link, whose own shutdown request Voilà refuses) once it has been idle a few minutes;
+    here the same settings with seconds instead of minutes."""
+    shipped = json.loads((ROOT / "voila.json").read_text())
+    cull = shipped["MappingKernelManager"]
+    # gone within 2 minutes of its page: idle that long, then found at the next check
+    assert 0 < cull["cull_idle_timeout"] and 0 < cull["cull_interval"]
+    assert cull["cull_idle_timeout"] + cull["cull_interval"] <= 120
+    assert cull["cull_connected"] is False  # an open page keeps its kernel, however idle
+    assert shipped["NotebookClient"]["iopub_timeout"] >= 30  # Voilà's own 4 s drops outputs
+    late_notebook(tmp_path)
+    quick = ("--MappingKernelManager.cull_idle_timeout=6", "--MappingKernelManager.cull_interval=2")
+    with server("voila", tmp_path, args=quick) as url, browser(tmp_path / "p") as ctx:
+        page = ctx.new_page()
+        page.goto(url + "/voila/render/late.ipynb", wait_until="domcontentloaded")  # a direct link
+        page.get_by_text("the next cell").wait_for(timeout=60000)
+        assert len(kernels(url)) == 1
+        time.sleep(12)  # idle for twice the timeout, but its page is open: kept
+        assert len(kernels(url)) == 1
+        page.close()
+        deadline = time.monotonic() + 40
+        while kernels(url) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert kernels(url) == [], "the kernel of a closed page was not shut down"
+
+
+def class_args(learners, lesson):
+    """The Voilà settings `make app CLASS=learners LESSON=lesson` starts with (from make -n)."""
+    import shlex
+    import subprocess
+
+    out = subprocess.run(
+        ["make", "-s", "-n", "app", f"CLASS={learners}", f"LESSON={lesson}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = [line for line in out.splitlines() if "/voila " in line][-1]
+    return [a for a in shlex.split(line) if a.startswith(("--VoilaConfiguration", "--VoilaKernel"))]
+
+
+def test_make_app_class_prepares_executed_kernels_for_its_lesson(tmp_path):
+    """make app CLASS=2: two kernels of the lesson executed before anyone arrives; a learner gets
+    one already executed (its output on the page at once) and the pool refills; other notebooks
+    get no pool."""
+    late_notebook(tmp_path)
+    (tmp_path / "other.ipynb").write_text((tmp_path / "late.ipynb").read_text())
+    args = class_args(2, "late.ipynb")
+    assert any("preheat_kernel=True" in a for a in args)
+    with server("voila", tmp_path, args=args) as url, browser(tmp_path / "p") as ctx:
+        deadline = time.monotonic() + 60
+        while len(kernels(url)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(kernels(url)) == 2  # the pool of late.ipynb; none for other.ipynb
+        time.sleep(5)  # the pool executes the lesson
+        page = ctx.new_page()
+        page.goto(url + "/voila/render/late.ipynb", wait_until="domcontentloaded")
+        page.get_by_text("the next cell").wait_for(timeout=30000)
+        log = (
+            pathlib.Path(os.environ.get("TMPDIR", "/tmp"))
+            / f"lstm-voila-{url.rsplit(':', 1)[1]}.log"
+        )
+        assert "Using pre-heated kernel" in log.read_text()
+        deadline = time.monotonic() + 60
+        while len(kernels(url)) < 3 and time.monotonic() < deadline:  # refilled: 2 waiting, 1 used
+            time.sleep(0.5)
+        assert len(kernels(url)) == 3

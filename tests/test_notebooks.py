@@ -16,6 +16,16 @@ def without_torch(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))
 
 
+def check_shows_tags(nb):
+    """The Voilà template says in words where a cell tagged "shows" arrived without output: the
+    tags must be exactly the cells that show something when executed (the last cell, added by a
+    test, aside)."""
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "show_answers" not in cell.source:
+            tagged = "shows" in cell.metadata.get("tags", [])
+            assert tagged == bool(cell.outputs), (k, cell.source[:60], tagged)
+
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -51,6 +61,7 @@ def test_executes_without_error(path, tmp_path):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    check_shows_tags(nb)
     stderr = [
         o.text
         for c in nb.cells
@@ -80,6 +91,7 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
+    check_shows_tags(nb)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "largest difference" in text
     diff = float(text.split("largest difference")[1].split()[0])
@@ -96,6 +108,7 @@ def test_the_trained_lesson_runs_without_torch(tmp_path, without_torch):
     ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    check_shows_tags(nb)
     text = "".join(o.get("text", "") for o in outputs)
     assert "the same cell as the counter: True" in text and "PyTorch is not installed" in text
 
