@@ -52,8 +52,13 @@ CLASS  ?=
 LESSON ?= 02_lstm_cell_step_through.ipynb
 comma  := ,
 POOL_CONFIG = {"default": {"pool_size": 0}$(comma) "$(LESSON)": {"pool_size": $(CLASS)}}
+# A pooled kernel's idle time counts from when it executed the lesson, so the pool's kernels are
+# culled after 10 min idle, not 90 s (a learner arriving on a busy machine must have time to connect);
+# the pool is refilled an hour after a kernel is taken, not at once (30 executions at the moment 30
+# learners arrive would starve them; latecomers get a kernel of their own as without a pool)
 POOL    = $(if $(CLASS),--VoilaConfiguration.preheat_kernel=True \
-	  '--VoilaKernelManager.kernel_pools_config=$(POOL_CONFIG)')
+	  '--VoilaKernelManager.kernel_pools_config=$(POOL_CONFIG)' \
+	  --VoilaKernelManager.fill_delay=3600 --MappingKernelManager.cull_idle_timeout=600)
 
 app: $(VENV)/.runtime
 	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm $(POOL)

@@ -40,6 +40,10 @@ EXPLORERS = {
     "GradientFlowExplorer": lambda: lw.GradientFlowExplorer(T=100),
     "SequenceExplorer": lambda: lw.SequenceExplorer(T=50),
     "SequenceExplorer(backward)": lambda: backward_sequence(),
+    "CodeUnitExplorer": lambda: lw.CodeUnitExplorer(),  # the code model on held-out code
+    "UnitsExplorer": lambda: lw.SequenceExplorer.of(
+        lw.lessons.code_model(), lw.lessons.code_excerpt()[:400]
+    ),  # every unit of the code model over 400 characters
 }
 
 

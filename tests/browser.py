@@ -50,6 +50,22 @@ def kernels(url):
     return found
 
 
+def class_args(learners, lesson):
+    """The Voilà settings `make app CLASS=learners LESSON=lesson` starts with (from make -n)."""
+    import shlex
+
+    out = subprocess.run(
+        ["make", "-s", "-n", "app", f"CLASS={learners}", f"LESSON={lesson}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = [line for line in out.splitlines() if "/voila " in line][-1]
+    settings = ("--VoilaConfiguration", "--VoilaKernel", "--MappingKernelManager")
+    return [a for a in shlex.split(line) if a.startswith(settings)]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,29 +1,31 @@
 """The benchmark script runs and prints its lines in the issue's formats (its figures are not
 judged here)."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 
-from browser import ROOT
+import pytest
+from browser import CHROMIUM, ROOT
 
 
-def test_latency_script_prints_every_line():
+def script(name, *args):
+    """Run benchmarks/name with args; its printed lines (it must succeed)."""
     run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "latency.py"),
-            "--quick",
-            "--no-browser",
-            "--no-notebooks",
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    lines = run.stdout.splitlines()
+    return run.stdout.splitlines()
+
+
+def test_latency_script_prints_every_line():
+    lines = script("latency.py", "--quick", "--no-browser", "--no-notebooks")
     number = r"\d+(\.\d+)?"
     for name in (
         "ForgetGateExplorer",
@@ -34,6 +36,8 @@ def test_latency_script_prints_every_line():
         "GradientFlowExplorer",
         "SequenceExplorer",
         "SequenceExplorer(backward)",
+        "CodeUnitExplorer",
+        "UnitsExplorer",
     ):
         assert any(
             re.fullmatch(rf"explorer_redraw_ms {re.escape(name)} median={number} p95={number}", l)
@@ -45,3 +49,16 @@ def test_latency_script_prints_every_line():
         rf"full_redraw_median={number} ratio={number}"
     )
     assert re.fullmatch(last, lines[-1]), lines[-1]
+
+
+def test_class_load_script_prints_its_line():
+    """One learner, no wait for culling: the line's format (its figures go in the closing note)."""
+    if not shutil.which(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
+    lines = script("class_load.py", "1", "--within", "0", "--leak-wait", "0")
+    number = r"\d+(\.\d+)?"
+    line = (
+        rf"class_load N=1 live_median_s={number} live_p95_s={number} slider_median_ms={number} "
+        rf"slider_p95_ms={number} kernels_rss_mb={number} leaked_kernels=\d+"
+    )
+    assert re.fullmatch(line, lines[-1]), lines[-3:]
