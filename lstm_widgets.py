@@ -584,11 +584,20 @@ class StepExplorer(Explorer):
         self.edit("load", (name, m, n, seed))
 
     @classmethod
-    def of(cls, x_t, h_prev, c_prev, params):
-        """An explorer on given state and weights: LSTMParams of any variant (for example converted
-        from PyTorch), or GRUParams (c_prev is then None)."""
+    def of(cls, *args, t=0):
+        """StepExplorer.of(source, xs_or_text, t=0): step t of a cell run on the learner's own
+        input (as at()); StepExplorer.of(x_t, h_prev, c_prev, params): that state and those
+        weights, LSTMParams of any variant (say, converted from PyTorch) or GRUParams (c_prev
+        None)."""
+        if len(args) in (2, 3):
+            return cls.at(*args) if len(args) == 3 else cls.at(*args, t)
+        if len(args) != 4:
+            raise TypeError(
+                "StepExplorer.of takes (source, xs_or_text, t) or (x_t, h_prev, c_prev, params), "
+                f"got {len(args)} arguments"
+            )
         e = cls()
-        e.show(x_t, h_prev, c_prev, params)
+        e.show(*args)
         return e
 
     @classmethod

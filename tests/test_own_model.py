@@ -100,3 +100,17 @@ def test_step_explorer_at_a_chosen_step_is_that_step():
         lw.StepExplorer.at(counter, "(()(", 4)
     with pytest.raises(ValueError, match=r"m = 97, n = 128.*SequenceExplorer.of"):
         lw.StepExplorer.at(lessons.code_model(), "ab", 1)
+
+
+def test_step_explorer_of_takes_a_source_and_input_or_a_state():
+    counter = lessons.bracket_counter(0)
+    by_input = lw.StepExplorer.of(counter, "(()(", 3)
+    s = counter.run("(()(")[3]
+    by_state = lw.StepExplorer.of(s.x_t, s.h_prev, s.c_prev, counter.params)
+    for e in (by_input, by_state):
+        np.testing.assert_allclose(e.c.values, s.c_prev)
+        np.testing.assert_allclose(e.h.values, s.h_prev)
+    first = lw.StepExplorer.of(counter, "((")  # t = 0 unless given
+    np.testing.assert_allclose(first.h.values, np.zeros(counter.params.n))
+    with pytest.raises(TypeError, match=r"\(source, xs_or_text, t\) or \(x_t, h_prev"):
+        lw.StepExplorer.of(counter)
