@@ -1738,9 +1738,6 @@ class Predict:
         hint."""
         right, said = questions.check(self.question, self.answer.value)
         self.tries += 1
-        if self.lesson is not None:
-            questions.record(self.lesson, self.number, self.question, self.answer.value, right)
-            _answer_seen(self.lesson)
         if right:
             self.feedback.value = (
                 f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}" + self._then()
@@ -1748,14 +1745,17 @@ class Predict:
         else:
             more = " (or press <i>show the answer</i>)" if self.tries >= 2 else ""
             self.feedback.value = f"<span style='color:#B00020'>✗ {escape(said)}</span>{more}"
+        if self.lesson is not None:  # after the feedback: what this opens may take a moment
+            questions.record(self.lesson, self.number, self.question, self.answer.value, right)
+            _answer_seen(self.lesson)
         return right
 
     def reveal(self):
         """Show the answer and its arithmetic, and what the lesson says next."""
-        if self.lesson is not None:
+        self.feedback.value = f"<b>Answer.</b> {self.question.reveal}" + self._then()
+        if self.lesson is not None:  # after the answer: what this opens may take a moment
             questions.show(self.lesson, self.number)
             _answer_seen(self.lesson)
-        self.feedback.value = f"<b>Answer.</b> {self.question.reveal}" + self._then()
 
     def _then(self):
         return f"<div class='lstm-then'>{self.question.then}</div>" if self.question.then else ""

@@ -185,7 +185,7 @@ def show_answers(page, lesson, count=None):
         button = box.get_by_role("button", name="show the answer")
         button.wait_for(timeout=120000)
         button.click()
-        box.get_by_text("Answer.").wait_for(timeout=30000)
+        box.get_by_text("Answer.").wait_for(timeout=90000)  # a bound: CI is busy
 
 
 def slider_handle(page, description):

@@ -285,7 +285,7 @@ def test_voila_no_answer_before_its_prediction(lesson, tmp_path):
             button = box.get_by_role("button", name="show the answer")
             button.wait_for(timeout=30000)
             button.click()
-        page.get_by_text("Answer.").nth(len(asked) - 1).wait_for(timeout=30000)
+        page.get_by_text("Answer.").nth(len(asked) - 1).wait_for(timeout=90000)
         page.wait_for_timeout(1500)
         after = page_text(page)
         for number, question in enumerate(asked, 1):
