@@ -4,9 +4,10 @@
 2. browser_round_trip_ms: in the Voilà app, from a slider's keydown event to the moment the readout
    shows the new numbers, timed inside the page (needs /usr/bin/chromium).
 3. explorer_redraw_ms NAME: for every explorer class, setting one of its sliders from Python until
-the
-   callback returns with every figure drawn (Agg) and encoded; sliders taken round robin, sizes
-   fixed (the gradient-flow explorer at T = 100).
+   the callback returns with every figure drawn (Agg) and encoded; sliders taken round robin, sizes
+   fixed (the gradient-flow explorer at T = 100); then the same changes with every figure drawn
+   whole (no cached background): full_redraw_median F and ratio R = F / median; and a line
+   explorer_cost NAME naming where the time goes (math, controls, figure, text, encoding, panels).
 4. Last line, slider_to_redraw_ms: the step explorer at stage 5 over 200 changes of x_t; baseline B
    re-creates the figure on each change, F draws the whole figure (canvas.draw(), the matplotlib
    slider-demo way) on each change; S = B/M, R = F/M.
@@ -14,7 +15,9 @@ Run: make benchmark   (or .venv/bin/python benchmarks/latency.py [--no-browser] 
 [--quick])
 """
 
+import cProfile
 import pathlib
+import pstats
 import shutil
 import statistics
 import sys
@@ -135,27 +138,108 @@ def browser_round_trip(presses=20):
 QUICK = "--quick" in sys.argv  # a few changes each: checks the script and its output, not the speed
 
 
-def explorer_redraw(name, changes=100, seed=0):
+class FullRedraw:
+    """While active, every BlitFigure draws its whole figure (canvas.draw()) on each render, as if
+    it kept no background: the matplotlib slider-demo way, the baseline of the ratio."""
+
+    def __enter__(self):
+        self.rgba = viz.BlitFigure.rgba
+
+        def whole(figure):
+            figure._backgrounds.clear()
+            return self.rgba(figure)
+
+        viz.BlitFigure.rgba = whole
+        return self
+
+    def __exit__(self, *exc):
+        viz.BlitFigure.rgba = self.rgba
+
+
+def changes_of(e, changes, seed):
+    """The (slider, value) changes an explorer's benchmark makes: its sliders round robin."""
     rng = np.random.default_rng(seed)
-    e = EXPLORERS[name]()
     sliders = [
         w
         for w in lw.walk(e.widget)
         if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))
     ]
     moving = [s for s in sliders if not s.description.startswith(SIZES)] or sliders
-    ms = []
-    changes = 5 if QUICK else changes
-    for k in range(changes + 10):
+    planned = []
+    for k in range(changes):
         s = moving[k % len(moving)]
         lo, hi = max(s.min, -3), min(s.max, 3) if s.max > s.min + 1 else s.max
         value = rng.uniform(lo, hi)
         value = int(round(value)) if isinstance(s, W.IntSlider) else float(value)
+        planned.append((s, value))
+    return planned
+
+
+def timed_changes(planned):
+    """Milliseconds of each change (a value equal to the slider's own is moved to an end)."""
+    ms = []
+    for s, value in planned:
         if value == s.value:
             value = s.min if s.value != s.min else s.max
         ms.append(timed(setattr, s, "value", value))
-    med, p95 = summary(ms[10:])  # the first few draw each cached background once
-    print(f"explorer_redraw_ms {name} median={med:.1f} p95={p95:.1f}", flush=True)
+    return ms
+
+
+def key_of(function):
+    """The key cProfile gives function."""
+    code = function.__code__
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+def costs(planned):
+    """Where the time of the changes goes, in % of the edit (a profile: its proportions, not its
+    absolute times, are what it measures): the cell's math, writing the controls back, drawing the
+    figure's artists other than text, drawing text, encoding the PNG, and the rest of the
+    redraw (artists' new data, HTML panels)."""
+    from matplotlib.text import Text
+
+    profile = cProfile.Profile()
+    profile.enable()
+    timed_changes(planned)
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+
+    def cumulative(function):
+        return stats.get(key_of(function), (0, 0, 0, 0.0))[3]
+
+    edit = cumulative(lw.Explorer.edit)
+    write = cumulative(lw.Explorer._write_controls)
+    refresh = cumulative(lw.Explorer.refresh)
+    rgba, text, encoding = (cumulative(f) for f in (viz.BlitFigure.rgba, Text.draw, viz.png_bytes))
+    parts = {
+        "math": edit - write - refresh,
+        "controls": write,
+        "figure": rgba - text,
+        "text": text,
+        "encoding": encoding,
+        "panels": refresh - rgba - encoding,
+    }
+    return " ".join(f"{k}={100 * v / edit:.0f}%" for k, v in parts.items())
+
+
+def explorer_redraw(name, changes=100, seed=0):
+    """One slider change: median, p95, the ratio of a whole-figure redraw to it, its costs."""
+    changes = 5 if QUICK else changes
+    e = EXPLORERS[name]()
+    planned = changes_of(e, changes + 10, seed)
+    ms = timed_changes(planned)[10:]  # the first few draw each cached background once
+    with FullRedraw():
+        full = timed_changes(planned[10:])
+    cost = costs(planned[10:])
+    e.close()
+    med, p95 = summary(ms)
+    fmed = statistics.median(full)
+    print(
+        f"explorer_redraw_ms {name} median={med:.1f} p95={p95:.1f} "
+        f"full_redraw_median={fmed:.1f} ratio={fmed / med:.1f}",
+        flush=True,
+    )
+    print(f"explorer_cost {name} {cost}", flush=True)
 
 
 def anew(explorer, slider, value):

@@ -40,9 +40,18 @@ def test_latency_script_prints_every_line():
         "UnitsExplorer",
     ):
         assert any(
-            re.fullmatch(rf"explorer_redraw_ms {re.escape(name)} median={number} p95={number}", l)
+            re.fullmatch(
+                rf"explorer_redraw_ms {re.escape(name)} median={number} p95={number} "
+                rf"full_redraw_median={number} ratio={number}",
+                l,
+            )
             for l in lines
         ), name
+        cost = rf"explorer_cost {re.escape(name)} " + " ".join(
+            rf"{part}=-?\d+%"
+            for part in ("math", "controls", "figure", "text", "encoding", "panels")
+        )
+        assert any(re.fullmatch(cost, l) for l in lines), name
     last = (
         rf"slider_to_redraw_ms median={number} p95={number} baseline_median={number} "
         rf"speedup={number} "
