@@ -32,6 +32,27 @@ BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
     "#F0E442",
     "#999999",
 )
+DIM = 0.5  # the strength of the parts a stage does not use: faded, their text still ≥ 3:1
+BOX_ALPHA = 0.9  # gate boxes are drawn a little lighter than their colour, over white
+
+
+def luminance(colour):
+    """WCAG relative luminance of a matplotlib colour (its alpha blended over white)."""
+    r, g, b, a = matplotlib.colors.to_rgba(colour)
+    linear = []
+    for channel in (r, g, b):
+        c = a * channel + (1 - a)  # over white
+        linear.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_on(colour):
+    """ "white" or "black": the text colour that contrasts more with a box of this colour."""
+    white = 1.05 / (luminance(colour) + 0.05)  # WCAG contrast ratios
+    black = (luminance(colour) + 0.05) / 0.05
+    return "white" if white >= black else "black"
+
+
 Z_LIM = 10.0  # activation plots span z in [−10, 10]; larger |z| is pinned to the edge and labelled
 
 # ---------------------------------------------------------------- text
@@ -574,7 +595,7 @@ class CellDiagram:
                         fc=colour,
                         ec="k",
                         boxstyle="round,pad=0.05",
-                        alpha=0.9,
+                        alpha=BOX_ALPHA,
                     )
                 ),
             )
@@ -596,7 +617,7 @@ class CellDiagram:
                     sign,
                     ha="center",
                     va="center",
-                    color="white",
+                    color=text_on(matplotlib.colors.to_rgba(colour, BOX_ALPHA)),
                     fontsize=12,
                     weight="bold",
                 ),
@@ -700,7 +721,7 @@ class CellDiagram:
                 label.set_text(f"{name} = ")
                 numbers.set_text(fmt_vec(value, most=6))
             for artist in (label, numbers):
-                artist.set_alpha(1.0 if live or part in spec.parts else 0.3)
+                artist.set_alpha(1.0 if live or part in spec.parts else DIM)
                 artist.set_visible(key not in hide)
             if key in self.strips:
                 self.strips[key].set_visible(live and key not in hide)
@@ -715,7 +736,7 @@ class CellDiagram:
         for part, arts in self.parts.items():
             for a in arts:
                 if a not in labels:
-                    a.set_alpha(1.0 if part in spec.parts else 0.3)
+                    a.set_alpha(1.0 if part in spec.parts else DIM)
         self.stage_title.set_text(f"Stage {stage + 1} {spec.name}")
         # everything else is static for one stage, order and hiding: one cached background each
         self.blit.key = (stage, order, hide)

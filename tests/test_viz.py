@@ -283,3 +283,101 @@ def test_every_text_is_at_least_11_px_and_every_axis_is_labelled(index):
         assert ax.get_ylabel(), (type(view).__name__, ax.get_title())
         if ax.xaxis.get_tick_params()["labelbottom"]:
             assert ax.get_xlabel(), (type(view).__name__, ax.get_title())
+
+
+def wcag_luminance(rgba):
+    """Relative luminance (WCAG 2) of an RGBA colour laid over white."""
+    *rgb, a = rgba
+    linear = []
+    for c in rgb:
+        c = a * c + (1 - a)
+        linear.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def over(top, bottom):
+    """An RGBA colour laid over another (both over white): the opaque colour seen."""
+    *rgb, a = top
+    *under, b = bottom
+    seen = [b * u + (1 - b) for u in under]
+    return (*(a * c + (1 - a) * s for c, s in zip(rgb, seen, strict=True)), 1.0)
+
+
+def contrast(a, b):
+    hi, lo = sorted((wcag_luminance(a), wcag_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def background_of(text, renderer):
+    """The colour under a text's centre: the topmost patch below it there, else its axes' face."""
+    import matplotlib.colors as mc
+
+    if text.get_bbox_patch() is not None:
+        return text.get_bbox_patch().get_facecolor()
+    box = text.get_window_extent(renderer)
+    centre = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+    under = []
+    for patch in text.axes.patches if text.axes else ():
+        if patch.get_visible() and patch.zorder <= text.zorder and patch.contains_point(centre):
+            under.append(patch)
+    if under:
+        return max(under, key=lambda p: p.zorder).get_facecolor()
+    return mc.to_rgba(text.axes.get_facecolor() if text.axes else "white")
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_every_text_contrasts_at_least_3_to_1_with_what_is_under_it(index):
+    """Text on gate boxes (and everywhere else): WCAG contrast ≥ 3:1, computed here from the
+    drawn artists' colours."""
+    assert_readable_text(all_views()[index])
+
+
+@pytest.mark.parametrize("variant", VARIANT_PARAMS)
+def test_step_view_text_contrasts_at_every_stage(variant):
+    """Lit and faded parts alike, at every stage of every kind's step view."""
+    p = VARIANT_PARAMS[variant](3, 3)
+    view, step = viz.StepView(p), any_step(p)
+    for stage in range(len(viz.layout_of(p).stages)):
+        view.update(step, stage)
+        assert_readable_text(view)
+
+
+def assert_readable_text(view):
+    """Every visible text of a view's axes contrasts ≥ 3:1 with the colour under it."""
+    import matplotlib.colors as mc
+    import matplotlib.text
+
+    view.fig.canvas.draw()
+    renderer = view.fig.canvas.get_renderer()
+    checked = 0
+    for t in view.fig.findobj(matplotlib.text.Text):
+        if not (t.get_visible() and t.get_text().strip()) or t.axes is None:
+            continue
+        under = background_of(t, renderer)
+        ink = mc.to_rgba(t.get_color(), t.get_alpha())
+        ratio = contrast(over(ink, under), under)
+        assert ratio >= 3, (type(view).__name__, t.get_text(), t.get_color(), round(ratio, 2))
+        checked += 1
+    assert checked > 0
+
+
+def test_gate_colours_stay_apart_under_colour_blindness():
+    """Each family's box colours, as drawn (alpha over white), stay at ΔE ≥ 10 (CAM02-UCS) from
+    each other for full deuteranomaly, protanomaly and tritanomaly (simulated by colorspacious)."""
+    import itertools
+
+    import matplotlib.colors as mc
+    from colorspacious import cspace_convert, deltaE
+
+    for drawing in viz.DRAWINGS.values():
+        boxes = [field for _, field, _, _ in drawing.layout.boxes]
+        drawn = {}
+        for field in boxes:
+            r, g, b, a = mc.to_rgba(drawing.colours[field], viz.BOX_ALPHA)
+            drawn[field] = np.array([a * r + 1 - a, a * g + 1 - a, a * b + 1 - a])
+        for cvd in ("deuteranomaly", "protanomaly", "tritanomaly"):
+            space = {"name": "sRGB1+CVD", "cvd_type": cvd, "severity": 100}
+            seen = {k: np.clip(cspace_convert(v, space, "sRGB1"), 0, 1) for k, v in drawn.items()}
+            for a, b in itertools.combinations(boxes, 2):
+                distance = deltaE(seen[a], seen[b], input_space="sRGB1")
+                assert distance >= 10, (drawing.family, cvd, a, b, distance)
