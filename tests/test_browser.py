@@ -87,6 +87,8 @@ def test_voila_app_responds_offline(tmp_path):
         page.goto(url, wait_until="domcontentloaded")
         for lesson in sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")):
             page.get_by_text(lesson, exact=True).wait_for(timeout=30000)
+        assert page.evaluate("() => document.documentElement.lang") == "en"
+        assert page.locator("main").count() == 1  # the list is the page's main landmark
         page.goto(url + "/voila/render/01_forget_gate.ipynb", wait_until="domcontentloaded")
         show_answers(page, 1)
         check_slider_round_trip(page)
@@ -114,6 +116,30 @@ def test_voila_step_through_next_button(tmp_path):
         s = core.lstm_step(x, h, c, p)
         text = page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
         assert f"= {viz.fmt(s.h[0])}" in text
+        assert page.evaluate("() => document.documentElement.lang") == "en"
+        assert page.locator("[role='main']").count() == 1
+        # keyboard focus is visible: the focused button's outline is ≥ 2 px and ≥ 3:1 on white
+        page.get_by_role("button", name="◀ Prev").focus()
+        page.keyboard.press("Tab")  # focus moved by the keyboard: :focus-visible applies
+        page.keyboard.press("Shift+Tab")
+        ring = page.evaluate(FOCUS_RING)
+        assert ring["tag"] == "BUTTON" and ring["width"] >= 2, ring
+        assert ring_contrast(ring["colour"]) >= 3, ring
+
+
+FOCUS_RING = """() => {
+    const s = getComputedStyle(document.activeElement);
+    return {tag: document.activeElement.tagName, width: parseFloat(s.outlineWidth),
+            style: s.outlineStyle, colour: s.outlineColor};
+}"""
+
+
+def ring_contrast(css):
+    """WCAG contrast of a CSS 'rgb(r, g, b)' colour against the white page."""
+    channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    lum = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (lum + 0.05)
 
 
 def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
