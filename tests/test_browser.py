@@ -123,9 +123,17 @@ def test_voila_step_through_next_button(tmp_path):
         page.keyboard.press("Tab")  # focus moved by the keyboard: :focus-visible applies
         page.keyboard.press("Shift+Tab")
         ring = page.evaluate(FOCUS_RING)
+        # one Tab stop per slider: Tab from a handle leaves its slider (not for its number box)
+        first = page.locator(".widget-slider [role='slider']").first
+        first.focus()
+        page.keyboard.press("Tab")
+        assert page.evaluate(LEFT_ITS_SLIDER), "Tab stopped twice in one slider"
         assert ring["tag"] == "BUTTON" and ring["width"] >= 2, ring
         assert ring_contrast(ring["colour"]) >= 3, ring
 
+
+LEFT_ITS_SLIDER = """() => document.activeElement.closest('.widget-slider') !==
+    document.querySelector('.widget-slider')"""
 
 FOCUS_RING = """() => {
     const s = getComputedStyle(document.activeElement);
