@@ -30,10 +30,17 @@ $(VENV)/.runtime: requirements.txt pyproject.toml jupyter/overrides.json | $(PY)
 	mkdir -p $(LAB_SETTINGS) && cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml jupyter/overrides.json | $(PY)
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-hub.txt pyproject.toml jupyter/overrides.json | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	mkdir -p $(LAB_SETTINGS) && cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(VENV)/.runtime $@
+
+# tests/test_hub.py's JupyterHub needs its proxy, configurable-http-proxy, from npm: in the venv
+HUB_PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+$(HUB_PROXY): | $(PY)
+	@if command -v npm > /dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@^5.3; \
+	else echo "npm not found: the JupyterHub tests will be skipped (apt-get install npm to run them)"; fi
 
 # optional: `make test WITH_TORCH=1` also installs PyTorch, so the tests compare against nn.LSTMCell live
 $(VENV)/.interop: requirements-interop.txt | $(PY)
@@ -63,7 +70,7 @@ POOL    = $(if $(CLASS),--VoilaConfiguration.preheat_kernel=True \
 app: $(VENV)/.runtime
 	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm $(POOL)
 
-test: $(VENV)/.dev $(if $(WITH_TORCH),$(VENV)/.interop)
+test: $(VENV)/.dev $(HUB_PROXY) $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest -n auto --dist worksteal
 
 benchmark: $(VENV)/.dev

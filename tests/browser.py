@@ -152,19 +152,7 @@ def browser(profile_dir):
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 1000},
         )
-        external = []
-
-        def offline(route):  # the app must work offline: nothing outside this machine is fetched
-            host = route.request.url.split("/")[2] if "://" in route.request.url else ""
-            if host.split(":")[0] in ("127.0.0.1", "localhost", "") or route.request.url.startswith(
-                "data:"
-            ):
-                return route.continue_()
-            external.append(route.request.url)
-            return route.abort()
-
-        ctx.route("**/*", offline)
-        ctx.external_requests = external
+        keep_offline(ctx)
         # Voilà sends a page once its notebook has run: under load (the suite's other worker busy)
         # lesson 6 takes longer than Playwright's 30 s default. A bound, not a timing.
         ctx.set_default_navigation_timeout(180_000)
@@ -172,6 +160,24 @@ def browser(profile_dir):
             yield ctx
         finally:
             ctx.close()
+
+
+def keep_offline(ctx):
+    """Refuse every request a browser context makes outside this machine, and list them in
+    ctx.external_requests: the app must work offline (no CDN fonts or MathJax either)."""
+    external = []
+
+    def offline(route):
+        host = route.request.url.split("/")[2] if "://" in route.request.url else ""
+        if host.split(":")[0] in ("127.0.0.1", "localhost", "") or route.request.url.startswith(
+            "data:"
+        ):
+            return route.continue_()
+        external.append(route.request.url)
+        return route.abort()
+
+    ctx.route("**/*", offline)
+    ctx.external_requests = external
 
 
 def show_answers(page, lesson, count=None):

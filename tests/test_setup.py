@@ -151,3 +151,19 @@ def test_make_app_refuses_foreign_host_names(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
+
+
+def test_a_learner_s_server_on_a_hub_waits_and_culls_as_make_app_does():
+    """jupyter/hub/jupyter_server_config.json (a hub learner's server) and voila.json (`make app`)
+    give Voilà the same output timeout and kernel culling, and the hub uses the lstm template."""
+    app = json.loads((ROOT / "voila.json").read_text())
+    learner = json.loads((ROOT / "jupyter" / "hub" / "jupyter_server_config.json").read_text())
+    for section in ("NotebookClient", "MappingKernelManager"):
+        assert learner[section] == app[section], section
+    assert learner["VoilaConfiguration"]["template"] == "lstm"
+    assert (
+        "--template=lstm"
+        in subprocess.run(
+            ["make", "-s", "-n", "app"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    )
