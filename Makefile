@@ -6,7 +6,7 @@ ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PORT   ?= 8888
 APP_PORT ?= 8866
 
-.PHONY: lab app test benchmark screenshots trained code-model clean
+.PHONY: lab app answers test benchmark screenshots trained code-model clean
 
 # A .venv that was moved, copied from elsewhere, or whose Python is gone is rebuilt, not half-used:
 # its python must run, and its scripts must point at this folder's .venv.
@@ -69,6 +69,11 @@ POOL    = $(if $(CLASS),--VoilaConfiguration.preheat_kernel=True \
 
 app: $(VENV)/.runtime
 	JUPYTER_PATH=$(CURDIR)/jupyter $(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --template=lstm $(POOL)
+
+# what the learners answered (a file per page in ~/.lstm_answers); ANSWERS="/home/*/.lstm_answers"
+# reads every learner's on a hub
+answers: $(VENV)/.runtime
+	$(PY) scripts/answers.py $(ANSWERS)
 
 test: $(VENV)/.dev $(HUB_PROXY) $(if $(WITH_TORCH),$(VENV)/.interop)
 	$(PY) -m pytest -n auto --dist worksteal

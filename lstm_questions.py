@@ -2,8 +2,13 @@
 checker that reads the learner's answer, and the hints that fit the expected slips."""
 
 import ast
+import collections
+import datetime
+import json
 import math
 import operator
+import os
+import pathlib
 import re
 from dataclasses import dataclass
 
@@ -1035,6 +1040,7 @@ NOTEBOOKS = {
     7: "07_trained_counter.ipynb",
 }
 _ANSWERS = []  # every answer checked in this kernel, in order
+_KEPT_IN = []  # this kernel's answer file, once its first answer is kept
 _SEEN = set()  # (lesson, number): predictions whose answer the learner has seen
 
 
@@ -1069,7 +1075,89 @@ def record(lesson, number, question, text, right):
     _ANSWERS.append(entry)
     if right:
         show(lesson, number)
-    return entry
+    problem = keep(entry)
+    return {**entry, "kept": problem is None, "problem": problem}
+
+
+ANSWERS_DIR = "LSTM_ANSWERS_DIR"  # where answers are kept (unset: ~/.lstm_answers; "": nowhere)
+
+
+def answers_dir():
+    """The folder this kernel keeps its answers in for an instructor (None: keep none)."""
+    folder = os.environ.get(ANSWERS_DIR)
+    if folder is None:
+        return pathlib.Path.home() / ".lstm_answers"
+    return pathlib.Path(folder) if folder else None
+
+
+def keep(entry):
+    """Append an answer to this kernel's file in answers_dir() (one JSON object a line, with the
+    time it was given), never anywhere else; None once kept, else what went wrong, in words."""
+    folder = answers_dir()
+    if folder is None:
+        return None
+    now = datetime.datetime.now().astimezone()
+    if not _KEPT_IN:
+        _KEPT_IN.append(folder / f"{now:%Y%m%d-%H%M%S}-{os.getpid()}.jsonl")
+    line = json.dumps({**entry, "time": now.isoformat(timespec="seconds")})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(_KEPT_IN[0], "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    except OSError as e:
+        return f"it could not be written to {_KEPT_IN[0]} ({e.strerror or e})"
+    return None
+
+
+def read_kept(folders):
+    """The answers kept in these folders: {its file: [its answers, oldest first]}; a line that is
+    not an answer (a file cut short) is skipped."""
+    found = {}
+    for folder in folders:
+        for path in sorted(pathlib.Path(folder).glob("*.jsonl")):
+            entries = []
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and {"lesson", "number", "right", "first"} <= set(entry):
+                    entries.append(entry)
+            found[path] = entries
+    return found
+
+
+def summary(folders):
+    """What an instructor reads: per prediction, how many pages answered it, how many were right
+    at the first try, and the wrong first answers, most frequent first, with the slip each
+    repeats. One string a line."""
+    kept = read_kept(folders)
+    count = sum(len(entries) for entries in kept.values())
+    lines = [f"{count} answers from {len(kept)} pages in {len(folders)} folder(s)"]
+    answered = collections.defaultdict(set)  # (lesson, number) -> the files that answered it
+    right_first = collections.Counter()
+    wrong_first = collections.defaultdict(collections.Counter)
+    for path, entries in kept.items():
+        for entry in entries:
+            key = (entry["lesson"], entry["number"])
+            answered[key].add(path)
+            if entry["first"] and entry["right"]:
+                right_first[key] += 1
+            elif entry["first"]:
+                wrong_first[key][(str(entry.get("answer")), entry.get("slip"))] += 1
+    for key in sorted(answered):
+        line = (
+            f"lesson {key[0]} prediction {key[1]}: {len(answered[key])} answered, "
+            f"{right_first[key]} right at the first try"
+        )
+        wrong = []
+        for (answer, slip), times in wrong_first[key].most_common():
+            named = f" (slip {slip}: {SLIPS[slip][0]})" if slip in SLIPS else ""
+            wrong.append(f"{answer!r} ×{times}{named}")
+        if wrong:
+            line += "; wrong first answers: " + ", ".join(wrong)
+        lines.append(line)
+    return lines
 
 
 def answers():

@@ -1703,6 +1703,7 @@ class Predict:
         self.new_button = W.Button(description="new numbers")
         self.feedback = W.HTMLMath()
         self.tries = 0
+        self.checked = None  # (question, answer) last checked: the same again is not a new try
         self.check_button.on_click(lambda _: self.check())
         self.reveal_button.on_click(lambda _: self.reveal())
         self.new_button.on_click(lambda _: self.new_numbers())
@@ -1732,12 +1733,16 @@ class Predict:
         self.prompt.value = f"<b>Predict</b> — {escape(self.question.prompt)}"
         self.feedback.value = ""
         self.tries = 0
+        self.checked = None
 
     def check(self):
         """Check the answer typed (or chosen); right: the answer with its arithmetic; wrong: a
         hint."""
         right, said = questions.check(self.question, self.answer.value)
-        self.tries += 1
+        # typed (checked as the box loses focus), then the check button: one try, one record
+        again = self.checked == (self.question, self.answer.value)
+        self.checked = (self.question, self.answer.value)
+        self.tries += 0 if again else 1
         if right:
             self.feedback.value = (
                 f"<span style='color:#006E3B'>✓ {said}</span> {self.question.reveal}" + self._then()
@@ -1745,8 +1750,15 @@ class Predict:
         else:
             more = " (or press <i>show the answer</i>)" if self.tries >= 2 else ""
             self.feedback.value = f"<span style='color:#B00020'>✗ {escape(said)}</span>{more}"
-        if self.lesson is not None:  # after the feedback: what this opens may take a moment
-            questions.record(self.lesson, self.number, self.question, self.answer.value, right)
+        if self.lesson is not None and not again:  # after the feedback: it may take a moment
+            entry = questions.record(
+                self.lesson, self.number, self.question, self.answer.value, right
+            )
+            if entry["problem"]:  # the answer is checked all the same: say so, do not stop
+                self.feedback.value += (
+                    "<div class='lstm-note'>Your answer was checked but not kept for your "
+                    f"instructor: {escape(entry['problem'])}.</div>"
+                )
             _answer_seen(self.lesson)
         return right
 

@@ -11,6 +11,7 @@ from traitlets.config import PyFileConfigLoader
 
 import lstm_core as core
 import lstm_lessons as lessons
+import lstm_questions as questions
 import lstm_viz as viz
 from browser import CHROMIUM, CHROMIUM_ARGS, keep_offline
 from hub import PASSWORD, PROXY, SHIPPED, api, hub, servers, wait_until
@@ -89,9 +90,21 @@ def test_three_learners_step_through_lesson_2_on_the_hub(tmp_path):
                 assert page.evaluate("() => document.documentElement.lang") == "en"
                 assert "Traceback" not in page.locator("body").inner_text()
                 assert page.context.external_requests == [], page.context.external_requests
+            # a learner's answer is kept in their own home, for the instructor (and only there)
+            box = pages["ada"].locator(".lstm-predict-2-1")
+            box.locator("input[type='text']").first.fill("0, 0, 0")
+            box.get_by_role("button", name="check").click()
+            box.get_by_text("✗").wait_for(timeout=60_000)
             assert not errors, errors
         finally:
             chromium.close()
+    homes = tmp_path / "hub" / "home"
+    kept = questions.read_kept([homes / name / ".lstm_answers" for name in LEARNERS])
+    entries = [entry for answers in kept.values() for entry in answers]
+    assert [(e["lesson"], e["number"], e["answer"], e["right"]) for e in entries] == [
+        (2, 1, "0, 0, 0", False)
+    ]
+    assert all(path.parent == homes / "ada" / ".lstm_answers" for path in kept)
 
 
 def test_the_idle_culler_stops_a_server_nobody_uses(tmp_path):

@@ -2,8 +2,14 @@
 hints."""
 
 import dataclasses
+import datetime
+import json
 import math
+import os
+import pathlib
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -208,3 +214,94 @@ def test_answers_are_recorded_and_first_wrong_ones_name_the_questions_slip():
     )
     assert "slip 1" in view.widget.value and "01_forget_gate.ipynb" in view.widget.value
     assert "(3, 3)" in view.widget.value
+
+
+# ---------------------------------------------------------------- kept for the instructor
+
+
+def kept_lines(folder):
+    """Every line of every answer file in folder, decoded, by file name."""
+    return {
+        path.name: [json.loads(line) for line in path.read_text().splitlines()]
+        for path in sorted(folder.glob("*.jsonl"))
+    }
+
+
+def test_each_answer_is_kept_in_this_kernel_s_file_and_nowhere_else(tmp_path, monkeypatch):
+    import lstm_widgets as lw
+
+    monkeypatch.setenv("LSTM_ANSWERS_DIR", str(tmp_path / "answers"))
+    monkeypatch.setattr(questions, "_KEPT_IN", [])
+    monkeypatch.setattr(questions, "_ANSWERS", [])  # a fresh kernel: these are first answers
+    p = lw.predict(1, 1)  # W_f's shape
+    p.answer.value = "(3, 3)"
+    p.answer.value = "(3, 6)"
+    files = kept_lines(tmp_path / "answers")
+    assert list(files) == [name for name in files if name.endswith(f"-{os.getpid()}.jsonl")]
+    (lines,) = files.values()
+    assert [(e["lesson"], e["number"], e["answer"], e["right"], e["first"]) for e in lines] == [
+        (1, 1, "(3, 3)", False, True), (1, 1, "(3, 6)", True, False)
+    ]  # fmt: skip
+    for entry in lines:
+        assert datetime.datetime.fromisoformat(entry["time"]).tzinfo is not None
+    assert "not kept" not in p.feedback.value
+
+
+def test_an_answer_that_cannot_be_kept_is_checked_all_the_same_and_says_so(tmp_path, monkeypatch):
+    import lstm_widgets as lw
+
+    (tmp_path / "a file").write_text("")
+    monkeypatch.setenv("LSTM_ANSWERS_DIR", str(tmp_path / "a file" / "answers"))
+    monkeypatch.setattr(questions, "_KEPT_IN", [])
+    p = lw.predict(1, 1)
+    p.answer.value = "(3, 6)"
+    assert "✓" in p.feedback.value
+    assert "not kept for your instructor" in p.feedback.value
+    assert str(tmp_path / "a file" / "answers") in p.feedback.value
+
+
+def test_an_empty_answers_dir_keeps_nothing(tmp_path, monkeypatch):
+    import lstm_widgets as lw
+
+    monkeypatch.setenv("LSTM_ANSWERS_DIR", "")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(questions, "_KEPT_IN", [])
+    p = lw.predict(1, 1)
+    p.answer.value = "(3, 6)"
+    assert questions.answers_dir() is None
+    assert list(tmp_path.rglob("*")) == [] and "not kept" not in p.feedback.value
+
+
+def write_lines(path, entries):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(e if isinstance(e, str) else json.dumps(e) + "\n" for e in entries))
+
+
+def answer(lesson, number, text, right, first, slip=None):
+    return {"lesson": lesson, "number": number, "answer": text, "right": right, "first": first,
+            "slip": slip}  # fmt: skip
+
+
+def test_the_instructor_s_summary_counts_files_written_by_hand(tmp_path):
+    write_lines(tmp_path / "one" / "a.jsonl", [
+        answer(1, 1, "(3, 3)", False, True, 1), answer(1, 1, "(3, 6)", True, False),
+        answer(1, 3, "1", True, True),
+    ])  # fmt: skip
+    write_lines(tmp_path / "one" / "b.jsonl", [
+        answer(1, 1, "(3, 3)", False, True, 1), "{cut short\n", answer(2, 1, "x", False, True),
+    ])  # fmt: skip
+    write_lines(tmp_path / "two" / "c.jsonl", [answer(1, 1, "(3, 6)", True, True)])
+    folders = [str(tmp_path / "one"), str(tmp_path / "two")]
+    expected = [
+        "6 answers from 3 pages in 2 folder(s)",
+        "lesson 1 prediction 1: 3 answered, 1 right at the first try; wrong first answers: "
+        f"'(3, 3)' ×2 (slip 1: {questions.SLIPS[1][0]})",
+        "lesson 1 prediction 3: 1 answered, 1 right at the first try",
+        "lesson 2 prediction 1: 1 answered, 0 right at the first try; wrong first answers: 'x' ×1",
+    ]
+    assert questions.summary(folders) == expected
+    printed = subprocess.run(
+        [sys.executable, str(pathlib.Path(questions.__file__).parent / "scripts" / "answers.py"),
+         *folders], capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert printed.splitlines() == expected

@@ -473,6 +473,23 @@ def test_predict_checks_hints_and_reveals():
     assert "Answer." in p.feedback.value
 
 
+def test_an_answer_typed_then_checked_with_the_button_is_one_try(monkeypatch):
+    from lstm_widgets import predict
+
+    monkeypatch.setattr(questions, "_ANSWERS", [])
+    monkeypatch.setenv("LSTM_ANSWERS_DIR", "")
+    p = predict(1, 1)  # W_f's shape
+    p.answer.value = "(6, 3)"  # typed: checked as the box loses focus
+    p.check_button.click()  # then the button, on the same answer
+    assert len(questions.answers()) == 1 and "show the answer" not in p.feedback.value
+    p.answer.value = "(3, 3)"  # another wrong answer is another try
+    assert len(questions.answers()) == 2 and "show the answer" in p.feedback.value
+    p.new_button.click()
+    p.answer.value = "(6, 3)"  # other numbers: the same text is a new answer
+    p.check_button.click()
+    assert [a["answer"] for a in questions.answers()] == ["(6, 3)", "(3, 3)", "(6, 3)"]
+
+
 def test_predict_choices_and_bad_text():
     from lstm_widgets import Predict, predict
 
