@@ -10,6 +10,7 @@ import contextlib
 import io
 import math
 from html import escape
+from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -54,9 +55,23 @@ NOT_SHOWN = (
 )
 
 
+# gives slider handles, Play buttons and pictures their accessible names (ipywidgets gives none);
+# Voilà's lstm template includes the same file in its page
+NAMES_CONTROLS = (
+    Path(__file__).parent / "jupyter" / "voila" / "templates" / "lstm" / "a11y.js"
+).read_text()
+
+
 def as_shown(widget, **kwargs):
     """A widget's display bundle whose plain-text part says, in words, what is missing where the
-    widget cannot be shown (a front end without ipywidgets, a static view of the notebook)."""
+    widget cannot be shown (a front end without ipywidgets, a static view of the notebook). In a
+    kernel, the script that names its controls is shown first (JupyterLab runs it; the page keeps
+    one copy watching however often it comes)."""
+    from IPython import get_ipython
+    from IPython.display import Javascript, display
+
+    if get_ipython() is not None:
+        display(Javascript(NAMES_CONTROLS))
     bundle = widget._repr_mimebundle_(**kwargs)
     bundle["text/plain"] = NOT_SHOWN
     return bundle

@@ -150,37 +150,63 @@ def ring_contrast(css):
     return 1.05 / (lum + 0.05)
 
 
-def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
+def lab_run_all(page, url, lesson, tmp_path):
+    """Open the lesson's notebook in JupyterLab and run all its cells (until its first prediction
+    is on the page)."""
+    notebook = questions.NOTEBOOKS[lesson]
+    page.goto(f"{url}/lab/tree/{notebook}", wait_until="domcontentloaded")
+    page.locator(".jp-Notebook").first.wait_for(timeout=90000)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+        timeout=90000
+    )
+    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=90000)
+    for attempt in range(3):  # a Run All sent while the kernel connection settles can be dropped
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        try:
+            page.locator(f".lstm-predict-{lesson}-1").first.wait_for(
+                state="attached", timeout=40000
+            )
+            break
+        except Exception:
+            page.screenshot(path=str(tmp_path / f"run_all_{attempt}.png"))
+            if attempt == 2:
+                raise
+
+
+def lab_copy(tmp_path, lesson):
+    """A folder with a copy of the lesson's notebook: the committed file stays clean."""
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(
-        ROOT / "notebooks" / "01_forget_gate.ipynb", work
-    )  # a copy: the committed file stays clean
-    with server("lab", work) as url, browser(tmp_path / "profile") as ctx:
+    shutil.copy(ROOT / "notebooks" / questions.NOTEBOOKS[lesson], work)
+    return work
+
+
+def test_jupyterlab_run_all_and_move_a_slider(tmp_path):
+    with server("lab", lab_copy(tmp_path, 1)) as url, browser(tmp_path / "profile") as ctx:
         page = ctx.new_page()
-        page.goto(url + "/lab/tree/01_forget_gate.ipynb", wait_until="domcontentloaded")
-        page.locator(".jp-Notebook").first.wait_for(timeout=90000)
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-            timeout=90000
-        )
-        page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(
-            timeout=90000
-        )
-        for attempt in range(
-            3
-        ):  # a Run All sent while the kernel connection is still settling can be dropped
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-            try:
-                page.locator(".lstm-predict-1-1").first.wait_for(state="attached", timeout=40000)
-                break
-            except Exception:
-                page.screenshot(path=str(tmp_path / f"run_all_{attempt}.png"))
-                if attempt == 2:
-                    raise
+        lab_run_all(page, url, 1, tmp_path)
         show_answers(page, 1)
         check_slider_round_trip(page)
     assert json_outputs_untouched(ROOT / "notebooks" / "01_forget_gate.ipynb")
+
+
+@pytest.mark.parametrize("lesson", sorted(questions.LESSON_QUESTIONS))
+def test_jupyterlab_lesson_outputs_pass_axe(lesson, tmp_path):
+    """Every control and picture a lesson shows in JupyterLab (every prediction answered, so all
+    of it is there) has a name: axe-core finds nothing critical or serious in the outputs.
+    JupyterLab's own editor and toolbars are its own, outside the lesson's outputs."""
+    with server("lab", lab_copy(tmp_path, lesson)) as url, browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        lab_run_all(page, url, lesson, tmp_path)
+        show_answers(page, lesson)
+        page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(
+            timeout=180000
+        )
+        page.wait_for_timeout(1500)  # the last pictures land
+        assert page.locator(".jp-OutputArea img.widget-image").count() > 0
+        found = serious_violations(page, context=".jp-OutputArea")
+        assert not found, f"lesson {lesson} in JupyterLab: axe-core finds {found}"
 
 
 def json_outputs_untouched(path):
@@ -329,12 +355,13 @@ def test_voila_no_answer_before_its_prediction(lesson, tmp_path):
         assert not found, f"lesson {lesson}: axe-core finds {found}"
 
 
-def serious_violations(page):
-    """axe-core's critical and serious findings on the page: 'rule (impact): count, first node'."""
+def serious_violations(page, context=None):
+    """axe-core's critical and serious findings on the page (context: a CSS selector of the part
+    to check): 'rule (impact): count, first node'."""
     from axe_playwright_python.sync_playwright import Axe
 
     found = []
-    for v in Axe().run(page).response["violations"]:
+    for v in Axe().run(page, context=context).response["violations"]:
         if v["impact"] in ("critical", "serious"):
             first = v["nodes"][0]["html"][:120]
             found.append(f"{v['id']} ({v['impact']}): {len(v['nodes'])}, e.g. {first}")

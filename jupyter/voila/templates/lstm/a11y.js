@@ -1,0 +1,47 @@
+// ipywidgets gives slider handles, Play buttons and pictures no accessible name: each is named from
+// what the page shows beside it (the slider's label, the button's icon, the picture's caption, which
+// follows the picture and changes with it). One script for both front ends: Voilà's lstm template
+// includes it in the page, and in JupyterLab lstm_widgets shows it with every explorer (it watches
+// the page once, however many times it runs).
+(function () {
+  if (window.lstmNamesControls) return;
+  window.lstmNamesControls = true;
+  const ICONS = {"fa-play": "play", "fa-pause": "pause", "fa-stop": "stop", "fa-retweet": "repeat"};
+  function set(el, attr, value) {
+    if (value && el.getAttribute(attr) !== value) el.setAttribute(attr, value);
+  }
+  function name() {
+    pending = false;
+    for (const box of document.querySelectorAll(".widget-slider")) {
+      const label = box.querySelector(".widget-label");
+      for (const handle of box.querySelectorAll("[role='slider']")) {
+        set(handle, "aria-label", label ? label.textContent.trim() : "");
+      }
+      // one Tab stop per slider: the handle (arrow keys move it); the number beside it can still
+      // be clicked and typed into, but Tab no longer stops there a second time
+      for (const readout of box.querySelectorAll(".widget-readout")) {
+        set(readout, "tabindex", "-1");
+      }
+    }
+    for (const img of document.querySelectorAll("img.widget-image")) {
+      const caption = img.nextElementSibling;
+      set(img, "alt", (caption && caption.textContent.trim()) || "a picture of the lesson");
+    }
+    for (const button of document.querySelectorAll(".widget-play button")) {
+      const icon = button.querySelector("i");
+      for (const [cls, word] of Object.entries(ICONS)) {
+        if (icon && icon.classList.contains(cls)) set(button, "aria-label", word);
+      }
+    }
+  }
+  let pending = false;
+  function soon() {
+    if (!pending) { pending = true; requestAnimationFrame(name); }
+  }
+  function watch() {
+    new MutationObserver(soon).observe(document.body,
+      {subtree: true, childList: true, characterData: true});
+    soon();
+  }
+  if (document.body) watch(); else document.addEventListener("DOMContentLoaded", watch);
+})();
