@@ -76,7 +76,7 @@ answers: $(VENV)/.runtime
 	$(PY) scripts/answers.py $(ANSWERS)
 
 test: $(VENV)/.dev $(HUB_PROXY) $(if $(WITH_TORCH),$(VENV)/.interop)
-	$(PY) -m pytest -n auto --dist worksteal
+	$(PY) -m pytest -n auto --dist worksteal --durations=25
 
 benchmark: $(VENV)/.dev
 	$(PY) benchmarks/latency.py
