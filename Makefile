@@ -84,9 +84,10 @@ benchmark: $(VENV)/.dev
 screenshots: $(VENV)/.dev
 	$(PY) tests/browser.py screenshots
 
-# the trained models in data/ (the bracket counters of seeds 0-4: about 30 s on 2 cores)
+# the trained models in data/ (the bracket counters of seeds 0-4 and the memory-task runs of
+# lessons 4 and 6: about 50 s on 2 cores)
 trained: $(VENV)/.runtime
-	$(PY) -c "import lstm_lessons; print(lstm_lessons.save_bracket_counters())"
+	$(PY) -c "import lstm_lessons as L; print(L.save_bracket_counters(), L.save_memory_runs())"
 
 # the character model of Python code in data/code_model.npz (PyTorch trains it: about 6 min on 2 cores)
 code-model: $(VENV)/.runtime $(VENV)/.interop

@@ -372,6 +372,54 @@ def train_memory_task(
     )
 
 
+MEMORY_FILE = Path(__file__).parent / "data" / "memory_task.npz"
+MEMORY_RUN = {"T": 10, "n": 4, "iters": 250, "seed": 0}  # the runs lessons 4 and 6 show
+MEMORY_VARIANTS = ("LSTM", "coupled LSTM", "GRU")  # the cells data/memory_task.npz holds runs of
+
+
+def memory_run(variant="LSTM"):
+    """The lessons' memory-task run of this cell: what train_memory_task(**MEMORY_RUN,
+    variant=variant) makes, read from data/ (a lesson opens without seconds of training; `make
+    trained` writes the file, a test trains afresh and compares)."""
+    cell = core.check_cell(variant, "variant")
+    if cell.name not in MEMORY_VARIANTS:
+        raise ValueError(
+            f"variant must be one of {MEMORY_VARIANTS} (the shipped runs); for another, "
+            f"train_memory_task(variant={cell.name!r}) trains one in a few seconds"
+        )
+    prefix = f"v{MEMORY_VARIANTS.index(cell.name)}_"
+    with np.load(MEMORY_FILE) as f:
+        saved = {k[len(prefix) :]: f[k] for k in f.files if k.startswith(prefix)}
+    fresh = cell.make(1, MEMORY_RUN["n"], seed=MEMORY_RUN["seed"])  # the kind; its weights follow
+    params = fresh.replace(**{k: saved[k] for k in fresh.names()})
+    return Training(
+        cell.name,
+        saved["losses"],
+        float(saved["accuracy"]),
+        params,
+        saved["w"],
+        float(saved["b0"]),
+        saved["keep_before"],
+        saved["keep_after"],
+        int(saved["memory_unit"]),
+    )
+
+
+def save_memory_runs(path=MEMORY_FILE):
+    """Train the lessons' memory-task run of every cell in MEMORY_VARIANTS and write it to path."""
+    arrays = {}
+    for index, variant in enumerate(MEMORY_VARIANTS):
+        r = train_memory_task(**MEMORY_RUN, variant=variant)
+        fields = {k: getattr(r.params, k) for k in r.params.names()}
+        fields |= {"losses": r.losses, "accuracy": np.array(r.accuracy), "w": r.w}
+        fields |= {"b0": np.array(r.b0), "keep_before": r.keep_before, "keep_after": r.keep_after}
+        fields["memory_unit"] = np.array(r.memory_unit)
+        for k, value in fields.items():
+            arrays[f"v{index}_{k}"] = value
+    np.savez_compressed(path, **arrays)
+    return path
+
+
 # ---------------------------------------------------------------- shapes, as frameworks name them
 
 

@@ -77,8 +77,31 @@ def test_every_variant_runs_the_gradient_flow(variant):
     assert np.all(np.isfinite(flow.cell)) and flow.cell[-1] > flow.rnn[-1]
 
 
+@pytest.mark.parametrize("variant", lessons.MEMORY_VARIANTS)
+def test_the_shipped_memory_runs_are_what_training_makes(variant):
+    fresh = lessons.train_memory_task(**lessons.MEMORY_RUN, variant=variant)
+    shipped = lessons.memory_run(variant)
+    assert shipped.params.variant == variant == fresh.params.variant
+    for k in fresh.params.names():
+        np.testing.assert_allclose(getattr(shipped.params, k), getattr(fresh.params, k), atol=1e-6)
+    for k in ("losses", "w", "keep_before", "keep_after"):
+        np.testing.assert_allclose(getattr(shipped, k), getattr(fresh, k), atol=1e-6)
+    assert (shipped.b0, shipped.accuracy, shipped.memory_unit) == pytest.approx(
+        (fresh.b0, fresh.accuracy, fresh.memory_unit), abs=1e-6
+    )
+    assert len(shipped.losses) == lessons.MEMORY_RUN["iters"]
+    assert shipped.losses[:10].mean() > 0.6 and shipped.losses[-20:].mean() < 0.1  # it learns
+
+
+def test_only_the_shipped_memory_runs_are_read():
+    with pytest.raises(ValueError, match=r"one of \('LSTM', 'coupled LSTM', 'GRU'\).*train_memory"):
+        lessons.memory_run("peephole LSTM")
+    with pytest.raises(ValueError, match="variant must be one of"):
+        lessons.memory_run("LSMT")
+
+
 def test_training_demo_learns_and_opens_the_forget_gate():
-    r = lessons.train_memory_task(T=10, n=4, iters=250, seed=0)
+    r = lessons.memory_run("LSTM")  # what train_memory_task(**MEMORY_RUN) makes (tested above)
     assert r.losses[:10].mean() > 0.6 and r.losses[-20:].mean() < 0.1
     assert r.accuracy > 0.95
     u = r.memory_unit
