@@ -1817,6 +1817,31 @@ def _answer_seen(lesson):
         later.refresh()
 
 
+def made(make):
+    """Call make() and show what it gives: (what it returned, why it failed or None, the widgets
+    that show it: what it printed, then its widget or picture; or the failure, in words)."""
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            content = make()
+    except Exception as e:  # say so on the page, in words: never a silent gap
+        failed = f"{type(e).__name__}: {e}"
+        message = W.HTML(
+            f"<p class='lstm-error'>This part could not be shown ({escape(failed)})."
+            " Rerun the lesson's cells from the top; if it stays, tell your instructor.</p>"
+        )
+        return None, failed, [message]
+    children = []
+    if printed.getvalue():
+        children.append(W.HTML(f"<pre class='lstm-printed'>{escape(printed.getvalue())}</pre>"))
+    shown = getattr(content, "widget", content)
+    if isinstance(shown, W.Widget):
+        children.append(shown)
+    elif hasattr(shown, "_repr_html_"):  # a picture: an <img> with its alt text
+        children.append(W.HTML(shown._repr_html_()))
+    return content, None, children
+
+
 class Later:
     """What would give a prediction away (a picture, an explorer, a printed check), held back: it
     is made only once the learner has answered the lesson's predictions `numbers` (or asked for
@@ -1847,29 +1872,9 @@ class Later:
         if self.opened or not all(questions.seen(self.lesson, k) for k in self.numbers):
             return
         self.opened = True
-        printed = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(printed):
-                self.content = self.make()
-        except Exception as e:  # say so on the page, in words: never a silent gap
-            self.failed = f"{type(e).__name__}: {e}"
-            self.widget.children = [
-                W.HTML(
-                    f"<p class='lstm-error'>This part could not be shown ({escape(self.failed)})."
-                    " Rerun the lesson's cells from the top; if it stays, tell your instructor.</p>"
-                )
-            ]
-            return
-        children = []
-        if printed.getvalue():
-            children.append(W.HTML(f"<pre class='lstm-printed'>{escape(printed.getvalue())}</pre>"))
-        shown = getattr(self.content, "widget", self.content)
-        if isinstance(shown, W.Widget):
-            children.append(shown)
-        elif hasattr(shown, "_repr_html_"):  # a picture: an <img> with its alt text
-            children.append(W.HTML(shown._repr_html_()))
-        self.widget.children = children
-        self.note.close()
+        self.content, self.failed, self.widget.children = made(self.make)
+        if self.failed is None:
+            self.note.close()
 
     def close(self):
         """Close what it holds (an explorer's widgets and figures)."""
@@ -1880,6 +1885,63 @@ class Later:
 
     def _repr_mimebundle_(self, **kwargs):
         return as_shown(self.widget, **kwargs)
+
+
+_ON_REQUEST = []  # the OnRequest holders shown in this kernel (the last few)
+
+
+class OnRequest:
+    """What costs the server seconds and is not needed to read on (a training run from scratch):
+    made when the learner presses its button, not when the lesson opens. make() may print, and may
+    return a widget or an object with .widget."""
+
+    KEEP = 12  # a lesson holds fewer; older ones (their cells rerun) are closed
+
+    def __init__(self, label, make):
+        self.make = make
+        self.content = None  # what make() returned, once made
+        self.failed = None  # why make() failed, if it did
+        self.done = False
+        self.button = W.Button(description=label, layout={"width": "auto"})
+        self.button.on_click(lambda _: self.run())
+        self.widget = W.VBox([self.button])
+        _ON_REQUEST.append(self)
+        for old in _ON_REQUEST[: -self.KEEP]:
+            old.close()
+        del _ON_REQUEST[: -self.KEEP]
+
+    def run(self):
+        """Make it now, once (what the button does)."""
+        if self.done:
+            return
+        self.done = True
+        self.button.disabled = True
+        self.button.description = "working on it…"
+        self.content, self.failed, self.widget.children = made(self.make)
+        self.button.close()
+
+    def close(self):
+        """Close what it holds."""
+        if hasattr(self.content, "close"):
+            self.content.close()
+        self.button.close()
+        self.widget.close()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return as_shown(self.widget, **kwargs)
+
+
+def on_request(label, make):
+    """A button labelled `label` that makes make()'s printout, picture or explorer when pressed."""
+    return OnRequest(label, make)
+
+
+def run_requests():
+    """Press every on_request button of this kernel (a test, or an instructor's demonstration);
+    returns their (done, failed) pairs."""
+    for holder in _ON_REQUEST:
+        holder.run()
+    return [(h.done, h.failed) for h in _ON_REQUEST]
 
 
 def show_answers(lesson):

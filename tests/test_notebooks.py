@@ -51,7 +51,8 @@ def test_executes_without_error(path, tmp_path):
     # lesson held back opens, without an error
     nb.cells.append(
         nbformat.v4.new_code_cell(
-            f"import lstm_widgets\nprint('held back:', lstm_widgets.show_answers({lesson}))"
+            f"import lstm_widgets\nprint('held back:', lstm_widgets.show_answers({lesson}))\n"
+            "print('on request:', lstm_widgets.run_requests())"
         )
     )
     NotebookClient(
@@ -78,9 +79,13 @@ def test_executes_without_error(path, tmp_path):
         if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
     assert widgets, "the lesson shows no interactive part"
-    held = nb.cells[-1].outputs[0]["text"]
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    held, asked = printed.split("on request:")
     assert "False" not in held and "Error" not in held, held
     assert held.count("(True, None)") == sum(c.source.count("later(") for c in nb.cells[:-1])
+    # what waits for a button is made when it is pressed, without an error
+    assert asked.count("(True, None)") == sum(c.source.count("on_request(") for c in nb.cells[:-1])
+    assert "False" not in asked and "Error" not in asked, asked
 
 
 @pytest.mark.parametrize("prefix", ["05_", "06_"])

@@ -555,3 +555,30 @@ def test_every_picture_has_a_text_description():
         tree = lw.walk(e.widget)
         assert e.image in tree and e.caption in tree and "Picture: " in e.caption.value
         assert len(e.caption.value) > 60  # says what is drawn, not just "a picture"
+
+
+def test_on_request_makes_nothing_until_its_button_is_pressed_then_once():
+    import ipywidgets as W
+
+    from lstm_widgets import on_request, run_requests
+
+    calls = []
+
+    def make():
+        calls.append(1)
+        print("trained:", 6 * 7)
+        return W.IntSlider(description="made")
+
+    holder = on_request("train it (about 6 s)", make)
+    assert calls == [] and [c.description for c in holder.widget.children] == [
+        "train it (about 6 s)"
+    ]
+    holder.button.click()
+    holder.button.click()  # a second press (or run_requests) makes nothing more
+    assert calls == [1] and holder.failed is None
+    printed, shown = holder.widget.children
+    assert "trained: 42" in printed.value and shown.description == "made"
+    broken = on_request("break it", lambda: 1 / 0)
+    assert (True, "ZeroDivisionError: division by zero") in run_requests()
+    assert "could not be shown (ZeroDivisionError" in broken.widget.children[0].value
+    assert calls == [1]
