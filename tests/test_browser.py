@@ -25,6 +25,7 @@ from browser import (
     show_answers,
     slider_handle,
 )
+import wcag
 
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
@@ -143,11 +144,8 @@ FOCUS_RING = """() => {
 
 
 def ring_contrast(css):
-    """WCAG contrast of a CSS 'rgb(r, g, b)' colour against the white page."""
-    channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    lum = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return 1.05 / (lum + 0.05)
+    """WCAG contrast of a CSS colour against the white page."""
+    return wcag.contrast(wcag.css_colour(css), wcag.WHITE)
 
 
 def lab_run_all(page, url, lesson, tmp_path):

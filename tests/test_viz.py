@@ -11,6 +11,7 @@ from PIL import Image
 import lstm_core as core
 import lstm_lessons as lessons
 import lstm_viz as viz
+import wcag
 
 
 def step_of(seed=0, m=3, n=3):
@@ -285,29 +286,6 @@ def test_every_text_is_at_least_11_px_and_every_axis_is_labelled(index):
             assert ax.get_xlabel(), (type(view).__name__, ax.get_title())
 
 
-def wcag_luminance(rgba):
-    """Relative luminance (WCAG 2) of an RGBA colour laid over white."""
-    *rgb, a = rgba
-    linear = []
-    for c in rgb:
-        c = a * c + (1 - a)
-        linear.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def over(top, bottom):
-    """An RGBA colour laid over another (both over white): the opaque colour seen."""
-    *rgb, a = top
-    *under, b = bottom
-    seen = [b * u + (1 - b) for u in under]
-    return (*(a * c + (1 - a) * s for c, s in zip(rgb, seen, strict=True)), 1.0)
-
-
-def contrast(a, b):
-    hi, lo = sorted((wcag_luminance(a), wcag_luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def background_of(text, renderer):
     """The colour under a text's centre: the topmost patch below it there, else its axes' face."""
     import matplotlib.colors as mc
@@ -323,6 +301,18 @@ def background_of(text, renderer):
     if under:
         return max(under, key=lambda p: p.zorder).get_facecolor()
     return mc.to_rgba(text.axes.get_facecolor() if text.axes else "white")
+
+
+def test_the_contrast_arithmetic_gives_the_standard_s_reference_values():
+    """Black on white is 21:1, #767676 on white 4.54:1 (the grey WCAG's examples call the lightest
+    that passes 4.5:1); half-transparent black over white is the grey between #7F7F7F (4.00:1)
+    and #808080 (3.95:1)."""
+    assert wcag.contrast((0, 0, 0, 1), wcag.WHITE) == pytest.approx(21)
+    assert wcag.contrast(wcag.css_colour("rgb(118, 118, 118)"), wcag.WHITE) == pytest.approx(
+        4.54, abs=0.005
+    )
+    grey = wcag.over((0, 0, 0, 0.5), wcag.WHITE)
+    assert 3.95 < wcag.contrast(grey, wcag.WHITE) < 4.00
 
 
 @pytest.mark.parametrize("index", range(8))
@@ -355,7 +345,7 @@ def assert_readable_text(view):
             continue
         under = background_of(t, renderer)
         ink = mc.to_rgba(t.get_color(), t.get_alpha())
-        ratio = contrast(over(ink, under), under)
+        ratio = wcag.contrast(wcag.over(ink, under), under)
         assert ratio >= 3, (type(view).__name__, t.get_text(), t.get_color(), round(ratio, 2))
         checked += 1
     assert checked > 0
