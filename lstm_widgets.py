@@ -90,6 +90,18 @@ def _span(value):
     return max(SLIDER_RANGE, float(math.ceil(abs(value))))
 
 
+def moved(key, value, t, last):
+    """Where a cursor at t (from 0 to last) goes on the edit key: "t" to value, kept in range;
+    "back" and "forward" one step; None if the edit is not the cursor's."""
+    if key == "t":
+        return min(max(int(value), 0), last)
+    if key == "back":
+        return max(t - 1, 0)
+    if key == "forward":
+        return min(t + 1, last)
+    return None
+
+
 def put(widget, value):
     """Write a value into a control, widening a bounded one (a slider, a Play) that cannot hold it:
     a control never shows a clamped number that the model does not have."""
@@ -266,6 +278,23 @@ class Explorer:
         """A button whose clicks are edits of the model under key."""
         button.on_click(lambda _: self.edit(key, None))
         return button
+
+    def cursor(self, description, unit, last, width=None):
+        """A cursor along a sequence: ◀, a slider `description` from 0 to last, ▶ (self.back_button,
+        self.t, self.forward_button; their edits are "back", "t", "forward", see moved)."""
+        layout = {} if width is None else {"width": width}
+        self.t = self.connect(
+            W.IntSlider(value=0, min=0, max=last, description=description, layout=layout), "t"
+        )
+        self.back_button = self.press(
+            W.Button(description="◀", tooltip=f"the previous {unit}", layout={"width": "48px"}),
+            "back",
+        )
+        self.forward_button = self.press(
+            W.Button(description="▶", tooltip=f"the next {unit}", layout={"width": "48px"}),
+            "forward",
+        )
+        return self.back_button, self.t, self.forward_button
 
     def edit(self, key, value):
         """The one edit path: the model takes the change (or refuses it, with a message saying why
@@ -1245,17 +1274,13 @@ class SequenceExplorer(Explorer):
         self.seed = self.connect(
             W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed"
         )
-        self.t = self.connect(W.IntSlider(value=0, min=0, max=T - 1, description="t"), "t")
+        back, t, forward = self.cursor("t", "step", T - 1)
         self.play = self.connect(
             W.Play(value=0, min=0, max=T - 1, interval=600, description="play"), "t"
         )
         self.links.append(
             W.jslink((self.play, "value"), (self.t, "value"))
         )  # together in the browser
-        self.back_button = self.press(W.Button(description="◀", layout={"width": "48px"}), "back")
-        self.forward_button = self.press(
-            W.Button(description="▶", layout={"width": "48px"}), "forward"
-        )
         self.backward = self.connect(
             W.Checkbox(
                 value=False,
@@ -1271,7 +1296,7 @@ class SequenceExplorer(Explorer):
         self.widget = W.VBox(
             [
                 hrow(self.sequence, self.T, self.seed, self.forget_shift),
-                hrow(self.play, self.back_button, self.t, self.forward_button, self.backward),
+                hrow(self.play, back, t, forward, self.backward),
                 self.gradient_readout,
                 self.note,
                 self.error,
@@ -1349,6 +1374,7 @@ class SequenceExplorer(Explorer):
     def _apply(self, key, value):
         model = dict(self.model)
         last = len(model["xs"]) - 1
+        t = moved(key, value, model["t"], last)
         if key in ("sequence", "T", "seed", "forget_shift"):
             model[key] = value
             data, steps = self.data, self.steps
@@ -1357,14 +1383,10 @@ class SequenceExplorer(Explorer):
             except (ValueError, TypeError):
                 self.data, self.steps = data, steps
                 raise
-        elif key == "t":
-            model["t"] = min(max(int(value), 0), last)
+        elif t is not None:
+            model["t"] = t
         elif key == "backward":
             model["backward"] = bool(value)
-        elif key == "back":
-            model["t"] = max(model["t"] - 1, 0)
-        elif key == "forward":
-            model["t"] = min(model["t"] + 1, last)
         else:  # x_t at the cursor: every step from t on is recomputed; nothing before it changes
             xs = np.array(model["xs"])
             xs[model["t"]] = with_entry({"x": xs[model["t"]]}, ("x",) + key[1:], value)
@@ -1430,18 +1452,7 @@ class UnitsExplorer(Explorer):
         super().__init__(description="every unit of the cell over time")
         self.run = run  # lstm_lessons.OwnSequence: params, xs, text, steps
         p, T = run.params, len(run.steps)
-        self.t = self.connect(
-            W.IntSlider(value=0, min=0, max=T - 1, description="t", layout={"width": "460px"}),
-            "t",
-        )
-        self.back_button = self.press(
-            W.Button(description="◀", tooltip="the previous step", layout={"width": "48px"}),
-            "back",
-        )
-        self.forward_button = self.press(
-            W.Button(description="▶", tooltip="the next step", layout={"width": "48px"}),
-            "forward",
-        )
+        cursor = self.cursor("t", "step", T - 1, width="460px")
         self.units = self.connect(
             W.SelectMultiple(
                 options=[(f"unit {u}", u) for u in range(p.n)], rows=6, description="units"
@@ -1456,7 +1467,7 @@ class UnitsExplorer(Explorer):
         self.view = viz.UnitsView(T, p.n, core.cell_of(p).name)
         self.widget = W.VBox(
             [
-                hrow(self.back_button, self.t, self.forward_button),
+                hrow(*cursor),
                 hrow(self.units, self.active_button),
                 self.error,
                 self.image,
@@ -1485,12 +1496,9 @@ class UnitsExplorer(Explorer):
     def _apply(self, key, value):
         model = dict(self.model)
         last = len(self.run.steps) - 1
-        if key == "t":
-            model["t"] = min(max(int(value), 0), last)
-        elif key == "back":
-            model["t"] = max(model["t"] - 1, 0)
-        elif key == "forward":
-            model["t"] = min(model["t"] + 1, last)
+        t = moved(key, value, model["t"], last)
+        if t is not None:
+            model["t"] = t
         elif key == "units":
             model["units"] = self._checked_units(value)
         elif key == "active":
@@ -1546,18 +1554,7 @@ class CodeUnitExplorer(Explorer):
             ),
             "unit",
         )
-        self.t = self.connect(
-            W.IntSlider(value=0, min=0, max=1, description="character", layout={"width": "460px"}),
-            "t",
-        )
-        self.back_button = self.press(
-            W.Button(description="◀", tooltip="the previous character", layout={"width": "48px"}),
-            "back",
-        )
-        self.forward_button = self.press(
-            W.Button(description="▶", tooltip="the next character", layout={"width": "48px"}),
-            "forward",
-        )
+        cursor = self.cursor("character", "character", 1, width="460px")
         self.text = self.connect(
             W.Textarea(
                 description="your code",
@@ -1574,7 +1571,7 @@ class CodeUnitExplorer(Explorer):
         self.widget = W.VBox(
             [
                 self.unit,
-                hrow(self.back_button, self.t, self.forward_button),
+                hrow(*cursor),
                 self.error,
                 self.code_view,
                 self.summary,
@@ -1625,18 +1622,15 @@ class CodeUnitExplorer(Explorer):
     def _apply(self, key, value):
         model = dict(self.model)
         last = len(model["text"]) - 1
+        t = moved(key, value, model["t"], last)
         if key == "text":
             self._new_text(model, value)
         elif key == "unit":
             if value not in [v for _, v in self.unit.options]:
                 raise ValueError(f"unit must be one of the listed units, got {value!r}")
             model["unit"] = value
-        elif key == "t":
-            model["t"] = min(max(int(value), 0), last)
-        elif key == "back":
-            model["t"] = max(model["t"] - 1, 0)
-        elif key == "forward":
-            model["t"] = min(model["t"] + 1, last)
+        elif t is not None:
+            model["t"] = t
         self.model = model
 
     def _write(self):
