@@ -348,6 +348,10 @@ def test_voila_no_answer_before_its_prediction(lesson, tmp_path):
         after = page_text(page)
         for number, question in enumerate(asked, 1):
             assert shown_forms(after, questions.answer_forms(question)), (lesson, number)
+        # no raw LaTeX reaches the learner: every $…$ of the lesson's text and its explorers'
+        # panels is typeset (an HTML widget would show it as typed)
+        raw = [line for line in after.splitlines() if re.search(r"\$[^$\s][^$]*\$", line)]
+        assert not raw, f"lesson {lesson}: LaTeX shown untypeset: {raw[:3]}"
         # every control and picture of the whole lesson is now on the page: an accessibility audit
         found = serious_violations(page)
         assert not found, f"lesson {lesson}: axe-core finds {found}"
