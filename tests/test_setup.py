@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import pytest
+from traitlets.config import Config
 
 from browser import ROOT, free_port
 
@@ -167,3 +168,22 @@ def test_a_learner_s_server_on_a_hub_waits_and_culls_as_make_app_does():
             ["make", "-s", "-n", "app"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
     )
+
+
+def test_repo2docker_s_start_script_sets_what_the_hub_config_sets(tmp_path, monkeypatch):
+    """In an image built by repo2docker the repository is the learner's home: ./start gives the
+    learner's server the same JUPYTER_PATH and JUPYTER_CONFIG_PATH as jupyter/hub's config with
+    LSTM_REPO at that home."""
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    printed = subprocess.run(
+        [str(ROOT / "start"), "env"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    started = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+    script = (ROOT / "jupyter" / "hub" / "jupyterhub_config.py").read_text()
+    config = {"get_config": lambda: Config(), "__file__": "unused"}
+    monkeypatch.setenv("LSTM_REPO", str(tmp_path))
+    exec(compile(script, "jupyterhub_config.py", "exec"), config)
+    hub_env = config["c"].Spawner.environment
+    for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+        assert started[name] == hub_env[name], name
+    assert started["JUPYTER_CONFIG_PATH"] == str(tmp_path / "jupyter" / "hub")
