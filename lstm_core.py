@@ -169,6 +169,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "ANSWER_B_I",
     "question_example",
     "torch_example",
+    "keras_example",
 ]
 
 # ---------------------------------------------------------------- every cell kind, as one record
@@ -367,6 +368,14 @@ def question_example(seed=0):
     p = LSTMParams.random(3, 3, seed=seed)
     p = p.replace(W_f=QUESTION_W_F, b_f=QUESTION_B_F, W_i=ANSWER_W_I, b_i=ANSWER_B_I)
     return np.array(QUESTION_X, float), np.array(QUESTION_H, float), np.array(QUESTION_C), p
+
+
+def keras_example():
+    """One step of a Keras 3 LSTM(4) layer on the torch backend, in float64, committed (written by
+    tests/make_keras_golden.py): kernel (3, 16), recurrent_kernel (4, 16), bias (16,), x, h0, c0,
+    and Keras's h1, c1; keras_version, unit_forget_bias (its default, True)."""
+    with np.load(Path(__file__).parent / "data" / "keras_lstm_example.npz") as f:
+        return dict(f)
 
 
 def torch_example(kind="lstm"):

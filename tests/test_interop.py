@@ -188,3 +188,18 @@ def test_backward_equals_torch_autograd():
         ours["weight_hh"], lstm.weight_hh_l0.grad.numpy(), rtol=0, atol=1e-12
     )
     np.testing.assert_allclose(ours["bias_ih"], lstm.bias_ih_l0.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def test_our_step_is_a_real_keras_layer_s_committed_step():
+    """data/keras_lstm_example.npz is what a Keras 3 LSTM(4) did (tests/make_keras_golden.py): read
+    into our notation, our step gives its h_t and C_t; its forget bias starts at 1 (its
+    unit_forget_bias default), the other biases at 0."""
+    ex = L.keras_example()
+    p = L.LSTMParams.from_keras(ex["kernel"], ex["recurrent_kernel"], ex["bias"])
+    s = L.lstm_step(ex["x"], ex["h0"], ex["c0"], p)
+    np.testing.assert_allclose(s.h, ex["h1"], atol=1e-12)
+    np.testing.assert_allclose(s.c, ex["c1"], atol=1e-12)
+    assert bool(ex["unit_forget_bias"]) and ex["kernel"].shape == (3, 16)
+    n = 4
+    np.testing.assert_array_equal(ex["bias"][n : 2 * n], np.ones(n))  # Keras's columns: i, f, c, o
+    np.testing.assert_array_equal(np.delete(ex["bias"], np.s_[n : 2 * n]), np.zeros(3 * n))

@@ -101,6 +101,9 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     assert "largest difference" in text
     diff = float(text.split("largest difference")[1].split()[0])
     assert diff < 1e-12
+    if prefix == "05_":  # without torch, no Keras either: its committed numbers, matched
+        keras = text.split("Keras (committed): h_t differs by")[1].split()
+        assert float(keras[0]) < 1e-12 and float(keras[3]) < 1e-12, keras[:4]
 
 
 def test_the_trained_lesson_runs_without_torch(tmp_path, without_torch):
