@@ -109,21 +109,8 @@ def server(kind, path, timeout=90, args=()):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{kind} exited with {proc.returncode}; see {log.name}")
-            try:
-                urllib.request.urlopen(
-                    url + ("/api/status" if kind == "lab" else "/"), timeout=2
-                ).close()
-                break
-            except OSError as e:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{kind} did not answer on {url} within {timeout} s; see {log.name}"
-                    ) from e
-                time.sleep(0.25)
+        path = "/api/status" if kind == "lab" else "/"
+        wait_for_answer(proc, url + path, kind, log.name, timeout)
         PIDS[url] = proc.pid
         yield url
     finally:
@@ -136,6 +123,37 @@ def server(kind, path, timeout=90, args=()):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def wait_for_answer(proc, url, what, log_name, timeout):
+    """Poll url until it answers; fail with what and its log if proc exits or timeout s pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log_name}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError as e:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{what} did not answer on {url} within {timeout} s; see {log_name}"
+                ) from e
+            time.sleep(0.25)
+
+
+def step_to_the_last_stage(page, first_timeout, timeout):
+    """Wait for lesson 2's step explorer, press Next ▶ through every stage; the last stage's panel
+    text."""
+    import lstm_viz as viz
+
+    page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first.wait_for(
+        timeout=first_timeout
+    )
+    for stage in viz.STAGES[1:]:
+        page.get_by_role("button", name="Next ▶").click()
+        page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(timeout=timeout)
+    return page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import subprocess
 import time
 import urllib.request
 
-from browser import BIN, ROOT, free_port
+from browser import BIN, ROOT, free_port, wait_for_answer
 
 SHIPPED = ROOT / "jupyter" / "hub" / "jupyterhub_config.py"
 # `make test` installs configurable-http-proxy with npm into the venv (the hub's proxy is Node)
@@ -84,17 +84,7 @@ def hub(folder, extra="", env=None, timeout=120):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyterhub exited with {proc.returncode}; see {log.name}")
-            try:
-                urllib.request.urlopen(url + "/hub/health", timeout=2).close()
-                break
-            except OSError as e:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no hub on {url} in {timeout} s; see {log.name}") from e
-                time.sleep(0.25)
+        wait_for_answer(proc, url + "/hub/health", "jupyterhub", log.name, timeout)
         yield url
     finally:
         stop(proc, f"JUPYTERHUB_API_URL=http://127.0.0.1:{hub_port}/hub/api")

@@ -24,6 +24,7 @@ from browser import (
     server,
     show_answers,
     slider_handle,
+    step_to_the_last_stage,
 )
 import wcag
 
@@ -106,16 +107,9 @@ def test_voila_step_through_next_button(tmp_path):
     ):
         page = ctx.new_page()
         page.goto(url, wait_until="domcontentloaded")
-        panel = page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first
-        panel.wait_for(timeout=90000)
-        for stage in viz.STAGES[1:]:
-            page.get_by_role("button", name="Next ▶").click()
-            page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(
-                timeout=15000
-            )
+        text = step_to_the_last_stage(page, 90000, 15000)
         x, h, c, p = lessons.preset(lessons.PRESETS[0])
         s = core.lstm_step(x, h, c, p)
-        text = page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
         assert f"= {viz.fmt(s.h[0])}" in text
         assert page.evaluate("() => document.documentElement.lang") == "en"
         assert page.locator("[role='main']").count() == 1

@@ -13,7 +13,7 @@ import lstm_core as core
 import lstm_lessons as lessons
 import lstm_questions as questions
 import lstm_viz as viz
-from browser import CHROMIUM, CHROMIUM_ARGS, keep_offline
+from browser import CHROMIUM, CHROMIUM_ARGS, keep_offline, step_to_the_last_stage
 from hub import PASSWORD, PROXY, SHIPPED, api, hub, servers, wait_until
 
 NEEDS = [
@@ -76,14 +76,7 @@ def test_three_learners_step_through_lesson_2_on_the_hub(tmp_path):
             for name, page in pages.items():
                 page.goto(f"{url}/user/{name}/voila/render/{LESSON_2}", wait_until="commit")
             for name, page in pages.items():
-                panel = page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first
-                panel.wait_for(timeout=300_000)
-                for stage in viz.STAGES[1:]:
-                    page.get_by_role("button", name="Next ▶").click()
-                    page.locator(".widget-htmlmath", has_text=f"Stage {stage}").first.wait_for(
-                        timeout=60_000
-                    )
-                text = page.locator(".widget-htmlmath", has_text="Stage 7").first.inner_text()
+                text = step_to_the_last_stage(page, 300_000, 60_000)
                 assert f"= {viz.fmt(s.h[0])}" in text, (name, text)
                 # the lesson's mathematics is typeset here, by the page's own MathJax
                 assert page.locator(".widget-htmlmath mjx-container").count() > 0, name
