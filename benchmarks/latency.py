@@ -140,13 +140,15 @@ QUICK = "--quick" in sys.argv  # a few changes each: checks the script and its o
 
 class FullRedraw:
     """While active, every BlitFigure draws its whole figure (canvas.draw()) on each render, as if
-    it kept no background: the matplotlib slider-demo way, the baseline of the ratio."""
+    it kept no background and no rendered text: the matplotlib slider-demo way, the baseline of the
+    ratio."""
 
     def __enter__(self):
         self.rgba = viz.BlitFigure.rgba
 
         def whole(figure):
             figure._backgrounds.clear()
+            figure._texts.clear()
             return self.rgba(figure)
 
         viz.BlitFigure.rgba = whole
@@ -261,6 +263,7 @@ def slider_to_redraw(changes=200, seed=0):
         sliders[:50], values[:50], strict=True
     ):  # the same figure, drawn whole each change
         e.view._backgrounds.clear()
+        e.view._texts.clear()
         full.append(timed(setattr, s, "value", float(v) + 0.05))
     base = []
     for s, v in zip(

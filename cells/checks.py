@@ -51,7 +51,7 @@ def as_array(name, value, ndim=1):
     if a.ndim != ndim:
         want = "a vector (k,) or a column (k, 1)" if ndim == 1 else f"a {ndim}-D array"
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         where = np.argwhere(~np.isfinite(a))[0].tolist()
         raise ValueError(
             f"{name} contains NaN or infinity at {where}; every entry must be a finite number"
@@ -92,7 +92,7 @@ def as_number(name, value, positive=False):
 
 def finite(name, a):
     """a, or a clear error if arithmetic on huge inputs overflowed."""
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         raise ValueError(
             f"{name} overflowed to infinity: the inputs or weights are too large "
             "(keep them well below 1e150)"
@@ -170,7 +170,7 @@ def check_step(step, params, kind, name="step"):
 
 def finite_grads(a):
     """a, or a clear error if the gradients overflowed."""
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         raise ValueError(
             "the gradients overflowed to infinity: the incoming gradients (dh, dc, dhs) "
             "or the weights are too large (keep them well below 1e150)"

@@ -365,7 +365,11 @@ def lstm_step(x_t, h_prev, c_prev, params):
     """One LSTM step; returns a Step with every intermediate quantity (equations in the module
     docstring)."""
     x_t, h_prev, c_prev = check_state(x_t, h_prev, c_prev, params)
-    p = params
+    return _lstm_step(x_t, h_prev, c_prev, params)
+
+
+def _lstm_step(x_t, h_prev, c_prev, p):
+    """lstm_step on inputs already checked."""
     v = concat(x_t, h_prev, p.order)  # (m+n,)
     with np.errstate(all="ignore"):
         z_f = p.W_f @ v + p.b_f  # (n,)
@@ -400,8 +404,8 @@ def lstm_forward(xs, h0, c0, params):
     c = check_len("c0", as_array("c0", c0), n, "the initial cell state has one entry per unit")
     xs = check_xs(xs, params.m)
     steps = []
-    for x_t in xs:
-        s = lstm_step(x_t, h, c, params)
+    for x_t in xs:  # checked above as a whole; each h, c is the step's own output
+        s = _lstm_step(x_t, h, c, params)
         steps.append(s)
         h, c = s.h, s.c
     return steps
@@ -472,7 +476,12 @@ def lstm_step_backward(step, params, dh, dc):
     dh = check_len("dh", as_array("dh", dh), p.n, "one gradient per entry of h_t")
     dc = check_len("dc", as_array("dc", dc), p.n, "one gradient per entry of C_t")
     with np.errstate(all="ignore"):
-        return _lstm_step_backward(s, p, dh, dc)
+        g = _lstm_step_backward(s, p, dh, dc)
+    for f in fields(g):
+        a = getattr(g, f.name)
+        if a is not None:
+            finite_grads(a)
+    return g
 
 
 def _lstm_step_backward(s, p, dh, dc_given):
@@ -524,9 +533,6 @@ def _lstm_step_backward(s, p, dh, dc_given):
         "dtanh_c": dtanh_c,
         "dh": dh,
     }
-    for a in (dx, dh_prev, dc_prev, *weights.values(), *inner.values()):
-        if a is not None:
-            finite_grads(a)
     return StepGrads(**weights, dx=dx, dh_prev=dh_prev, dc_prev=dc_prev, **inner)
 
 
@@ -557,18 +563,20 @@ def lstm_backward(steps, params, dhs, dc_T=None):
     )
     dh = np.zeros(n)
     grads = []
-    for t in reversed(range(T)):
-        with np.errstate(all="ignore"):
-            arriving = finite_grads(dhs[t] + dh)  # (n,)
-        g = lstm_step_backward(steps[t], params, arriving, dc)
-        grads.append(g)
-        dh, dc = g.dh_prev, g.dc_prev
-    grads.reverse()
-    total = {}
+    # the steps were checked once above; an overflow anywhere inside a step reaches dh_prev,
+    # dc_prev, dx or a weight's gradient, all checked below
     with np.errstate(all="ignore"):
+        for t in reversed(range(T)):
+            arriving = finite_grads(dhs[t] + dh)  # (n,)
+            g = _lstm_step_backward(steps[t], params, arriving, dc)
+            grads.append(g)
+            dh, dc = finite_grads(g.dh_prev), finite_grads(g.dc_prev)  # (n,) each
+        grads.reverse()
+        total = {}
         for k in params.names():
             total["d" + k] = finite_grads(sum(getattr(g, "d" + k) for g in grads))
-    return SeqGrads(**total, steps=grads, dxs=np.array([g.dx for g in grads]), dh0=dh, dc0=dc)
+    dxs = finite_grads(np.array([g.dx for g in grads]))  # (T, m)
+    return SeqGrads(**total, steps=grads, dxs=dxs, dh0=dh, dc0=dc)
 
 
 # ---------------------------------------------------------------- the quantities of a step

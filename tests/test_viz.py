@@ -23,9 +23,10 @@ def decode(png):
     return np.asarray(Image.open(io.BytesIO(png)))
 
 
-def test_png_bytes_decode_to_the_same_pixels():
-    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(decode(viz.png_bytes(rgb)), rgb)
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_bytes_decode_to_the_same_pixels(channels):
+    pixels = np.random.default_rng(0).integers(0, 256, (7, 5, channels), dtype=np.uint8)
+    np.testing.assert_array_equal(decode(viz.png_bytes(pixels)), pixels)
 
 
 # What each diagram label means, written out here independently of lstm_viz's and lstm_core's
@@ -173,6 +174,51 @@ def test_changing_the_input_changes_numbers_and_pixels():
     assert (before != after).any(axis=2).sum() > 100
     v.update(s, 1)  # back to the first input: the very same pixels (the cached background is exact)
     np.testing.assert_array_equal(decode(v.png()), before)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["0.25", "0.5", "[1.32, -1.82]"],  # plain text
+        ["$f_t = 0.25$", r"$\tilde{C}_t$", "$h_{t-1}$"],  # mathtext without rules
+        [r"$\frac{1}{2}$", r"$\frac{3}{4}$", r"$\sqrt{2}$"],  # mathtext with rules: not replayed
+    ],
+)
+def test_texts_drawn_again_from_kept_glyphs_are_the_pixels_of_a_first_drawing(texts):
+    """A live text drawn again at the same place, in another colour too, is replayed from the
+    glyphs kept the first time; every frame equals a fresh figure's first drawing of it."""
+
+    def figure():
+        v = viz.BlitFigure((3, 1))
+        label = v.fig.text(0.1, 0.5, "", fontsize=11)
+        v.animate(label)
+        return v, label
+
+    v, label = figure()
+    frames = []
+    for k in range(3 * len(texts)):
+        text, colour = texts[k % len(texts)], ("black", viz.BLUE)[k // len(texts) % 2]
+        label.set_text(text)
+        label.set_color(colour)
+        drawn = v.rgba().copy()
+        fresh, fresh_label = figure()
+        fresh_label.set_text(text)
+        fresh_label.set_color(colour)
+        np.testing.assert_array_equal(drawn, fresh.rgba(), err_msg=f"frame {k}: {text!r}")
+        frames.append(drawn)
+    assert (frames[0] != frames[1]).any()
+    replayable = not texts[0].startswith(r"$\frac")
+    assert v._texts.replayed == (2 * len(texts) if replayable else 0)
+
+
+def test_the_kept_texts_are_bounded():
+    v = viz.BlitFigure((3, 1))
+    label = v.fig.text(0.1, 0.5, "", fontsize=11)
+    v.animate(label)
+    for k in range(viz.TextCache.KEEP + 50):
+        label.set_text(f"{k}")
+        v.rgba()
+    assert len(v._texts._calls) == viz.TextCache.KEEP
 
 
 def test_blitted_frame_equals_a_full_redraw():
