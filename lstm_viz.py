@@ -1191,7 +1191,12 @@ class Picture:
     def _repr_html_(self):
         data = base64.b64encode(self.png).decode("ascii")
         alt = escape(self.alt, quote=True)
-        return f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width:100%'>"
+        # at its natural size (its text stays ≥ 11 CSS px), in a box that scrolls sideways when
+        # the window is narrower: as lstm_widgets.picture_box does for the live pictures
+        return (
+            "<div class='lstm-picture' style='overflow:auto; max-width:100%'>"
+            f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width:none'></div>"
+        )
 
 
 CURVES = (
@@ -1932,6 +1937,16 @@ def units_alt(steps, params, t, units):
         f"Heatmaps of {shown} for all {params.n} units over {len(steps)} steps, the cursor at "
         f"t = {t}. At the cursor, " + "; ".join(parts) + "."
     )
+
+
+def alt_numbers(step, params, most=8):
+    """A step's plotted quantities in words: "f_t = [1, 1, 1]; C_t = [...]" (the first `most`
+    entries of each)."""
+    names = {q.field: q.text for q in core.quantities(params)}
+    parts = []
+    for field in core.cell_of(params).over_time:
+        parts.append(f"{names[field]} = {fmt_vec(getattr(step, field), most=most)}")
+    return "; ".join(parts)
 
 
 def units_table_html(step, params, units, digits=3):

@@ -77,6 +77,20 @@ def as_shown(widget, **kwargs):
     return bundle
 
 
+# A picture keeps its natural size, so that its text stays at its size (≥ 11 CSS px) in a narrow
+# window and at 200 % zoom; where the window is narrower, its box scrolls sideways (the page does
+# not), and the page's script makes that box a named Tab stop.
+NATURAL_SIZE = {"max_width": "none", "flex": "0 0 auto"}
+
+
+def picture_box(image):
+    """image in a box as wide as the page allows, which scrolls sideways when the picture is
+    wider."""
+    box = W.Box([image], layout={"overflow": "auto", "max_width": "100%", "flex": "0 1 auto"})
+    box.add_class("lstm-picture")
+    return box
+
+
 def hrow(*children):
     """Widgets side by side that wrap onto the next line in a narrow window (no sideways
     scrolling)."""
@@ -246,7 +260,8 @@ class Explorer:
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
-        self.image = W.Image(format="png", layout={"max_width": "100%"}) if picture else None
+        self.image = W.Image(format="png", layout=NATURAL_SIZE) if picture else None
+        self.picture = picture_box(self.image) if picture else None
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
         # picture's description goes in a caption that screen readers read and the page does not
         # show
@@ -390,7 +405,7 @@ class ForgetGateExplorer(Explorer):
                 self.controls,
                 self.error,
                 self.readout,
-                self.image,
+                self.picture,
                 self.caption,
             ]
         )
@@ -560,7 +575,7 @@ class StepExplorer(Explorer):
                 stages,
                 self.error,
                 self.ask.widget,
-                self.image,
+                self.picture,
                 self.caption,
                 self.stage_panel,
                 W.Accordion(
@@ -1118,7 +1133,7 @@ class DerivativeExplorer(Explorer):
             [
                 hrow(self.x.box, self.h.box, W.VBox([W.HTML("<b>every W times</b>"), self.scale])),
                 self.error,
-                self.image,
+                self.picture,
                 self.caption,
                 self.table,
             ]
@@ -1202,7 +1217,7 @@ class GradientFlowExplorer(Explorer):
                 hrow(self.forget_bias, self.scale, self.seed),
                 self.error,
                 self.readout,
-                self.image,
+                self.picture,
                 self.caption,
             ]
         )
@@ -1291,7 +1306,8 @@ class SequenceExplorer(Explorer):
         )
         self.note = W.HTML()
         self.gradient_readout = W.HTML()
-        self.step_image = W.Image(format="png", layout={"max_width": "100%"})
+        self.step_image = W.Image(format="png", layout=NATURAL_SIZE)
+        self.step_caption = W.HTML()  # the step picture's text alternative, as it changes
         self.x_box = W.VBox()
         self.widget = W.VBox(
             [
@@ -1300,10 +1316,11 @@ class SequenceExplorer(Explorer):
                 self.gradient_readout,
                 self.note,
                 self.error,
-                self.image,
+                self.picture,
                 self.caption,
                 self.x_box,
-                self.step_image,
+                picture_box(self.step_image),
+                self.step_caption,
             ]
         )
         self.x = self.view = self.step_view = None
@@ -1438,6 +1455,11 @@ class SequenceExplorer(Explorer):
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
+        step = self.steps[t]
+        alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
+        self.step_caption.value = (
+            f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(alt)}</span>"
+        )
 
 
 class UnitsExplorer(Explorer):
@@ -1470,7 +1492,7 @@ class UnitsExplorer(Explorer):
                 hrow(*cursor),
                 hrow(self.units, self.active_button),
                 self.error,
-                self.image,
+                self.picture,
                 self.caption,
                 self.at_cursor,
                 self.table,

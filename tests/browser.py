@@ -157,8 +157,9 @@ def step_to_the_last_stage(page, first_timeout, timeout):
 
 
 @contextlib.contextmanager
-def browser(profile_dir):
-    """Headless Debian Chromium through Playwright, with a fresh profile; closed (and its pid gone)
+def browser(profile_dir, width=1280, scale=1):
+    """Headless Debian Chromium through Playwright, with a fresh profile, a window `width` CSS px
+    wide and `scale` device pixels per CSS px (2: a 200 % zoom); closed (and its pid gone)
     after."""
     from playwright.sync_api import sync_playwright
 
@@ -168,7 +169,8 @@ def browser(profile_dir):
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1000},
+            viewport={"width": width, "height": 1000},
+            device_scale_factor=scale,
         )
         keep_offline(ctx)
         # Voilà sends a page once its notebook has run: under load (the suite's other worker busy)

@@ -266,26 +266,52 @@ def test_voila_lesson_3_time_slider(tmp_path):
         "07_trained_counter.ipynb",
     ],
 )
-def test_an_800_px_window_scrolls_only_vertically(lesson, tmp_path):
-    with server("voila", ROOT / "notebooks" / lesson) as url, browser(tmp_path / "profile") as ctx:
+def test_a_640_px_window_at_200_percent_zoom_keeps_the_pictures_text_at_its_size(lesson, tmp_path):
+    """A 1280 px screen at 200 % zoom: 640 CSS px, 2 device pixels each. The page scrolls only
+    vertically; every picture is shown at its natural size (its text, ≥ 11 px as drawn, stays
+    ≥ 11 CSS px: tests/test_viz.py checks the drawn sizes), in a box that scrolls sideways, is a
+    Tab stop and has a name; axe-core finds nothing serious at this width."""
+    with (
+        server("voila", ROOT / "notebooks" / lesson) as url,
+        browser(tmp_path / "profile", width=640, scale=2) as ctx,
+    ):
         page = ctx.new_page()
-        page.set_viewport_size({"width": 800, "height": 1000})
         page.goto(url, wait_until="domcontentloaded")
         show_answers(page, int(lesson[:2]))  # what the lesson holds back is open, as it will be
         page.locator("img.widget-image").first.wait_for(timeout=120000)
-        page.wait_for_timeout(1500)  # MathJax and the last pictures land
+        page.wait_for_timeout(1500)  # MathJax, the last pictures and the page's script land
         page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
         wide = page.evaluate(
             "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         )
-        assert wide <= 800, (
-            f"{lesson} is {wide} px wide at 800 px: it scrolls sideways (see {tmp_path}/narrow.png)"
+        assert wide <= 640, (
+            f"{lesson} is {wide} px wide at 640 px: it scrolls sideways (see {tmp_path}/narrow.png)"
         )
         culprits = page.evaluate("""() => [...document.querySelectorAll(
                 '.widget-box, .widget-html, img, table')]
-            .filter(e => e.getBoundingClientRect().right > 801) .map(e => e.className ||
-            e.tagName).slice(0, 5)""")
+            .filter(e => !e.parentElement.closest('.lstm-picture'))
+            .filter(e => e.getBoundingClientRect().right > 641)
+            .map(e => e.className || e.tagName).slice(0, 5)""")
         assert not culprits, culprits
+        pictures = page.evaluate("""() => [...document.querySelectorAll('img')]
+            .filter(img => img.offsetParent && img.naturalWidth > 100)
+            .map(img => {
+                const box = img.closest('.lstm-picture');
+                return {shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+                        boxed: !!box, scrolls: !!box && box.scrollWidth > box.clientWidth + 1,
+                        tab: box && box.getAttribute('tabindex'),
+                        name: box && box.getAttribute('aria-label')};
+            })""")
+        assert pictures, f"{lesson}: no picture shown"
+        for p in pictures:
+            assert abs(p["shown"] - p["natural"]) <= 1, f"{lesson}: a picture shrunk: {p}"
+            assert p["boxed"], f"{lesson}: a picture outside a box that can scroll: {p}"
+        wider = [p for p in pictures if p["natural"] > 600]
+        assert wider and all(p["scrolls"] for p in wider), (lesson, pictures)
+        for p in wider:
+            assert p["tab"] == "0" and p["name"], f"{lesson}: a scrolling picture unnamed: {p}"
+        found = serious_violations(page)
+        assert not found, f"{lesson} at 640 px: axe-core finds {found}"
 
 
 HIDE_CHOICES = "<style id='hide-choices'>.widget-toggle-buttons {display: none}</style>"

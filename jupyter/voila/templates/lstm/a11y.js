@@ -1,6 +1,6 @@
 // ipywidgets gives slider handles, Play buttons and pictures no accessible name: each is named from
 // what the page shows beside it (the slider's label, the button's icon, the picture's caption, which
-// follows the picture and changes with it). One script for both front ends: Voilà's lstm template
+// follows the picture and changes with it); a picture's box that scrolls sideways is a named Tab stop. One script for both front ends: Voilà's lstm template
 // includes it in the page, and in JupyterLab lstm_widgets shows it with every explorer (it watches
 // the page once, however many times it runs).
 (function () {
@@ -24,8 +24,19 @@
       }
     }
     for (const img of document.querySelectorAll("img.widget-image")) {
-      const caption = img.nextElementSibling;
+      const caption = (img.closest(".lstm-picture") || img).nextElementSibling;
       set(img, "alt", (caption && caption.textContent.trim()) || "a picture of the lesson");
+    }
+    // a picture wider than the window keeps its size and its box scrolls sideways: that box is a
+    // Tab stop with a name (arrow keys scroll it), and only while it scrolls
+    for (const box of document.querySelectorAll(".lstm-picture")) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        set(box, "tabindex", "0");
+        set(box, "role", "region");
+        set(box, "aria-label", "picture, wider than the window: scroll sideways to see all of it");
+      } else if (box.hasAttribute("tabindex")) {
+        for (const attr of ["tabindex", "role", "aria-label"]) box.removeAttribute(attr);
+      }
     }
     for (const button of document.querySelectorAll(".widget-play button")) {
       const icon = button.querySelector("i");
@@ -41,6 +52,7 @@
   function watch() {
     new MutationObserver(soon).observe(document.body,
       {subtree: true, childList: true, characterData: true});
+    window.addEventListener("resize", soon);  // a narrower window or another zoom
     soon();
   }
   if (document.body) watch(); else document.addEventListener("DOMContentLoaded", watch);
