@@ -1939,14 +1939,20 @@ def units_alt(steps, params, t, units):
     )
 
 
-def alt_numbers(step, params, most=8):
-    """A step's plotted quantities in words: "f_t = [1, 1, 1]; C_t = [...]" (the first `most`
-    entries of each)."""
+def alt_numbers(step, params, fields=None, hide=frozenset(), most=8):
+    """A step's quantities in words: "f_t = [1, 1, 1]; C_t = [...]" (the first `most` entries of
+    each): `fields` (the cell's plotted ones if None), those in `hide` left out."""
     names = {q.field: q.text for q in core.quantities(params)}
     parts = []
-    for field in core.cell_of(params).over_time:
-        parts.append(f"{names[field]} = {fmt_vec(getattr(step, field), most=most)}")
+    for field in core.cell_of(params).over_time if fields is None else fields:
+        if field not in hide:
+            parts.append(f"{names[field]} = {fmt_vec(getattr(step, field), most=most)}")
     return "; ".join(parts)
+
+
+def pre_activations(params):
+    """The fields of a cell's pre-activations (z_f, z_i, … or z_r, z_z, …)."""
+    return [q.field for q in core.quantities(params) if q.kind == "pre"]
 
 
 def units_table_html(step, params, units, digits=3):

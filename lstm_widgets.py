@@ -265,13 +265,18 @@ class Explorer:
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
         # picture's description goes in a caption that screen readers read and the page does not
         # show
+        self.description = description
         self.caption = None
         if picture:
-            self.caption = W.HTML(
-                f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(description)}</span>"
-            )
+            self.caption = W.HTML()
+            self.describe("")
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
+
+    def describe(self, now):
+        """The picture's text alternative: what it shows, then what it shows now (its numbers)."""
+        text = self.description + (f". Now: {now}" if now else "")
+        self.caption.value = f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
 
     def widgets(self):
         """Every widget this explorer owns: its displayed tree and its links."""
@@ -496,6 +501,8 @@ class ForgetGateExplorer(Explorer):
             self.view = viz.ForgetGateView(n)
         self.view.update(self.gate, order)
         self.image.value = self.view.png()
+        z, f = viz.fmt_vec(self.gate.z, most=8), viz.fmt_vec(self.gate.value, most=8)
+        self.describe(f"z_f = {z}; f_t = {f}")
         self.readout.value = viz.forget_gate_html(
             self.gate, self.model["W_f"], self.model["b_f"], order
         )
@@ -819,6 +826,9 @@ class StepExplorer(Explorer):
         hide = viz.not_yet(layout, stage) if self.model["predict"] else frozenset()
         self.view.update(self.step, stage, p.order, hide)
         self.image.value = self.view.png()
+        name = viz.stage_names(layout)[stage]
+        numbers = viz.alt_numbers(self.step, p, hide=hide)  # none that predict mode holds back
+        self.describe(f"stage {name} lit" + (f"; {numbers}" if numbers else ""))
         self.stage_panel.value = viz.stage_html(self.step, p, stage)
         self.values.value = viz.values_table_html(self.step, p, hide=hide)
         self._ask_next(layout)
@@ -882,8 +892,10 @@ class BackwardExplorer(StepExplorer):
         self.connect(self.lr_slider, "lr")
         self.press(self.learn_button, "learn")
         self.press(self.undo_button, "undo")
-        self.caption.value = self.caption.value.replace(
-            "Picture: ", "Picture: the forward cell, the part whose gradient this stage finds lit; "
+        self.description = (
+            "The forward cell, the part whose gradient this stage finds lit; "
+            + self.description[0].lower()
+            + self.description[1:]
         )
         loss_row = W.VBox([hrow(self.loss, self.k_slider), self.y_box])
         learn_row = hrow(self.lr_slider, self.learn_button, self.undo_button)
@@ -982,6 +994,10 @@ class BackwardExplorer(StepExplorer):
         spec = core.backward_stages(p)[stage]
         self.view.update(learning.step, spec.forward_stage, p.order, frozenset())
         self.image.value = self.view.png()
+        self.describe(
+            f"backward stage {spec.name}, its forward part lit; L = {viz.fmt(learning.loss, 4)}; "
+            + viz.alt_numbers(learning.step, p)
+        )
         given = {"dh": learning.grads.dh, "dc": np.zeros(p.n)}
         self.stage_panel.value = viz.backward_html(learning, p, given, stage, self.model["k"])
         self.values.value = viz.values_table_html(learning.step, p)
@@ -1162,6 +1178,8 @@ class DerivativeExplorer(Explorer):
     def _draw(self):
         self.view.update(self.step)
         self.image.value = self.view.png()
+        pre = viz.pre_activations(self.params)
+        self.describe("marked at " + viz.alt_numbers(self.step, self.params, pre))
         self.table.value = viz.derivatives_html(self.step, self.params)
 
 
@@ -1253,6 +1271,10 @@ class GradientFlowExplorer(Explorer):
         gate = {q.field: q for q in core.quantities(self.flow.params)}[cell.keep_gate].text
         share = self.flow.cell[-1] / self.flow.cell[0]
         rnn_share = self.flow.rnn[-1] / self.flow.rnn[0]
+        self.describe(
+            f"{T} steps back, {variant} keeps {share:.3g} of the gradient, the vanilla RNN "
+            f"{rnn_share:.3g}"
+        )
         self.readout.value = (
             f"<p>Share of the gradient reaching {T} steps back: {variant} <b>{share:.3g}</b>, "
             f"vanilla RNN <b>{rnn_share:.3g}</b>; mean product of {gate} = "
@@ -1452,6 +1474,7 @@ class SequenceExplorer(Explorer):
         grads = lessons.backward_through_time(self.steps, p) if self.model["backward"] else None
         self.view.update(self.steps, t, grads)
         self.image.value = self.view.png()
+        self.describe(f"the cursor at t = {t}: " + viz.alt_numbers(self.steps[t], p))
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
@@ -1540,8 +1563,7 @@ class UnitsExplorer(Explorer):
         run, t, units = self.run, self.model["t"], self.model["units"]
         self.view.update(run.steps, t, units, run.text)
         self.image.value = self.view.png()
-        alt = viz.units_alt(run.steps, run.params, t, units)
-        self.caption.value = f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(alt)}</span>"
+        self.describe(viz.units_alt(run.steps, run.params, t, units))
         x = run.xs[t]
         if run.text is not None:
             where = f"x_t is {escape(repr(run.text[t]))}, one-hot at index {int(np.argmax(x))}"

@@ -4,6 +4,7 @@ lstm_core."""
 import re
 import warnings
 
+import ipywidgets as W
 import numpy as np
 import pytest
 
@@ -524,6 +525,10 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
             assert text.get_visible() == handle.get_visible() == (key not in later)
         for field in e.view.marks:
             assert e.view.legend_entries[f"mark {field}"][0].get_visible() == (field not in later)
+        for q in core.quantities(e.params):  # nor does the picture's text alternative tell them
+            assert (f"{q.text} = " in e.caption.value) == (
+                q.field in core.cell_of(e.params).over_time and q.field not in later
+            ), (stage, q.field, e.caption.value)
         for field in fields:
             shown = (
                 f"<b>{next(q.text for q in core.quantities(e.params) if q.field == field)}</b>"
@@ -542,19 +547,39 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
     assert all(label.get_visible() for label in e.view.diagram.labels.values())
 
 
-def test_every_picture_has_a_text_description():
+def test_every_picture_has_a_text_description_that_follows_what_it_shows():
+    """Each picture's caption comes right after it, says what is drawn and the numbers it shows
+    now (written out here from the explorer's own record), and changes with them."""
     import lstm_widgets as lw
 
-    for e in (
-        ForgetGateExplorer(),
-        StepExplorer(),
-        lw.DerivativeExplorer(),
-        lw.GradientFlowExplorer(T=5),
-        lw.SequenceExplorer(),
-    ):
-        tree = lw.walk(e.widget)
-        assert e.image in tree and e.caption in tree and "Picture: " in e.caption.value
-        assert len(e.caption.value) > 60  # says what is drawn, not just "a picture"
+    def now(e):
+        return e.caption.value.split("Now: ")[1]
+
+    def vec(v):
+        return viz.fmt_vec(v, most=8)
+
+    explorers = {
+        "forget gate": (ForgetGateExplorer(), lambda e: f"f_t = {vec(e.gate.value)}"),
+        "step": (StepExplorer(), lambda e: f"h_t = {vec(e.step.h)}"),
+        "backward": (lw.BackwardExplorer(), lambda e: f"C_t = {vec(e.learning.step.c)}"),
+        "derivative": (lw.DerivativeExplorer(), lambda e: f"z_o = {vec(e.step.z_o)}"),
+        "gradient flow": (
+            lw.GradientFlowExplorer(T=5),
+            lambda e: f"keeps {e.flow.cell[-1] / e.flow.cell[0]:.3g} of the gradient",
+        ),
+        "sequence": (lw.SequenceExplorer(), lambda e: f"h_t = {vec(e.steps[e.model['t']].h)}"),
+    }
+    for name, (e, expected) in explorers.items():
+        parent = next(w for w in lw.walk(e.widget) if e.picture in getattr(w, "children", ()))
+        children = list(parent.children)
+        assert children[children.index(e.picture) + 1] is e.caption, name
+        assert e.image in e.picture.children and "Picture: " in e.caption.value, name
+        assert len(e.caption.value.split("Now: ")[0]) > 60, name  # what is drawn, in words
+        assert expected(e) in now(e), (name, now(e))
+        before = now(e)
+        slider = next(w for w in lw.walk(e.widget) if isinstance(w, W.FloatSlider))
+        slider.value = slider.value + 0.7 if slider.value + 0.7 <= slider.max else slider.min
+        assert now(e) != before and expected(e) in now(e), (name, slider.description, now(e))
 
 
 def test_on_request_makes_nothing_until_its_button_is_pressed_then_once():
