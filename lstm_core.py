@@ -169,6 +169,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "ANSWER_B_I",
     "question_example",
     "torch_example",
+    "torch_state_dict",
     "keras_example",
 ]
 
@@ -376,6 +377,16 @@ def keras_example():
     and Keras's h1, c1; keras_version, unit_forget_bias (its default, True)."""
     with np.load(Path(__file__).parent / "data" / "keras_lstm_example.npz") as f:
         return dict(f)
+
+
+def torch_state_dict(example, prefix="module_"):
+    """The PyTorch state dict inside a torch_example record: its arrays whose keys start with
+    prefix, under PyTorch's own names (weight_ih_l0, weight_hh_l0, ...)."""
+    state = {}
+    for key, array in example.items():
+        if key.startswith(prefix):
+            state[key.removeprefix(prefix)] = array
+    return state
 
 
 def torch_example(kind="lstm"):

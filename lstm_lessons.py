@@ -642,7 +642,7 @@ def module_shapes(T, B, m, n, layers=1, bidirectional=False, batch_first=False):
     for l in range(L):
         m_l = (
             m if l == 0 else D * n
-        )  # layer 2 reads layer 1's outputs, both directions side by side
+        )  # layer 1 reads layer 0's outputs, both directions side by side
         count = D * (core.param_count(m_l, n, two_biases=True))
         for d in range(D):
             suffix = f"_l{l}" + ("_reverse" if d else "")

@@ -33,7 +33,7 @@ def test_lstm_core_imports_only_numpy():
 
 def test_golden_state_dict_of_arrays_every_layer_and_direction():
     golden = L.torch_example("lstm_module")
-    state = {k[7:]: v for k, v in golden.items() if k.startswith("module_")}
+    state = L.torch_state_dict(golden)
     layers = [[L.load_cell(state, layer, d) for d in (0, 1)] for layer in (0, 1)]
     out, (h_n, c_n) = L.lstm_module_forward(golden["xs"], layers, golden["h0"], golden["c0"])
     np.testing.assert_allclose(out, golden["output"], rtol=0, atol=1e-12)  # PyTorch's own numbers
@@ -194,7 +194,7 @@ def test_keras_errors(keras):
 
 def golden_state():
     golden = L.torch_example("lstm_module")
-    return {k[7:]: v for k, v in golden.items() if k.startswith("module_")}
+    return L.torch_state_dict(golden)
 
 
 @pytest.mark.parametrize(

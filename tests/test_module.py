@@ -10,7 +10,7 @@ GOLDEN = L.torch_example("lstm_module")
 
 
 def golden_layers():
-    return L.torch_lstm_layers({k[7:]: v for k, v in GOLDEN.items() if k.startswith("module_")})
+    return L.torch_lstm_layers(L.torch_state_dict(GOLDEN))
 
 
 def test_golden_two_layer_bidirectional_batch():
@@ -58,7 +58,7 @@ def test_bias_false_module_gives_zero_biases():
 
 
 def golden_state():
-    return {k[7:]: v for k, v in GOLDEN.items() if k.startswith("module_")}
+    return L.torch_state_dict(GOLDEN)
 
 
 @pytest.mark.parametrize(
