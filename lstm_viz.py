@@ -5,6 +5,7 @@ into a cached background; the artists that change are marked animated and blitte
 """
 
 import base64
+import concurrent.futures
 import math
 import struct
 import zlib
@@ -273,6 +274,16 @@ class BlitFigure:
     def png(self):
         """Render and return PNG bytes."""
         return png_bytes(self.rgba())
+
+
+# one worker that encodes PNGs while the caller goes on drawing (zlib lets go of the GIL)
+ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
+
+
+def png_later(view):
+    """Render a BlitFigure now and encode its PNG on the worker: `.result()` gives the bytes. The
+    view must not draw again before then (the worker reads its canvas)."""
+    return ENCODER.submit(png_bytes, view.rgba())
 
 
 def png_bytes(pixels):

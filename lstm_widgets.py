@@ -1473,11 +1473,12 @@ class SequenceExplorer(Explorer):
         self.step_view = self._step_views.get((m, n, kind), lambda: viz.StepView(p))
         grads = lessons.backward_through_time(self.steps, p) if self.model["backward"] else None
         self.view.update(self.steps, t, grads)
-        self.image.value = self.view.png()
+        strip = viz.png_later(self.view)  # encoded while the rest is drawn
         self.describe(f"the cursor at t = {t}: " + viz.alt_numbers(self.steps[t], p))
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
         self.step_image.value = self.step_view.png()
+        self.image.value = strip.result()
         step = self.steps[t]
         alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
         self.step_caption.value = (

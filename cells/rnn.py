@@ -25,6 +25,11 @@ def rnn_step(x_t, h_prev, W, b, order="xh"):
     m, n = check_sizes(x_t, h_prev)
     W = check_W("W", as_array("W", W, 2), m, n)
     b = check_len("b", as_array("b", b), len(h_prev), "one bias per hidden unit")
+    return _rnn_step(x_t, h_prev, W, b, order)
+
+
+def _rnn_step(x_t, h_prev, W, b, order):
+    """rnn_step on inputs already checked."""
     v = concat(x_t, h_prev, order)  # (m+n,)
     with np.errstate(all="ignore"):
         z = finite("z", W @ v + b)  # (n,)
@@ -33,10 +38,11 @@ def rnn_step(x_t, h_prev, W, b, order="xh"):
 
 def rnn_forward(xs, h0, W, b, order="xh"):
     """T vanilla RNN steps over xs (T, m); returns the list of RNNSteps."""
-    steps, h = [], h0
-    for x_t in check_xs(xs, as_array("W", W, 2).shape[1] - len(as_array("h0", h0))):
-        steps.append(rnn_step(x_t, h, W, b, order))
-        h = steps[-1].h
+    xs = check_xs(xs, as_array("W", W, 2).shape[1] - len(as_array("h0", h0)))
+    first = rnn_step(xs[0], h0, W, b, order)  # checks h0, W and b once
+    steps, W, b = [first], as_array("W", W, 2), as_array("b", b)
+    for x_t in xs[1:]:  # each h is the step before's own output
+        steps.append(_rnn_step(x_t, steps[-1].h, W, b, order))
     return steps
 
 
