@@ -49,6 +49,7 @@ from cells.shared import (
 )
 
 GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
+COUPLED_GATES = tuple(g for g in GATES if g != "i")  # i_t = 1 − f_t has no weights
 PEEPHOLES = ("p_f", "p_i", "p_o")
 
 # ---------------------------------------------------------------- the forget gate alone
@@ -152,7 +153,7 @@ class LSTMParams:
     def gates(self):
         """The gates that have weights of their own: ('f', 'i', 'c', 'o'), or ('f', 'c', 'o') if
         coupled."""
-        return tuple(g for g in GATES if not (self.coupled and g == "i"))
+        return COUPLED_GATES if self.coupled else GATES
 
     @property
     def peepholes(self):
