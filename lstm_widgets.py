@@ -91,6 +91,11 @@ def picture_box(image):
     return box
 
 
+def picture_caption(text):
+    """A picture's text alternative: read by screen readers, not shown on the page."""
+    return f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
+
+
 def hrow(*children):
     """Widgets side by side that wrap onto the next line in a narrow window (no sideways
     scrolling)."""
@@ -276,7 +281,7 @@ class Explorer:
     def describe(self, now):
         """The picture's text alternative: what it shows, then what it shows now (its numbers)."""
         text = self.description + (f". Now: {now}" if now else "")
-        self.caption.value = f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
+        self.caption.value = picture_caption(text)
 
     def widgets(self):
         """Every widget this explorer owns: its displayed tree and its links."""
@@ -1481,9 +1486,7 @@ class SequenceExplorer(Explorer):
         self.image.value = strip.result()
         step = self.steps[t]
         alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
-        self.step_caption.value = (
-            f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(alt)}</span>"
-        )
+        self.step_caption.value = picture_caption(alt)
 
 
 class UnitsExplorer(Explorer):
