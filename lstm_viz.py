@@ -10,6 +10,7 @@ import math
 import struct
 import zlib
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from html import escape
 
 import matplotlib
@@ -429,7 +430,8 @@ class Layout:
     """A cell's diagram on a 12.4 × 7.6 canvas. wires: (part, xs, ys, width, dashed); boxes: gate
     boxes (part, quantity field, x, the names of its weight matrices); ops: round operators
     (part, x, y, symbol); labels: live labels (part, key, x, y, ha), key a quantity field or a
-    DERIVED key; line: (y, what it carries)."""
+    DERIVED key, ha "left", "right" or "under" (left-aligned, its numbers on a line under its
+    name); line: (y, what it carries)."""
 
     kind: str
     wires: tuple
@@ -485,13 +487,13 @@ LSTM_LAYOUT = Layout(
         ("c_out", "c", 12.2, LINE_Y + 0.35, "right"),
         ("h_prev", "h_prev", 0.2, BUS_Y + 0.25, "left"),
         ("x", "x_t", 2.35, 0.35, "left"),
-        ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
+        ("bus", "concat", 2.4, BUS_Y - 0.62, "left"),
         ("f", "f", 3.1, 5.0, "left"),
-        ("i", "i", 3.3, 4.2, "left"),
+        ("i", "i", 3.3, 4.2, "under"),
         ("c_tilde", "c_tilde", 6.5, 4.2, "left"),
         ("mul_i", "i_times_c", 5.6, 5.3, "left"),
         ("o", "o", 8.1, 3.85, "right"),
-        ("tanh_c", "tanh_c", 9.8, 5.2, "left"),
+        ("tanh_c", "tanh_c", 9.8, 5.2, "under"),
         ("h_out", "h", 12.2, BUS_Y + 0.25, "right"),
     ),
     stages=(
@@ -577,7 +579,7 @@ GRU_LAYOUT = Layout(
         ("h_prev", "h_prev", 0.2, LINE_Y + 0.35, "left"),
         ("h_out", "h", 12.2, LINE_Y + 0.35, "right"),
         ("x", "x_t", 2.35, 0.35, "left"),
-        ("bus", "concat", 2.4, BUS_Y - 0.45, "left"),
+        ("bus", "concat", 2.4, BUS_Y - 0.62, "left"),
         ("z", "z", 3.3, 5.3, "left"),
         ("one_minus", "one_minus_z", 3.4, 4.75, "left"),
         ("r", "r", 5.5, 3.9, "left"),
@@ -618,6 +620,19 @@ GRU_LAYOUT = Layout(
 )
 
 
+INPUT_NAMES = {"concat": "v", "h_prev": "h_(t-1)"}  # what a weight multiplies, as printed
+
+
+def grad_of(key):
+    """The gradient field of a labelled quantity: 'd' + its field (dx for x_t)."""
+    return "dx" if key == "x_t" else "d" + key
+
+
+def grad_name(symbol):
+    """∂L/∂ before a mathtext symbol: '$f_t$' -> '$\\partial L/\\partial f_t$'."""
+    return r"$\partial L/\partial " + symbol.strip("$") + "$"
+
+
 def layout_of(params):
     """The diagram layout of this cell: its family's, with the wires of the arrays it has
     (peepholes)."""
@@ -655,6 +670,7 @@ class CellDiagram:
         self.ax, self.blit, self.layout = ax, blit, layout_of(params)
         drawing = drawing_of(params)
         self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
+        self.shape_texts = {}  # box part -> (its shape text, that text, its weights' names)
         m, n = params.m, params.n
         table = {q.field: q for q in core.quantities(params)}
         self.names = {
@@ -712,7 +728,8 @@ class CellDiagram:
                     weight="bold",
                 ),
             )
-            self._add(part, ax.text(x, BOX_Y - 0.45, shape, ha="center", va="top", fontsize=9.5))
+            shape_text = ax.text(x, BOX_Y - 0.45, shape, ha="center", va="top", fontsize=9.5)
+            self.shape_texts[part] = (self._add(part, shape_text), shape, weights)
         for part, x, y, sym in self.layout.ops:
             if sym == "tanh":
                 self._add(
@@ -729,10 +746,11 @@ class CellDiagram:
             # Two artists a label: its name in mathtext (parsed once, cached) and its numbers in
             # plain text (cheap to redraw), one anchored to the other so that they read "name =
             # numbers".
-            if ha == "left":
+            if ha in ("left", "under"):  # "under": the numbers on a line under the name
                 name = ax.text(x, y, self.names[key], ha="left", va="bottom", fontsize=11, zorder=5)
+                at, va = ((1, 0), "bottom") if ha == "left" else ((0, 0), "top")
                 value = ax.annotate(
-                    "", xy=(1, 0), xycoords=name, ha="left", va="bottom", fontsize=11, zorder=5
+                    "", xy=at, xycoords=name, ha="left", va=va, fontsize=11, zorder=5
                 )
             else:
                 value = ax.text(x, y, "", ha="right", va="bottom", fontsize=11, zorder=5)
@@ -749,7 +767,7 @@ class CellDiagram:
             self.values[key] = self._add(part, value)
             if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
-                x0 = x if ha == "left" else x - k_max * w
+                x0 = x if ha != "right" else x - k_max * w
                 cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(k_max)]
                 strip = PatchCollection(
                     cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.3, zorder=5
@@ -770,6 +788,27 @@ class CellDiagram:
         )
         self.pre = {q.field: q.pre for q in table.values()}
         blit.animate(self.z_label)
+        # the backward pass: each label's gradient (∂L/∂ its quantity) where the cell has one, a
+        # gradient label under each box with weights (∂L/∂ its pre-activation, in two rows so
+        # that neighbours do not touch) and, on its box, what its weights' gradient is
+        self.grads = {key: grad_of(key) for _, key, _, _, _ in self.layout.labels}
+        self.grad_names = {key: grad_name(self.names[key]) for key in self.grads}
+        self.grad_names["concat"] = None  # plain text, written with the order
+        self.box_grads = {}
+        for row, (part, field, x, _) in enumerate(self.layout.boxes):
+            if table[field].weights is None:
+                continue
+            label = ax.text(
+                x, BOX_Y - 1.34 + 0.38 * (row % 2), "", ha="center", va="top", fontsize=9.5,
+                zorder=6, bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.6),
+            )  # fmt: skip
+            self.box_grads["d" + table[field].pre] = (part, label)
+            blit.animate(label)
+        self.grad_parts = drawing.grad_parts
+        self.carries = {
+            drawing.extra_wires[a][0]: grad for a, grad in drawing.carries.items()
+            if a in drawing.extra_wires and getattr(params, a, None) is not None
+        }  # fmt: skip
 
     def _add(self, part, artist):
         self.parts.setdefault(part, []).append(artist)
@@ -782,6 +821,68 @@ class CellDiagram:
     def value(self, step, key):
         """The numbers a label shows: a field of the step, or a DERIVED value."""
         return DERIVED[key][1](step) if key in DERIVED else getattr(step, key)
+
+    def backward(self, step, grads, number, spec, order="xh", hide=frozenset()):
+        """Light a backward stage (`spec`, numbered `number`): the forward part it undoes, and on
+        the wires the gradients it starts from and the ones it finds, ∂L/∂(each quantity), right
+        to left; gradients in `hide` (not found yet, in predict mode) are absent."""
+        self.update(step, spec.forward_stage, order, hide=frozenset())
+        shown = set(spec.uses) | set(spec.computes)
+        lit = set(self.layout.stages[spec.forward_stage].parts)
+        for part, key, _x, _y, ha in self.layout.labels:
+            label, numbers, grad = self.labels[key], self.values[key], self.grads[key]
+            value = None if grad not in shown else getattr(grads, grad, None)
+            live = value is not None and grad not in hide
+            self.blit.freeze(label, not live)
+            self.blit.freeze(numbers, not live)
+            name = self.names[key] if key != "concat" else concat_label(order)
+            if live:
+                lit.update((part,) + self.grad_parts.get(grad, ()))
+                name = self.grad_names[key] or f"∂L/∂{concat_label(order)}"
+            label.set_text(name)
+            numbers.set_text("")
+            if key in self.strips:
+                label.set_text(f"{name} ({len(value) if live else len(self.value(step, key))})")
+                self.strips[key].set_visible(live)
+                self.blit.freeze(self.strips[key], not live)
+                if live:
+                    self.strips[key].set_array(np.clip(value, -1, 1))
+            elif live and ha != "right":
+                numbers.set_text(f" = {fmt_vec(value, most=6)}")
+            elif live:
+                label.set_text(f"{name} = ")
+                numbers.set_text(fmt_vec(value, most=6))
+            for artist in (label, numbers):
+                artist.set_visible(True)
+        self.z_label.set_visible(False)
+        for grad, (part, label) in self.box_grads.items():
+            live = grad in shown and grad not in hide
+            label.set_visible(live)
+            if live:
+                lit.add(part)
+                label.set_text(f"∂L/∂{grad[1:]} = {fmt_vec(getattr(grads, grad), most=4)}")
+        for part, (text, _, weights) in self.shape_texts.items():
+            forms = []
+            for W, dz, source in spec.weights:
+                if W in weights:
+                    forms.append(f"d{W} = {dz} ⊗ {INPUT_NAMES.get(source, source)}")
+            if forms:
+                text.set_text("\n".join(forms))
+                lit.add(part)
+        for wire, grad in self.carries.items():
+            if grad in spec.uses:  # a peephole carries ∂L/∂z_g back to the cell state
+                lit.add(wire)
+        labels = set(self.labels.values()) | set(self.values.values())
+        for part, arts in self.parts.items():
+            for a in arts:
+                if a not in labels:
+                    a.set_alpha(1.0 if part in lit else DIM)
+        for part, key, *_ in self.layout.labels:
+            live = self.labels[key].get_animated()
+            for artist in (self.labels[key], self.values[key]):
+                artist.set_alpha(1.0 if live or part in lit else DIM)
+        self.stage_title.set_text(f"Backward stage {number + 1} {spec.name}")
+        self.blit.key = ("backward", number, order, hide)
 
     def update(self, step, stage, order="xh", hide=frozenset()):
         """Light up a stage and write the numbers of what it uses and computes on their wires;
@@ -805,7 +906,7 @@ class CellDiagram:
                 self.strips[key].set_visible(live)
                 self.blit.freeze(self.strips[key], not live)
                 self.strips[key].set_array(np.clip(value, -1, 1))
-            elif live and ha == "left":
+            elif live and ha != "right":
                 numbers.set_text(f" = {fmt_vec(value, most=6)}")
             elif live:
                 label.set_text(f"{name} = ")
@@ -815,6 +916,10 @@ class CellDiagram:
                 artist.set_visible(key not in hide)
             if key in self.strips:
                 self.strips[key].set_visible(live and key not in hide)
+        for _, label in self.box_grads.values():
+            label.set_visible(False)
+        for text, forward, _ in self.shape_texts.values():
+            text.set_text(forward)
         self.z_label.set_visible(spec.gate is not None and spec.gate not in hide)
         if spec.gate:
             pre = self.pre[spec.gate]
@@ -959,6 +1064,14 @@ class StepView(BlitFigure):
             f, fp, _ = core.ACTIVATIONS[q.activation]
             value.set_data(_marker_x(z, self.lanes[field]), f(z))
             slope.set_data(_marker_x(z, self.lanes[field]), fp(z))
+
+    def update_backward(self, step, grads, stage, spec, order="xh", hide=frozenset()):
+        """Show backward stage `stage` (`spec`, from core.backward_stages) of a step with its
+        gradients on the diagram's wires; the bars and curves show the step it goes back
+        through (σ' and tanh' at each gate are the local factors of the chain rule)."""
+        self.update(step, spec.forward_stage, order)
+        self.diagram.backward(step, grads, stage, spec, order, hide)
+        self.key = self.diagram.blit.key
 
 
 # ----------------------------------------- HTML panels (numbers belong in text, not pixels)
@@ -1639,8 +1752,9 @@ class Drawing:
     (Okabe–Ito, and a shape so gates differ without colour too), the value range of each field
     plotted over time (None: follows the numbers), the heatmap rows of the gradient-flow view
     (field, symbol, colour range), the words of that view (the cell's gradient, the keep gate's
-    path), the panel function of each field whose arithmetic is not a plain row of W v + b, and
-    the cell picture's text alternative."""
+    path), the panel function of each field whose arithmetic is not a plain row of W v + b, the
+    cell picture's text alternative, the gradient each optional wire carries back, and the wires
+    each gradient flows on besides its label's (the memory line)."""
 
     family: str
     layout: Layout
@@ -1652,6 +1766,8 @@ class Drawing:
     flow_words: tuple
     panels: dict
     alt: str
+    carries: dict = dataclass_field(default_factory=dict)  # optional array -> gradient carried
+    grad_parts: dict = dataclass_field(default_factory=dict)  # gradient -> the wires it flows on
 
 
 GATE_RANGE, TANH_RANGE = (-0.05, 1.05), (-1.05, 1.05)
@@ -1659,6 +1775,8 @@ LSTM_DRAWING = Drawing(
     family="LSTM",
     layout=LSTM_LAYOUT,
     extra_wires=PEEPHOLE_WIRES,
+    carries={"p_f": "dz_f", "p_i": "dz_i", "p_o": "dz_o"},  # back into the cell state
+    grad_parts={"dc": ("line", "c_out"), "dc_prev": ("line", "mul_f", "c_prev")},
     colours={"f": BLUE, "i": ORANGE, "c_tilde": GREEN, "o": PURPLE, "c": VERMILION, "h": "k"},
     markers={"f": "o", "i": "s", "c_tilde": "^", "o": "v"},
     ranges={"f": GATE_RANGE, "i": GATE_RANGE, "o": GATE_RANGE, "c": None, "h": TANH_RANGE},
@@ -1687,6 +1805,7 @@ GRU_DRAWING = Drawing(
     family="GRU",
     layout=GRU_LAYOUT,
     extra_wires={},
+    grad_parts={"dh": ("line", "h_out"), "dh_prev": ("line", "mul_z", "h_prev")},
     colours={"r": SKY, "z": BLUE, "h_tilde": GREEN, "h": "k"},
     markers={"r": "s", "z": "o", "h_tilde": "^"},
     ranges={"r": GATE_RANGE, "z": GATE_RANGE, "h_tilde": TANH_RANGE, "h": TANH_RANGE},
@@ -1721,19 +1840,65 @@ def backward_stage_names(params):
     return [f"{k + 1} {s.name}" for k, s in enumerate(core.backward_stages(params))]
 
 
+def backward_not_yet(params, stage):
+    """The gradients the backward stages after `stage` find (their chains' fields and, before the
+    weights stage, every weight's gradient 'd' + its name): absent in predict mode."""
+    later = set()
+    for spec in core.backward_stages(params)[stage + 1 :]:
+        later.update(spec.computes)
+        if spec.weights:
+            later.update("d" + name for name in params.names())
+    return frozenset(later)
+
+
+def grad_symbols(params):
+    """Every gradient field of this cell's backward pass with its symbol ('df' -> '∂L/∂f_t')."""
+    symbols = {"dconcat": "∂L/∂v"}
+    for spec in core.backward_stages(params):
+        for chain in spec.chains:
+            symbols[chain.grad] = chain.symbol
+    return symbols
+
+
+def alt_gradients(grads, params, spec, hide=frozenset(), most=8):
+    """A backward stage's gradients in words, what it starts from and what it finds: '∂L/∂h_t =
+    [...]; ∂L/∂o_t = [...]' (those in `hide` left out)."""
+    symbols, parts = grad_symbols(params), []
+    for field in spec.uses + spec.computes:
+        if field not in hide:
+            parts.append(f"{symbols[field]} = {fmt_vec(getattr(grads, field), most=most)}")
+    return "; ".join(parts)
+
+
+def _factors(chain, step, grads, params, given, k):
+    """[(symbols, numbers)] a term of a chain: each factor's name at unit k and its value."""
+    terms = []
+    for term in chain.terms:
+        names, numbers = [], []
+        for symbol, factor in term:
+            value = factor(step, grads, params, given)  # (size,), or a constant such as −1
+            numbers.append(float(value[k]) if np.ndim(value) else float(value))
+            if np.ndim(value) and " " in symbol:  # (1 − z_t)[0], not 1 − z_t[0]
+                symbol = f"({symbol})"
+            names.append(symbol if np.ndim(value) == 0 else f"{symbol}[{k}]")
+        terms.append((names, numbers))
+    return terms
+
+
+def chain_formula(chain, step, grads, params, given, k):
+    """'∂L/∂C_t[0] · C_(t-1)[0]': the chain rule of one unit of a gradient, in symbols."""
+    terms = _factors(chain, step, grads, params, given, k)
+    return " + ".join(" · ".join(names) for names, _ in terms)
+
+
 def chain_line(chain, step, grads, params, given, k, digits=3):
     """'∂L/∂f_t[0] = ∂L/∂C_t[0] · C_(t-1)[0] = 0.8 · 1 = 0.8': one unit of one gradient, its
     chain rule with the numbers of every factor."""
     symbols, numbers = [], []
-    for term in chain.terms:
-        names, values = [], []
-        for symbol, factor in term:
-            value = factor(step, grads, params, given)  # (size,), or a constant such as −1
-            number = float(value[k]) if np.ndim(value) else float(value)
-            names.append(symbol if np.ndim(value) == 0 else f"{symbol}[{k}]")
-            values.append(f"({fmt(number, digits)})" if number < 0 else fmt(number, digits))
+    for names, values in _factors(chain, step, grads, params, given, k):
         symbols.append(" · ".join(names))
-        numbers.append(" · ".join(values))
+        written = [f"({fmt(v, digits)})" if v < 0 else fmt(v, digits) for v in values]
+        numbers.append(" · ".join(written))
     result = float(np.atleast_1d(getattr(grads, chain.grad))[k])
     left = f"{chain.symbol}[{k}] = {' + '.join(symbols)}"
     if len(chain.terms) == 1 and len(chain.terms[0]) == 1:
@@ -1748,9 +1913,10 @@ def _grid(array, digits=2):
     return f"<table class='lstm-grid' style='font-family:monospace'>{rows}</table>"
 
 
-def backward_html(learning, params, given, stage, unit=0):
+def backward_html(learning, params, given, stage, unit=0, hide=frozenset()):
     """The backward stage's panel: each gradient's chain rule for every unit with its numbers;
-    at the weights, dW = ∂L/∂z ⊗ input as a grid beside W; finite-difference checks."""
+    at the weights, dW = ∂L/∂z ⊗ input as a grid beside W; finite-difference checks (of the
+    gradients not in `hide`: predict mode holds back the later stages')."""
     step, grads = learning.step, learning.grads
     spec = core.backward_stages(params)[stage]
     lines = [f"<p><b>Backward stage {stage + 1}: {escape(spec.name)}</b></p>"]
@@ -1771,6 +1937,8 @@ def backward_html(learning, params, given, stage, unit=0):
         )
     checks = []
     for name, (entry, fd, ours) in learning.checks.items():
+        if grad_of(name) in hide:
+            continue
         where = ", ".join(map(str, entry))
         ok = "✓" if abs(fd - ours) <= 1e-5 * max(1.0, abs(ours)) else "✗"
         checks.append(

@@ -887,11 +887,8 @@ class BackwardExplorer(StepExplorer):
         self.y_box, self.y = W.HBox(layout={"flex_flow": "row wrap"}), None
         self.learning_panel = W.HTML()
         super().__init__(preset=preset, m=m, n=n, seed=seed, variant=variant)
-        # predict mode is the forward explorer's (for now): its box and its question go
-        for box in walk(self.widget):
-            if isinstance(box, W.Box) and self.predict_mode in box.children:
-                box.children = tuple(c for c in box.children if c is not self.predict_mode)
-        close_tree(self.predict_mode)
+        self.predict_mode.description = "predict first (hide the next stages' gradients)"
+        self.ask.answer.placeholder = "a number, e.g. 0.5"
         self.connect(self.loss, "loss")
         self.connect(self.k_slider, "k")
         self.connect(self.lr_slider, "lr")
@@ -904,8 +901,7 @@ class BackwardExplorer(StepExplorer):
         )
         loss_row = W.VBox([hrow(self.loss, self.k_slider), self.y_box])
         learn_row = hrow(self.lr_slider, self.learn_button, self.undo_button)
-        children = [c for c in self.widget.children if c is not self.ask.widget]
-        close_tree(self.ask.widget)
+        children = list(self.widget.children)
         at = children.index(self.error)
         self.widget.children = (
             children[:at]
@@ -996,17 +992,40 @@ class BackwardExplorer(StepExplorer):
         kind = core.cell_of(p).name
         if self.view is None or (self.view.m, self.view.n, self.view.kind) != (p.m, p.n, kind):
             self.view = viz.StepView(p)
-        spec = core.backward_stages(p)[stage]
-        self.view.update(learning.step, spec.forward_stage, p.order, frozenset())
+        stages = core.backward_stages(p)
+        spec = stages[stage]
+        hide = viz.backward_not_yet(p, stage) if self.model["predict"] else frozenset()
+        self.view.update_backward(learning.step, learning.grads, stage, spec, p.order, hide)
         self.image.value = self.view.png()
         self.describe(
-            f"backward stage {spec.name}, its forward part lit; L = {viz.fmt(learning.loss, 4)}; "
-            + viz.alt_numbers(learning.step, p)
+            f"backward stage {spec.name}, its forward part lit, its gradients on the wires: "
+            + viz.alt_gradients(learning.grads, p, spec, hide)
+            + f"; L = {viz.fmt(learning.loss, 4)}"
         )
-        given = {"dh": learning.grads.dh, "dc": np.zeros(p.n)}
-        self.stage_panel.value = viz.backward_html(learning, p, given, stage, self.model["k"])
+        given = self.given
+        self.stage_panel.value = viz.backward_html(learning, p, given, stage, self.model["k"], hide)
         self.values.value = viz.values_table_html(learning.step, p)
         self.learning_panel.value = self._learning_text()
+        self._ask_next(stages)
+
+    @property
+    def given(self):
+        """The gradients handed to the step: ∂L/∂h_t from the loss, none at C_t from later."""
+        return {"dh": self.learning.grads.dh, "dc": np.zeros(self.params.n)}
+
+    def _ask_next(self, stages):
+        """In predict mode: ask for one number of the next backward stage (unit k): an
+        element-wise chain rule from the numbers on screen, or an entry of the first dW."""
+        nxt, k = self.stage + 1, self.model["k"]
+        question = None
+        if self.model["predict"] and nxt < len(stages):
+            question = backward_question(self.learning, self.params, self.given, nxt, k)
+        self.ask.widget.layout.display = "none" if question is None else "flex"
+        if question is not None and (
+            self.ask.question.prompt != question.prompt
+            or self.ask.question.answer != question.answer
+        ):
+            self.ask.ask(question)
 
     def _learning_text(self):
         model, learning = self.model, self.learning
@@ -1025,6 +1044,47 @@ class BackwardExplorer(StepExplorer):
             + (" (too big a step: the loss went up)" if after > learning.loss else "")
             + f".</p><p>Losses of the steps taken: {taken}</p>"
         )
+
+
+def backward_question(learning, params, given, stage, k):
+    """The question of backward stage `stage` at unit k, or None (a stage whose every gradient is
+    a matrix product: drudgery, not understanding): its first element-wise chain, or the first
+    weight gradient's entry [k, 0]."""
+    step, grads = learning.step, learning.grads
+    spec = core.backward_stages(params)[stage]
+    where = f"Next, stage {stage + 1} ({spec.name})"
+    elementwise = []
+    for chain in spec.chains:
+        symbols = [symbol for term in chain.terms for symbol, _ in term]
+        if not any("ᵀ" in symbol for symbol in symbols):  # not a matrix product
+            elementwise.append(chain)
+    # the one with the most factors in a term: a product to work out, not a copy
+    for chain in sorted(elementwise, key=lambda c: -max(len(term) for term in c.terms))[:1]:
+        k_chain = min(k, len(getattr(grads, chain.grad)) - 1)
+        formula = viz.chain_formula(chain, step, grads, params, given, k_chain)
+        return questions.Question(
+            f"{where} finds {chain.symbol}. Predict {chain.symbol}[{k_chain}] = {formula} from the "
+            "numbers on the diagram and under 'every quantity' (2 significant digits), then "
+            "press Next ▶.",
+            "number",
+            float(getattr(grads, chain.grad)[k_chain]),
+            escape(viz.chain_line(chain, step, grads, params, given, k_chain)),
+        )
+    for W_name, dz, source in spec.weights:
+        what = viz.INPUT_NAMES.get(source, source)
+        dz_k, first = float(getattr(grads, dz)[k]), float(getattr(step, source)[0])
+        answer = float(getattr(grads, "d" + W_name)[k, 0])
+        return questions.Question(
+            f"{where} forms d{W_name} = {dz} ⊗ {what}. Predict d{W_name}[{k}, 0] = "
+            f"∂L/∂{dz[1:]}[{k}] · {what}[0] (2 significant digits), then press Next ▶.",
+            "number",
+            answer,
+            escape(
+                f"d{W_name}[{k}, 0] = ∂L/∂{dz[1:]}[{k}] · {what}[0] = {viz.fmt(dz_k, 3)} · "
+                f"{viz.fmt(first, 3)} = {viz.fmt(answer, 3)}"
+            ),
+        )
+    return None
 
 
 def weight_groups(params):
@@ -1481,11 +1541,20 @@ class SequenceExplorer(Explorer):
         strip = viz.png_later(self.view)  # encoded while the rest is drawn
         self.describe(f"the cursor at t = {t}: " + viz.alt_numbers(self.steps[t], p))
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
-        self.step_view.update(self.steps[t], 4, p.order)  # the cell update of step t
+        step = self.steps[t]
+        if grads is None:
+            self.step_view.update(step, 4, p.order)  # the cell update of step t
+            alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
+        else:  # where step t hands its gradients on to step t − 1
+            stages = core.backward_stages(p)
+            last = len(stages) - 1
+            self.step_view.update_backward(step, grads.steps[t], last, stages[last], p.order)
+            alt = (
+                f"step t = {t} of the cell, its last backward stage ({stages[last].name}): "
+                + viz.alt_gradients(grads.steps[t], p, stages[last])
+            )
         self.step_image.value = self.step_view.png()
         self.image.value = strip.result()
-        step = self.steps[t]
-        alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
         self.step_caption.value = picture_caption(alt)
 
 

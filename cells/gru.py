@@ -28,6 +28,7 @@ from cells.shared import (
     concat_cols,
     dsigma,
     dtanh,
+    FromGrads,
     read,
     sigmoid,
     split,
@@ -428,11 +429,17 @@ def gru_backward_stages(params):
     """The backward stages of the GRU, in this z convention (z_t keeps h_(t-1))."""
     gates_x = (
         "[W_rᵀ dz_r + W_zᵀ dz_z]_x",
-        lambda s, g, p, d: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[0],
+        FromGrads(
+            ("dz_r", "dz_z"),
+            lambda g, p: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[0],
+        ),
     )
     gates_h = (
         "[W_rᵀ dz_r + W_zᵀ dz_z]_h",
-        lambda s, g, p, d: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[1],
+        FromGrads(
+            ("dz_r", "dz_z"),
+            lambda g, p: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[1],
+        ),
     )
     return (
         BackwardStage(
@@ -514,14 +521,17 @@ def gru_backward_stages(params):
                 Chain(
                     "dx",
                     "∂L/∂x_t",
-                    ((gates_x,), (("W_hxᵀ dn_x", lambda s, g, p, d: p.W_hx.T @ g.dn_x),)),
+                    (
+                        (gates_x,),
+                        (("W_hxᵀ dn_x", FromGrads(("dn_x",), lambda g, p: p.W_hx.T @ g.dn_x)),),
+                    ),
                 ),
                 Chain(
                     "dh_prev",
                     "∂L/∂h_(t-1)",
                     (
                         (gates_h,),
-                        (("W_hhᵀ dn_h", lambda s, g, p, d: p.W_hh.T @ g.dn_h),),
+                        (("W_hhᵀ dn_h", FromGrads(("dn_h",), lambda g, p: p.W_hh.T @ g.dn_h)),),
                         (("∂L/∂h_t", read("g", "dh")), ("z_t", read("s", "z"))),
                     ),
                 ),

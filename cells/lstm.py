@@ -42,6 +42,7 @@ from cells.shared import (
     concat_cols,
     dsigma,
     dtanh,
+    FromGrads,
     read,
     sigmoid,
     split,
@@ -710,7 +711,7 @@ def param_count(m, n, two_biases=False):
 def _from_v(part):
     """The x_t or h_(t-1) part of ∂L/∂v = Σ_g W_gᵀ dz_g."""
     index = {"x": 0, "h": 1}[part]
-    return lambda s, g, p, d: split(g.dconcat, p.m, p.order)[index]
+    return FromGrads(("dconcat",), lambda g, p: split(g.dconcat, p.m, p.order)[index])
 
 
 MINUS_ONE = ("(−1)", lambda s, g, p, d: -1.0)

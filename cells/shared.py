@@ -122,13 +122,24 @@ CONCAT = Quantity(
 # ---------------------------------------------------------------- the backward pass, as data
 
 
+class FromGrads:
+    """A chain-rule factor made from gradients found before it: `how(grads, params)`, with the
+    fields it reads named (`uses`), so that a view can show what a backward stage starts from."""
+
+    def __init__(self, uses, how):
+        self.uses, self.how = tuple(uses), how
+
+    def __call__(self, s, g, p, d):
+        return self.how(g, p)
+
+
 def read(source, field):
     """A chain-rule factor read from the step (s), the gradients (g), the weights (p) or the
     gradients handed in (d)."""
     if source == "s":
         return lambda s, g, p, d: getattr(s, field)
     if source == "g":
-        return lambda s, g, p, d: getattr(g, field)
+        return FromGrads((field,), lambda g, p: getattr(g, field))
     if source == "p":
         return lambda s, g, p, d: getattr(p, field)
     return lambda s, g, p, d: d[field]
@@ -165,6 +176,15 @@ class Chain:
             total = total + product
         return total
 
+    @property
+    def uses(self):
+        """The gradient fields its factors read (found at earlier stages)."""
+        fields = []
+        for term in self.terms:
+            for _, factor in term:
+                fields += [f for f in getattr(factor, "uses", ()) if f not in fields]
+        return tuple(fields)
+
 
 @dataclass(frozen=True)
 class BackwardStage:
@@ -176,3 +196,17 @@ class BackwardStage:
     forward_stage: int
     chains: tuple
     weights: tuple = ()
+
+    @property
+    def computes(self):
+        """The gradient fields its chains find."""
+        return tuple(chain.grad for chain in self.chains)
+
+    @property
+    def uses(self):
+        """The gradient fields it starts from (each once): its chains' and its weights' inputs."""
+        fields = []
+        for chain in self.chains:
+            fields += [f for f in chain.uses if f not in fields and f not in self.computes]
+        fields += [dz for _, dz, _ in self.weights if dz not in fields]
+        return tuple(fields)

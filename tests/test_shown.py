@@ -402,7 +402,9 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
     if isinstance(e, lw.BackwardExplorer):
         p = e.params
         fresh = viz.StepView(p)
-        fresh.update(e.step.step, core.backward_stages(p)[e.stage].forward_stage, p.order)
+        spec = core.backward_stages(p)[e.stage]
+        hide = viz.backward_not_yet(p, e.stage) if e.predict_mode.value else frozenset()
+        fresh.update_backward(e.step.step, e.step.grads, e.stage, spec, p.order, hide)
     elif isinstance(e, lw.StepExplorer):
         p = e.params
         fresh = viz.StepView(p)
@@ -426,7 +428,13 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
         grads = lessons.backward_through_time(e.steps, p) if e.backward.value else None
         fresh.update(e.steps, e.t.value, grads)
         step_view = viz.StepView(p)
-        step_view.update(e.steps[e.t.value], 4, p.order)
+        if grads is None:
+            step_view.update(e.steps[e.t.value], 4, p.order)
+        else:  # the last backward stage of step t: what it hands on to step t − 1
+            last = len(core.backward_stages(p)) - 1
+            spec = core.backward_stages(p)[last]
+            step_view.update_backward(e.steps[e.t.value], grads.steps[e.t.value], last, spec,
+                                      p.order)  # fmt: skip
         np.testing.assert_array_equal(decode(e.step_image.value), decode(step_view.png()))
     np.testing.assert_array_equal(decode(e.image.value), decode(fresh.png()))
 

@@ -561,7 +561,10 @@ def test_every_picture_has_a_text_description_that_follows_what_it_shows():
     explorers = {
         "forget gate": (ForgetGateExplorer(), lambda e: f"f_t = {vec(e.gate.value)}"),
         "step": (StepExplorer(), lambda e: f"h_t = {vec(e.step.h)}"),
-        "backward": (lw.BackwardExplorer(), lambda e: f"C_t = {vec(e.learning.step.c)}"),
+        "backward": (  # ∂L/∂h_t of ½‖h_t − y‖², written out here
+            lw.BackwardExplorer(),
+            lambda e: f"∂L/∂h_t = {vec(e.learning.step.h - np.array(e.y.values))}",
+        ),
         "derivative": (lw.DerivativeExplorer(), lambda e: f"z_o = {vec(e.step.z_o)}"),
         "gradient flow": (
             lw.GradientFlowExplorer(T=5),

@@ -1,0 +1,162 @@
+"""What the learner sees of the backward pass: the gradients on the diagram's wires, each beside
+its own symbol with the core's numbers (lstm_step_backward, which PyTorch checks in
+test_backward.py); predict mode that holds the next stage back and asks for it; the sequence's
+step picture in backward mode."""
+
+import numpy as np
+import pytest
+
+import lstm_core as core
+import lstm_lessons as lessons
+import lstm_viz as viz
+import lstm_widgets as lw
+
+# every labelled quantity: its gradient's field and the name the diagram must give it, written out
+GRAD_LABELS = {
+    "x_t": ("dx", r"$\partial L/\partial x_t$"),
+    "h_prev": ("dh_prev", r"$\partial L/\partial h_{t-1}$"),
+    "c_prev": ("dc_prev", r"$\partial L/\partial C_{t-1}$"),
+    "f": ("df", r"$\partial L/\partial f_t$"),
+    "i": ("di", r"$\partial L/\partial i_t$"),
+    "c_tilde": ("dc_tilde", r"$\partial L/\partial \tilde{C}_t$"),
+    "c": ("dc", r"$\partial L/\partial C_t$"),
+    "o": ("do", r"$\partial L/\partial o_t$"),
+    "tanh_c": ("dtanh_c", r"$\partial L/\partial \tanh(C_t)$"),
+    "h": ("dh", r"$\partial L/\partial h_t$"),
+    "r": ("dr", r"$\partial L/\partial r_t$"),
+    "z": ("dz", r"$\partial L/\partial z_t$"),
+    "h_tilde": ("dh_tilde", r"$\partial L/\partial \tilde{h}_t$"),
+}
+# the gradient of each box's pre-activation, as the diagram writes it under the box
+BOX_GRADS = {
+    "dz_f": "∂L/∂z_f",
+    "dz_i": "∂L/∂z_i",
+    "dz_c": "∂L/∂z_c",
+    "dz_o": "∂L/∂z_o",
+    "dz_r": "∂L/∂z_r",
+    "dz_z": "∂L/∂z_z",
+    "dz_h": "∂L/∂z_h",
+}
+
+
+def a_step(kind, n=3, seed=2):
+    p = core.CELLS[kind].make(3, n, seed=seed)
+    rng = np.random.default_rng(seed)
+    x, h = rng.normal(size=3), rng.normal(size=n)
+    c = rng.normal(size=n) if core.CELLS[kind].has_cell_state else None
+    step = core.step(x, h, c, p)
+    grads = core.step_backward(step, p, rng.normal(size=n), None)
+    return p, step, grads
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_every_gradient_on_the_wires_is_named_and_has_the_core_numbers(kind):
+    p, step, grads = a_step(kind)
+    view = viz.StepView(p)
+    diagram = view.diagram
+    ever_live = set()
+    for stage, spec in enumerate(core.backward_stages(p)):
+        view.update_backward(step, grads, stage, spec, p.order)
+        view.png()
+        for key in diagram.labels:
+            live = diagram.labels[key].get_animated()
+            if key == "concat":
+                want = f"∂L/∂{viz.concat_label(p.order)} = {viz.fmt_vec(grads.dconcat, most=6)}"
+                assert not live or diagram.text(key) == want, (stage, diagram.text(key))
+            elif key in GRAD_LABELS and live:
+                field, name = GRAD_LABELS[key]
+                assert diagram.text(key) == f"{name} = {viz.fmt_vec(getattr(grads, field), most=6)}"
+            else:  # not this stage's: the quantity's name only, no numbers
+                assert not live and " = " not in diagram.text(key), (stage, key)
+            if live:
+                ever_live.add(key)
+            if key in GRAD_LABELS and GRAD_LABELS[key][0] in [c.grad for c in spec.chains]:
+                assert live, (stage, key)  # what a stage finds is on its wire
+        for grad, (_part, text) in diagram.box_grads.items():
+            if text.get_visible():
+                want = f"{BOX_GRADS[grad]} = {viz.fmt_vec(getattr(grads, grad), most=4)}"
+                assert text.get_text() == want
+            if grad in [c.grad for c in spec.chains]:
+                assert text.get_visible(), (stage, grad)
+        assert diagram.stage_title.get_text() == f"Backward stage {stage + 1} {spec.name}"
+    with_grads = {k for k in diagram.labels if k in GRAD_LABELS}
+    if core.cell_of(p).family == "LSTM":  # the GRU's candidate reads x_t and h_(t-1) apart
+        with_grads.add("concat")
+    assert with_grads <= ever_live, with_grads - ever_live
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "coupled peephole LSTM", "GRU"])
+def test_the_weights_stage_writes_dw_on_each_box_and_going_forward_again_undoes_it(kind):
+    p, step, grads = a_step(kind)
+    stages = core.backward_stages(p)
+    weights_stage = next(k for k, s in enumerate(stages) if s.weights)
+    view = viz.StepView(p)
+    view.update_backward(step, grads, weights_stage, stages[weights_stage], p.order)
+    view.png()
+    texts = [t.get_text() for t in view.diagram.ax.texts]
+    for W, dz, _ in stages[weights_stage].weights:
+        assert any(f"d{W} = {dz} ⊗ " in t for t in texts), (W, texts)
+    for stage in range(len(viz.layout_of(p).stages)):  # the same figure, forward again
+        view.update(step, stage, p.order)
+        fresh = viz.StepView(p)
+        fresh.update(step, stage, p.order)
+        np.testing.assert_array_equal(view.rgba(), fresh.rgba())
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_backward_predict_mode_holds_the_next_stage_back_and_asks_for_it(kind):
+    e = lw.BackwardExplorer(variant=kind)
+    e.edit("predict", True)
+    stages = core.backward_stages(e.params)
+    asked = 0
+    for stage in range(len(stages)):
+        e.go(stage)
+        later = set()
+        for spec in stages[stage + 1 :]:  # written out here: what the later stages find
+            later.update(c.grad for c in spec.chains)
+        grads = e.learning.grads
+        diagram = e.view.diagram
+        for key, (field, _) in GRAD_LABELS.items():
+            if key in diagram.labels and field in later:
+                assert not diagram.labels[key].get_animated(), (stage, key)
+                assert "∂L/∂" not in diagram.text(key)
+        for grad, (_part, text) in diagram.box_grads.items():
+            assert not (grad in later and text.get_visible()), (stage, grad)
+        for spec in stages[stage + 1 :]:
+            for chain in spec.chains:  # no panel line, no caption gives them away
+                assert f"{chain.symbol}[0] =" not in e.stage_panel.value
+                assert f"{chain.symbol} = " not in e.caption.value.split("Now: ")[1]
+        if any(s.weights for s in stages[stage + 1 :]):
+            assert "∂L/∂W_" not in e.stage_panel.value  # nor the finite-difference checks
+        if e.ask.widget.layout.display == "none":
+            continue
+        asked += 1
+        answer = float(e.ask.question.answer)
+        found = [c for c in stages[stage + 1].chains if c.symbol in e.ask.question.prompt]
+        if found:  # a gradient of the next stage at unit k (0), from the core
+            assert answer == float(getattr(grads, found[0].grad)[0])
+        else:  # an entry of the next stage's first weight gradient
+            W, dz, source = stages[stage + 1].weights[0]
+            assert answer == pytest.approx(getattr(grads, dz)[0] * getattr(e.step.step, source)[0])
+        e.ask.answer.value = f"{answer * 1.3 + 0.5:.4g}"
+        assert "✓" not in e.ask.feedback.value
+        e.ask.answer.value = f"{answer:.3g}"
+        assert "✓" in e.ask.feedback.value, (stage, e.ask.question.prompt, e.ask.feedback.value)
+    assert asked >= len(stages) - 2  # every stage but the last (and one of matrix products)
+    e.edit("predict", False)
+    assert e.ask.widget.layout.display == "none"
+
+
+@pytest.mark.parametrize("sequence", lessons.SEQUENCES)
+def test_the_sequence_step_picture_in_backward_mode_shows_what_step_t_hands_back(sequence):
+    e = lw.SequenceExplorer(sequence=sequence, T=6)
+    e.edit("backward", True)
+    e.move(3)
+    grads = lessons.backward_through_time(e.steps, e.data.params).steps[3]
+    caption = e.step_caption.value
+    assert "step t = 3" in caption and "backward" in caption
+    assert f"∂L/∂h_(t-1) = {viz.fmt_vec(grads.dh_prev, most=8)}" in caption
+    if core.cell_of(e.data.params).has_cell_state:
+        assert f"∂L/∂C_(t-1) = {viz.fmt_vec(grads.dc_prev, most=8)}" in caption
+    e.edit("backward", False)
+    assert "cell update" in e.step_caption.value and "∂L/∂" not in e.step_caption.value
