@@ -1050,6 +1050,10 @@ class StepView(BlitFigure):
         """Show a step record at a stage, computed with concatenation order `order`; quantities in
         `hide` (not computed yet, in predict mode) are absent from the diagram, bars and curves."""
         self.diagram.update(step, stage, order, hide)
+        self._plots(step, hide)
+
+    def _plots(self, step, hide):
+        """The bars and the activation curves' marks of a step (those in `hide` absent)."""
         for key, bars in self.bars.items():
             for bar, v in zip(bars, np.clip(getattr(step, key), -1.5, 1.5), strict=True):
                 bar.set_height(v)
@@ -1069,9 +1073,8 @@ class StepView(BlitFigure):
         """Show backward stage `stage` (`spec`, from core.backward_stages) of a step with its
         gradients on the diagram's wires; the bars and curves show the step it goes back
         through (σ' and tanh' at each gate are the local factors of the chain rule)."""
-        self.update(step, spec.forward_stage, order)
         self.diagram.backward(step, grads, stage, spec, order, hide)
-        self.key = self.diagram.blit.key
+        self._plots(step, frozenset())
 
 
 # ----------------------------------------- HTML panels (numbers belong in text, not pixels)
