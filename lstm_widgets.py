@@ -1377,12 +1377,11 @@ class SequenceExplorer(Explorer):
             W.IntText(value=seed, description="seed", layout={"width": "160px"}), "seed"
         )
         back, t, forward = self.cursor("t", "step", T - 1)
-        self.play = self.connect(
-            W.Play(value=0, min=0, max=T - 1, interval=600, description="play"), "t"
-        )
-        self.links.append(
-            W.jslink((self.play, "value"), (self.t, "value"))
-        )  # together in the browser
+        # Play moves t in the browser, and t alone tells the kernel: were play an edit too, or
+        # written back from the model, fast key presses during a busy kernel would bounce between
+        # the two and leave the cursor short of where the learner put it.
+        self.play = W.Play(value=0, min=0, max=T - 1, interval=600, description="play")
+        self.links.append(W.jslink((self.play, "value"), (self.t, "value")))
         self.backward = self.connect(
             W.Checkbox(
                 value=False,
@@ -1506,9 +1505,8 @@ class SequenceExplorer(Explorer):
         self.seed.value = model["seed"]
         put(self.forget_shift, model["forget_shift"])
         self.backward.value = model["backward"]
-        for cursor in (self.t, self.play):
-            cursor.max = T - 1
-            cursor.value = t
+        self.play.max = self.t.max = T - 1
+        self.t.value = t
         self.back_button.disabled = t == 0
         self.forward_button.disabled = t == T - 1
         name = f"x_t at t = {t}"
