@@ -131,6 +131,12 @@ def put(widget, value):
     widget.value = value
 
 
+def on_grid(slider, value):
+    """Where a slider in the browser puts value: the nearest min + j·step, within its ends."""
+    j = round((value - slider.min) / slider.step)
+    return min(max(slider.min + j * slider.step, slider.min), slider.max)
+
+
 def replace_children(box, children):
     """Show new children in a box and close the ones they replace."""
     old = [w for w in box.children if w not in children]
@@ -144,7 +150,7 @@ class Vector:
     value)."""
 
     def __init__(self, name, values, edit, key=None):
-        self.key = key or name
+        self.key, self.edit = key or name, edit
         self.sliders = []
         for k, v in enumerate(values):
             s = _span(v)
@@ -156,11 +162,20 @@ class Vector:
                 layout={"width": "300px"},
                 **SLIDER,
             )
-            slider.observe(lambda change, k=k: edit((self.key, k), change["new"]), "value")
+            slider.observe(lambda change, k=k: self._moved(k, change), "value")
             self.sliders.append(slider)
         self.title = W.HTML()
         self.rename(name)
         self.box = W.VBox([self.title] + self.sliders)
+
+    def _moved(self, k, change):
+        """Slider k moved: an edit, unless the browser only put the value it was given on the
+        slider's grid (its slider snaps a value to min + j·step and sends that back, once it is
+        shown): the model keeps the exact value, which the readout shows the same."""
+        slider, old, new = self.sliders[k], change["old"], change["new"]
+        if math.isfinite(old) and abs(new - on_grid(slider, old)) <= 1e-9 * max(1.0, abs(old)):
+            return
+        self.edit((self.key, k), new)
 
     def rename(self, name):
         """Another heading for the same sliders (x_t at another step)."""

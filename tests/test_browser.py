@@ -9,6 +9,7 @@ import shutil
 import time
 
 import nbformat
+import numpy as np
 import pytest
 
 import lstm_core as core
@@ -253,6 +254,61 @@ def test_voila_lesson_3_time_slider(tmp_path):
         page.get_by_text("x_t at t = 3").first.wait_for(timeout=30000)
         page.wait_for_timeout(500)
         assert strip.screenshot() != before
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and not errors, errors
+
+
+def last_number(line):
+    """The last number printed on a panel's line (the result of its chain rule)."""
+    return float(re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", line.replace("−", "-"))[-1])
+
+
+def test_voila_lesson_4_backward_step_through_and_predict_first(tmp_path):
+    """Lesson 4's backward explorer in the app: Next ▶ walks from ∂L/∂h_t to ∂L/∂C_(t-1), whose
+    numbers are the hand-worked ones (∂L/∂C_(t-1) = ∂L/∂h_t ∘ o_t ∘ (1 − tanh²C_t) ∘ f_t, from the
+    forward step alone, so the sliders keep the exact values they were given rather than the
+    browser's rounding to their grid); with 'predict first' ticked, the next stage's number is
+    asked, a wrong answer typed with the keyboard is refused and the right one revealed with its
+    arithmetic."""
+    x, h, c, p = lessons.preset(lessons.PRESETS[1])
+    s = core.lstm_step(x, h, c, p)
+    dh = s.h  # L = ½‖h_t − y‖² with the targets y at 0
+    dc_prev = dh * s.o * (1 - np.tanh(s.c) ** 2) * s.f  # (n,)
+    do = dh * np.tanh(s.c)  # (n,) stage 2's ∂L/∂o_t
+    with (
+        server("voila", ROOT / "notebooks" / "04_derivatives_and_gradient_flow.ipynb") as url,
+        browser(tmp_path / "profile") as ctx,
+    ):
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        show_answers(page, 4)  # the explorer opens once predictions 3 to 6 are answered
+        panel = page.locator(".widget-htmlmath", has_text="Backward stage 1").first
+        panel.wait_for(timeout=120000)
+        next_button = page.get_by_role("button", name="Next ▶").first
+        for _ in range(6):
+            next_button.click()
+        panel = page.locator(".widget-htmlmath", has_text="Backward stage 7").first
+        panel.wait_for(timeout=30000)
+        lines = [line for line in panel.inner_text().splitlines() if "∂L/∂C_(t-1)[" in line]
+        assert len(lines) == len(dc_prev), lines
+        for line, want in zip(lines, dc_prev, strict=True):
+            assert abs(last_number(line) - want) <= 0.01 * abs(want) + 1e-3, (line, want)
+        for _ in range(6):
+            page.get_by_role("button", name="◀ Prev").first.click()
+        page.locator(".widget-htmlmath", has_text="Backward stage 1").first.wait_for(timeout=30000)
+        page.get_by_role("checkbox", name="predict first (hide the next stages' gradients)").check()
+        ask = page.locator(".widget-vbox", has_text="Predict ∂L/∂o_t[0]").last
+        ask.wait_for(timeout=30000)
+        box = ask.get_by_placeholder("a number, e.g. 0.5")
+        box.fill(f"{2 * do[0]:.2g}")
+        box.press("Enter")
+        ask.get_by_text("not quite").wait_for(timeout=30000)
+        box.fill(f"{do[0]:.2g}")
+        box.press("Enter")
+        ask.get_by_text("✓ Right").wait_for(timeout=30000)
+        assert f"= {do[0]:.2g}" in ask.inner_text()
         text = page.locator("body").inner_text()
         assert "Traceback" not in text and not errors, errors
 

@@ -243,6 +243,11 @@ def other_value(w):
     return w.value + 0.5 if not hasattr(w, "max") or w.value + 0.5 <= w.max else w.value - 0.5
 
 
+def browser_links(explorer, w):
+    """The jslinks from w: the browser carries its value to the target; the kernel does not."""
+    return [k for k in explorer.links if isinstance(k, W.widget_link.Link) and k.source[0] is w]
+
+
 def label(w):
     return f"{type(w).__name__}({getattr(w, 'description', '')!r})"
 
@@ -286,6 +291,8 @@ def test_every_control_changed_alone_changes_what_is_shown(name):
                 assert shown(e) != edited, f"{name}: {label(w)} changed nothing shown"
         else:
             w.value = other_value(w)
+            for link in browser_links(e, w):  # what the browser does for a jslink
+                link.target[0].value = w.value
             assert shown(e) != before, f"{name}: {label(w)} changed nothing shown"
         assert e.error.value == "", (name, label(w), e.error.value)
         check_against_controls(e)

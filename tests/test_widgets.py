@@ -53,6 +53,26 @@ def test_moving_a_slider_updates_numbers_and_plots():
     assert e.image.value != before
 
 
+def test_the_browser_putting_a_value_on_a_sliders_grid_is_not_an_edit():
+    """In the browser a slider snaps the value it is given to its grid (min + j·step) and sends
+    that back once shown: the model keeps the exact value and nothing is redrawn; a real move
+    of one step is an edit."""
+    e = StepExplorer(preset=lessons.PRESETS[1])  # random numbers: x_t[0] is off the 0.1 grid
+    x0 = e.model["x_t"][0]
+    slider = e.x.sliders[0]
+    assert (slider.min, slider.step) == (-10.0, 0.1)
+    snapped = round(x0, 1)  # the grid from -10 in steps of 0.1, by hand
+    assert abs(snapped - x0) > 1e-3
+    updates, z = e.updates, e.step.z_f.copy()
+    slider.value = snapped  # what the browser sends back
+    assert e.model["x_t"][0] == x0 and e.updates == updates
+    np.testing.assert_array_equal(e.step.z_f, z)
+    slider.value = snapped + 0.1  # the learner presses → once
+    assert e.model["x_t"][0] == pytest.approx(snapped + 0.1) and e.updates == updates + 1
+    slider.value = x0  # another exact value, off the grid: an edit too
+    assert e.model["x_t"][0] == x0 and e.updates == updates + 2
+
+
 def test_editing_W_f_and_small_z_unsaturates():
     e = ForgetGateExplorer()
     e.W.set(np.zeros((3, 6)))  # every box an edit of its own, each through the one edit path
