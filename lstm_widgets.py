@@ -1367,9 +1367,10 @@ class GradientFlowExplorer(Explorer):
 
 class SequenceExplorer(Explorer):
     """Lesson 3: the cell run along a sequence. A time cursor (◀ ▶, a slider, Play) shows step t on
-    the unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable."""
+    the unrolled strip, the curves and the lesson-2 step view; x_t at the cursor is editable.
+    Backward mode: the gradients of L on the strip, and step t's backward stages one by one."""
 
-    def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0):
+    def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0, backward=False):
         super().__init__(
             description=(
                 "The cell unrolled over time, C_t and h_t flowing right, the cursor's step "
@@ -1405,6 +1406,10 @@ class SequenceExplorer(Explorer):
             ),
             "backward",
         )
+        self.stage = self.connect(
+            W.Dropdown(description="backward stage", style={"description_width": "initial"}),
+            "stage",
+        )
         self.note = W.HTML()
         self.gradient_readout = W.HTML()
         self.step_image = W.Image(format="png", layout=NATURAL_SIZE)
@@ -1413,7 +1418,7 @@ class SequenceExplorer(Explorer):
         self.widget = W.VBox(
             [
                 hrow(self.sequence, self.T, self.seed, self.forget_shift),
-                hrow(self.play, back, t, forward, self.backward),
+                hrow(self.play, back, t, forward, self.backward, self.stage),
                 self.gradient_readout,
                 self.note,
                 self.error,
@@ -1435,7 +1440,8 @@ class SequenceExplorer(Explorer):
             "seed": seed,
             "forget_shift": 0.0,
             "t": 0,
-            "backward": False,
+            "backward": bool(backward),
+            "stage": None,  # step t's backward stage shown (the last, once the cell is known)
         }
         self._new_data(self.model)
         self._start()
@@ -1460,6 +1466,8 @@ class SequenceExplorer(Explorer):
         )
         model["xs"] = data.xs.copy()
         model["t"] = min(model["t"], len(data.xs) - 1)
+        last = len(core.backward_stages(data.params)) - 1
+        model["stage"] = last if model["stage"] is None else min(model["stage"], last)
         self.steps = self._compute(model)
 
     def _compute(self, model):
@@ -1505,6 +1513,8 @@ class SequenceExplorer(Explorer):
             model["t"] = t
         elif key == "backward":
             model["backward"] = bool(value)
+        elif key == "stage":
+            model["stage"] = int(value)
         else:  # x_t at the cursor: every step from t on is recomputed; nothing before it changes
             xs = np.array(model["xs"])
             xs[model["t"]] = with_entry({"x": xs[model["t"]]}, ("x",) + key[1:], value)
@@ -1520,6 +1530,11 @@ class SequenceExplorer(Explorer):
         self.seed.value = model["seed"]
         put(self.forget_shift, model["forget_shift"])
         self.backward.value = model["backward"]
+        options = [(name, k) for k, name in enumerate(viz.backward_stage_names(self.data.params))]
+        if list(self.stage.options) != options:
+            self.stage.options = options
+        self.stage.value = model["stage"]
+        self.stage.disabled = not model["backward"]  # chosen in backward mode only
         self.play.max = self.t.max = T - 1
         self.t.value = t
         self.back_button.disabled = t == 0
@@ -1558,13 +1573,12 @@ class SequenceExplorer(Explorer):
         if grads is None:
             self.step_view.update(step, 4, p.order)  # the cell update of step t
             alt = f"step t = {t} of the cell, at its cell update: {viz.alt_numbers(step, p)}"
-        else:  # where step t hands its gradients on to step t − 1
-            stages = core.backward_stages(p)
-            last = len(stages) - 1
-            self.step_view.update_backward(step, grads.steps[t], last, stages[last], p.order)
+        else:  # step t's backward stage k (the last: where it hands its gradients to t − 1)
+            stages, k = core.backward_stages(p), self.model["stage"]
+            self.step_view.update_backward(step, grads.steps[t], k, stages[k], p.order)
             alt = (
-                f"step t = {t} of the cell, its last backward stage ({stages[last].name}): "
-                + viz.alt_gradients(grads.steps[t], p, stages[last])
+                f"step t = {t} of the cell, backward stage {k + 1} of {len(stages)} "
+                f"({stages[k].name}): " + viz.alt_gradients(grads.steps[t], p, stages[k])
             )
         self.step_image.value = self.step_view.png()
         self.image.value = strip.result()

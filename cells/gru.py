@@ -443,7 +443,7 @@ def gru_backward_stages(params):
     )
     return (
         BackwardStage(
-            "∂L/∂h_t, from the loss",
+            "∂L/∂h_t, given (by the loss and, through time, step t + 1)",
             4,
             (Chain("dh", "∂L/∂h_t", ((("from the loss", read("d", "dh")),),)),),
         ),

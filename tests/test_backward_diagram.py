@@ -160,3 +160,36 @@ def test_the_sequence_step_picture_in_backward_mode_shows_what_step_t_hands_back
         assert f"∂L/∂C_(t-1) = {viz.fmt_vec(grads.dc_prev, most=8)}" in caption
     e.edit("backward", False)
     assert "cell update" in e.step_caption.value and "∂L/∂" not in e.step_caption.value
+
+
+@pytest.mark.parametrize("sequence", lessons.SEQUENCES)
+def test_the_sequence_steps_through_step_ts_backward_stages(sequence):
+    """In backward mode the stage chooser walks step t's backward stages: each one is the fresh
+    drawing of that stage with the gradients of backpropagation through time, and its text
+    alternative names the stage and the core's numbers; in forward mode it is disabled."""
+    e = lw.SequenceExplorer(sequence=sequence, T=6)
+    assert e.stage.disabled
+    e.edit("backward", True)
+    e.move(2)
+    p = e.data.params
+    stages = core.backward_stages(p)
+    assert not e.stage.disabled and e.stage.value == len(stages) - 1  # where t hands back
+    assert [label for label, _ in e.stage.options][0].startswith("1 ∂L/∂h_t")
+    grads = lessons.backward_through_time(e.steps, p).steps[2]
+    pictures = set()
+    for k, spec in enumerate(stages):
+        e.stage.value = k
+        fresh = viz.StepView(p)
+        fresh.update_backward(e.steps[2], grads, k, spec, p.order)
+        assert e.step_image.value == fresh.png(), (sequence, k)
+        caption = e.step_caption.value
+        assert f"backward stage {k + 1} of {len(stages)} ({spec.name})" in caption
+        for field in spec.computes:
+            symbol = viz.grad_symbols(p)[field]
+            assert f"{symbol} = {viz.fmt_vec(getattr(grads, field), most=8)}" in caption
+        pictures.add(e.step_image.value)
+    assert len(pictures) == len(stages)  # every stage is a picture of its own
+    e.stage.value = 1
+    e.move(4)  # the stage is kept as the cursor moves
+    assert e.stage.value == 1
+    assert "step t = 4 of the cell, backward stage 2 of" in e.step_caption.value
