@@ -148,6 +148,20 @@ def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM
     )
 
 
+def flow_shares(T=50, biases=(0, 3, 6)):
+    """For each forget bias, one line: the share of the gradient reaching T steps back in the LSTM
+    and in the vanilla RNN (gradient_flow), and the mean product of forget gates ∏f."""
+    lines = []
+    for bias in biases:
+        flow = gradient_flow(T, forget_bias=bias)
+        lstm, rnn = flow.cell[-1] / flow.cell[0], flow.rnn[-1] / flow.rnn[0]
+        lines.append(
+            f"forget bias {bias}: share reaching {T} steps back: LSTM {lstm:.3g}, RNN {rnn:.3g};"
+            f"  ∏f = {flow.keep[-1]:.3g}"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- one step of learning
 
 
@@ -402,6 +416,19 @@ def memory_run(variant="LSTM"):
         saved["keep_before"],
         saved["keep_after"],
         int(saved["memory_unit"]),
+    )
+
+
+def memory_unit_report(run):
+    """A training run's memory unit in words: its keep gate along the probe sequence before and
+    after training, the product of it from t = 1 to the end, and the accuracy."""
+    u, gate = run.memory_unit, core.cell_of(run.params).keep_gate
+    before, after = run.keep_before[u], run.keep_after[u]  # (T,)
+    return (
+        f"{gate}_t of unit {u} before: {before.round(2)}\n"
+        f"{gate}_t of unit {u} after:  {after.round(2)}\n"
+        f"kept from t = 1 to the end, before: {np.prod(before[1:]).round(3)}  after: "
+        f"{np.prod(after[1:]).round(3)}  accuracy on fresh sequences: {run.accuracy:.0%}"
     )
 
 

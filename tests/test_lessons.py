@@ -1,5 +1,7 @@
 """The lessons' experiments: presets, gradient flow, the memory task, shape tables."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,29 @@ def test_module_shapes_match_a_real_nn_lstm(L_, bidirectional, batch_first):
             f"weight_ih_l{l} {tuple(lstm.state_dict()[f'weight_ih_l{l}'].shape)}"
             in rows[f"layer {l}: W_f (one gate)"].torch
         )
+
+
+def test_flow_shares_prints_what_lesson_4_claims():
+    """One line per forget bias; the vanilla RNN has no forget gate, so its share is the same on
+    every line; a larger forget bias keeps more along the cell path (∏f and the LSTM's share)."""
+    lines = lessons.flow_shares(30, biases=(0, 3, 6)).splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"forget bias {b}" for b in (0, 3, 6)]
+    numbers = [re.findall(r"LSTM (\S+), RNN (\S+);  ∏f = (\S+)$", line)[0] for line in lines]
+    lstm, rnn, keep = (np.array(column, float) for column in zip(*numbers, strict=True))
+    assert len(set(rnn)) == 1 and np.all(np.diff(keep) > 0) and np.all(np.diff(lstm) > 0)
+    assert np.all((keep > 0) & (keep <= 1))
+
+
+def test_memory_unit_report_reads_the_run():
+    """The unit's keep gate before and after training as printed, and the products of the gates
+    printed beside them, from t = 1 to the end."""
+    run = lessons.memory_run()
+    before, after, kept = lessons.memory_unit_report(run).splitlines()
+    u = run.memory_unit
+    assert before.startswith(f"f_t of unit {u} before: [") and after.startswith(f"f_t of unit {u}")
+    gates = np.array(re.findall(r"\d\.\d*", after.split(":", 1)[1]), float)
+    np.testing.assert_allclose(gates, run.keep_after[u], atol=0.005)
+    products = [float(v) for v in re.findall(r"(?:before|after): (\S+)", kept)]
+    by_hand = [float(np.prod(run.keep_before[u][1:])), float(np.prod(run.keep_after[u][1:]))]
+    np.testing.assert_allclose(products, by_hand, atol=0.0005)
+    assert kept.endswith(f"accuracy on fresh sequences: {run.accuracy:.0%}")
