@@ -845,13 +845,14 @@ class StepExplorer(Explorer):
         layout = self.layout
         hide = viz.not_yet(layout, stage) if self.model["predict"] else frozenset()
         self.view.update(self.step, stage, p.order, hide)
-        self.image.value = self.view.png()
+        picture = viz.png_later(self.view)  # encoded while the panels are written
         name = viz.stage_names(layout)[stage]
         numbers = viz.alt_numbers(self.step, p, hide=hide)  # none that predict mode holds back
         self.describe(f"stage {name} lit" + (f"; {numbers}" if numbers else ""))
         self.stage_panel.value = viz.stage_html(self.step, p, stage)
         self.values.value = viz.values_table_html(self.step, p, hide=hide)
         self._ask_next(layout)
+        self.image.value = picture.result()
 
     def _ask_next(self, layout):
         """In predict mode: ask for the next stage's main value, from this step's numbers."""
@@ -1011,7 +1012,7 @@ class BackwardExplorer(StepExplorer):
         spec = stages[stage]
         hide = viz.backward_not_yet(p, stage) if self.model["predict"] else frozenset()
         self.view.update_backward(learning.step, learning.grads, stage, spec, p.order, hide)
-        self.image.value = self.view.png()
+        picture = viz.png_later(self.view)  # encoded while the panels are written
         self.describe(
             f"backward stage {spec.name}, its forward part lit, its gradients on the wires: "
             + viz.alt_gradients(learning.grads, p, spec, hide)
@@ -1022,6 +1023,7 @@ class BackwardExplorer(StepExplorer):
         self.values.value = viz.values_table_html(learning.step, p)
         self.learning_panel.value = self._learning_text()
         self._ask_next(stages)
+        self.image.value = picture.result()
 
     @property
     def given(self):
