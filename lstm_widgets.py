@@ -1516,6 +1516,12 @@ class SequenceExplorer(Explorer):
         elif key == "backward":
             model["backward"] = bool(value)
         elif key == "stage":
+            count = len(core.backward_stages(self.data.params))
+            if not (isinstance(value, (int, np.integer)) and 0 <= value < count):
+                raise ValueError(
+                    f"stage must be a whole number from 0 to {count - 1} (this cell's backward "
+                    f"stages), got {value!r:.40}"
+                )
             model["stage"] = int(value)
         else:  # x_t at the cursor: every step from t on is recomputed; nothing before it changes
             xs = np.array(model["xs"])

@@ -189,7 +189,13 @@ def test_the_sequence_steps_through_step_ts_backward_stages(sequence):
             assert f"{symbol} = {viz.fmt_vec(getattr(grads, field), most=8)}" in caption
         pictures.add(e.step_image.value)
     assert len(pictures) == len(stages)  # every stage is a picture of its own
+    for bad in (len(stages), -1, "2", None):  # a clear message, the picture kept
+        before = e.step_image.value
+        e.edit("stage", bad)
+        assert "stage must be a whole number from 0 to" in e.error.value, bad
+        assert e.step_image.value == before and e.stage.value == len(stages) - 1
     e.stage.value = 1
+    assert e.error.value == ""
     e.move(4)  # the stage is kept as the cursor moves
     assert e.stage.value == 1
     assert "step t = 4 of the cell, backward stage 2 of" in e.step_caption.value
