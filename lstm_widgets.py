@@ -137,6 +137,11 @@ def on_grid(slider, value):
     return min(max(slider.min + j * slider.step, slider.min), slider.max)
 
 
+def same(these, those):
+    """Whether two tuples hold the very same objects, one by one."""
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
+
+
 def replace_children(box, children):
     """Show new children in a box and close the ones they replace."""
     old = [w for w in box.children if w not in children]
@@ -1432,6 +1437,8 @@ class SequenceExplorer(Explorer):
             ]
         )
         self.x = self.view = self.step_view = None
+        self._bptt = (None, None)  # (steps, their gradients): moving t or the stage keeps both
+        self._strip = None  # ((view, steps, gradients), t) the strip was last drawn with
         self._sequence_views = ViewCache(
             len(lessons.SEQUENCES)
         )  # one a sequence: instant switching
@@ -1563,6 +1570,14 @@ class SequenceExplorer(Explorer):
             "<i>b_f shift</i> is added to every unit's forget bias (0: as designed).</p>"
         )
 
+    def _gradients(self):
+        """BPTT's gradients of the steps shown, computed once per sequence of steps."""
+        steps, grads = self._bptt
+        if steps is not self.steps:
+            grads = lessons.backward_through_time(self.steps, self.data.params)
+            self._bptt = (self.steps, grads)
+        return grads
+
     def _draw(self):
         p, t = self.data.params, self.model["t"]
         T, m, n = len(self.steps), p.m, p.n
@@ -1572,9 +1587,13 @@ class SequenceExplorer(Explorer):
             (m, n, cells, kind), lambda: viz.SequenceView(T, m, n, kind)
         )
         self.step_view = self._step_views.get((m, n, kind), lambda: viz.StepView(p))
-        grads = lessons.backward_through_time(self.steps, p) if self.model["backward"] else None
-        self.view.update(self.steps, t, grads)
-        strip = viz.png_later(self.view)  # encoded while the rest is drawn
+        grads = self._gradients() if self.model["backward"] else None
+        drawn = (self.view, self.steps, grads)  # what the strip shows (by identity), and t
+        strip = None
+        if self._strip is None or self._strip[1] != t or not same(self._strip[0], drawn):
+            self.view.update(self.steps, t, grads)
+            strip = viz.png_later(self.view)  # encoded while the rest is drawn
+            self._strip = (drawn, t)  # a new stage alone keeps the strip
         self.describe(f"the cursor at t = {t}: " + viz.alt_numbers(self.steps[t], p))
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
         step = self.steps[t]
@@ -1589,7 +1608,8 @@ class SequenceExplorer(Explorer):
                 f"({stages[k].name}): " + viz.alt_gradients(grads.steps[t], p, stages[k])
             )
         self.step_image.value = self.step_view.png()
-        self.image.value = strip.result()
+        if strip is not None:
+            self.image.value = strip.result()
         self.step_caption.value = picture_caption(alt)
 
 

@@ -199,3 +199,20 @@ def test_the_sequence_steps_through_step_ts_backward_stages(sequence):
     e.move(4)  # the stage is kept as the cursor moves
     assert e.stage.value == 1
     assert "step t = 4 of the cell, backward stage 2 of" in e.step_caption.value
+
+
+def test_the_sequences_gradients_follow_an_edit_of_x_t_after_the_cursor_moved():
+    """BPTT is kept while only t or the stage moves; an edit of x_t or of the forget bias gives
+    the gradients of the new steps (run here anew from the inputs shown)."""
+    e = lw.SequenceExplorer(sequence="random", T=6, backward=True)
+    e.move(1)
+    e.forget_shift.value = 1.0  # new weights (and inputs)
+    e.move(3)
+    e.x.sliders[0].value = 2.5
+    p = e.data.params
+    steps = core.forward(e.xs, p, e.data.h0, e.data.c0)
+    assert e.xs[3][0] == 2.5
+    grads = lessons.backward_through_time(steps, p).steps[3]
+    caption = e.step_caption.value
+    assert f"∂L/∂h_(t-1) = {viz.fmt_vec(grads.dh_prev, most=8)}" in caption
+    assert f"‖∂L/∂h_t‖ = {viz.fmt(np.linalg.norm(grads.dh), 4)}" in e.gradient_readout.value
