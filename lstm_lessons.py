@@ -7,6 +7,7 @@ return what they name (params, arrays, a number). Cells are chosen by their reco
 (lstm_core.CELLS) and asked through it: nothing here knows which class a cell is.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,6 +78,30 @@ def preset(name, m=3, n=3, seed=0, variant="LSTM"):
                 changes[bias] = np.full(p.n, bias_value)  # (n,)
         p = p.replace(**changes)
     return x, h, c, p
+
+
+def without_input(params, shifts=(6.0, 0.0, -6.0), T=30):
+    """The memory with the input gate shut (W_i = 0, b_i = −40) over T steps of zero input from
+    C_0 = 1, for each shift of the forget bias: a line each with i_t, f_t, the product ∏f of the
+    forget gates and C_T. An LSTM of the standard kind (it has an input gate of its own)."""
+    n = params.n
+    lines = []
+    for shift in shifts:
+        shut = params.replace(
+            b_f=params.b_f + shift, W_i=np.zeros_like(params.W_i), b_i=np.full(n, -40.0)
+        )
+        steps = core.lstm_forward(np.zeros((T, params.m)), np.zeros(n), np.ones(n), shut)
+        kept = np.prod([s.f for s in steps], axis=0)  # what T forget gates leave of C_0  (n,)
+        lines.append(
+            f"b_f {shift:+}: i_t ≈ {steps[0].i.max():.0e}  f_t ≈ {_vec(steps[0].f, 3)}  "
+            f"∏f = {_vec(kept, 3)}  C_{T} = {_vec(steps[-1].c, 4)}"
+        )
+    return "\n".join(lines)
+
+
+def _vec(v, digits):
+    """[a, b, c] with `digits` significant digits: a vector in a printed line."""
+    return "[" + ", ".join(f"{x:.{digits}g}" for x in v) + "]"
 
 
 # ---------------------------------------------------------------- gradient flow through time
@@ -432,6 +457,16 @@ def memory_unit_report(run):
     )
 
 
+def training_line(run):
+    """A training run in one line: the loss at the start and at the end (means of the first 10 and
+    the last 20 iterations), the accuracy on fresh sequences and the memory unit's keep gate."""
+    u, gate = run.memory_unit, core.cell_of(run.params).keep_gate
+    return (
+        f"loss {run.losses[:10].mean():.2f} → {run.losses[-20:].mean():.4f}  accuracy "
+        f"{run.accuracy:.0%}  {gate}_t of unit {u}: {run.keep_after[u].round(2)}"
+    )
+
+
 def save_memory_runs(path=MEMORY_FILE):
     """Train the lessons' memory-task run of every cell in MEMORY_VARIANTS and write it to path."""
     arrays = {}
@@ -458,6 +493,14 @@ class ShapeRow:
     ours: str
     torch: str
     keras: str
+
+
+def shapes(arrays):
+    """{name: shape} of every array in a mapping (numpy arrays, PyTorch tensors: anything with a
+    .shape) or of a cell's params, in their order."""
+    if not isinstance(arrays, Mapping):
+        arrays = {name: getattr(arrays, name) for name in arrays.names()}
+    return {name: tuple(a.shape) for name, a in arrays.items()}
 
 
 def shape_table(m, n):
@@ -613,6 +656,32 @@ def _sequence(name, T, seed):
         channels, note = ("x0", "x1"), "random inputs"
     p = core.LSTMParams.random(xs.shape[1], 3, seed=seed, scale=1.0)
     return Sequence(name, xs, p, np.zeros(3), np.zeros(3), channels, note)
+
+
+def unchecked_step(x, h, c, W, b=None):
+    """One LSTM step in plain numpy with no checks, the way a learner may set one up: W holds the
+    four gates' matrices (f, i, C̃, o), of whatever shape, applied to [x_t, h_(t-1)]; b their
+    biases (zeros if None). Returns (h_t, C_t)."""
+    v = np.concatenate([x, h])  # (len(x) + len(h),)
+    b = [np.zeros(len(w)) for w in W] if b is None else b
+    f, i, c_tilde, o = (w @ v + b_k for w, b_k in zip(W, b, strict=True))  # pre-activations
+    f, i, c_tilde, o = core.sigmoid(f), core.sigmoid(i), np.tanh(c_tilde), core.sigmoid(o)
+    c = f * c + i * c_tilde  # (k,)
+    return o * np.tanh(c), c
+
+
+def table(rows, digits=3):
+    """Named vectors and matrices, one per line (a matrix below its name), rounded to `digits`
+    decimals, the names padded to one width."""
+    width = max(len(name) for name in rows)
+    lines = []
+    for name, value in rows.items():
+        value = np.round(np.asarray(value, float), digits) + 0.0  # + 0.0: no −0
+        if value.ndim == 2:
+            lines.append(f"{name} =\n{value}")
+        else:
+            lines.append(f"{name:<{width}} = {value}")
+    return "\n".join(lines)
 
 
 def memory_after(f, k):

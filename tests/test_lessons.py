@@ -1,5 +1,6 @@
 """The lessons' experiments: presets, gradient flow, the memory task, shape tables."""
 
+import math
 import re
 
 import numpy as np
@@ -182,3 +183,83 @@ def test_memory_unit_report_reads_the_run():
     by_hand = [float(np.prod(run.keep_before[u][1:])), float(np.prod(run.keep_after[u][1:]))]
     np.testing.assert_allclose(products, by_hand, atol=0.0005)
     assert kept.endswith(f"accuracy on fresh sequences: {run.accuracy:.0%}")
+
+
+# ------------------------------------------------ the helpers that keep the lessons' cells short
+
+
+def numbers_in(text):
+    """The numbers of a printed line, in order."""
+    return [float(x) for x in re.findall(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
+
+
+def test_without_input_prints_the_memory_left_by_the_forget_gates_alone():
+    """i_t = σ(−40) (4e-18 by hand); with the forget gate open C_T is ∏f (C_0 = 1, nothing
+    written); with it shut, C_T is the floor the input gate still writes, far above ∏f."""
+    p = lessons.preset("random (seed)", 3, 3, seed=2)[3]
+    lines = lessons.without_input(p, shifts=(6.0, -6.0), T=30).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["b_f +6.0", "b_f -6.0"]
+    for line in lines:
+        assert "i_t ≈ 4e-18" in line  # 1 / (1 + e^40) = 4.25e-18
+        prods = numbers_in(line.split("∏f = ")[1].split("C_30")[0])
+        cs = numbers_in(line.split("C_30 = ")[1])
+        assert len(prods) == len(cs) == 3
+        if line.startswith("b_f +6"):
+            np.testing.assert_allclose(cs, prods, rtol=2e-3)  # C_30 = ∏f · C_0, printed rounded
+            assert min(prods) > 0.5
+        else:
+            assert max(prods) < 1e-70 and min(abs(c) for c in cs) > 1e-20
+
+
+def test_shapes_of_a_mapping_and_of_a_cell():
+    class Tensor:  # anything with a .shape, as a PyTorch tensor
+        shape = (16, 3)
+
+    assert lessons.shapes({"weight_ih": Tensor(), "b": np.zeros(4)}) == {
+        "weight_ih": (16, 3),
+        "b": (4,),
+    }
+    p = L.LSTMParams.random(3, 4)
+    assert lessons.shapes(p) == {
+        "W_f": (4, 7), "b_f": (4,), "W_i": (4, 7), "b_i": (4,),
+        "W_c": (4, 7), "b_c": (4,), "W_o": (4, 7), "b_o": (4,),
+    }  # fmt: skip
+
+
+def test_an_unchecked_step_is_an_lstm_step_and_takes_the_questions_k_by_6_weights():
+    p = L.LSTMParams.random(3, 3, seed=4)
+    x, h, c = np.array([0.5, -1.0, 2.0]), np.array([0.1, 0.2, -0.3]), np.array([1.0, -1.0, 0.5])
+    W, b = [p.W_f, p.W_i, p.W_c, p.W_o], [p.b_f, p.b_i, p.b_c, p.b_o]
+    h1, c1 = lessons.unchecked_step(x, h, c, W, b)
+    s = L.lstm_step(x, h, c, p)
+    np.testing.assert_allclose(h1, s.h, rtol=1e-12)
+    np.testing.assert_allclose(c1, s.c, rtol=1e-12)
+    # the question's setup: 4 units, W 4 × 6 of 0.1, x = [1, 2, 3], h = [4, 5, 6]: z = 2.1 for all
+    W_f = np.full((4, 6), 0.1)
+    h1, c1 = lessons.unchecked_step([1, 2, 3], [4, 5, 6], np.zeros(4), [W_f] * 4)
+    sig = 1 / (1 + math.exp(-2.1))
+    assert h1.shape == (4,)
+    np.testing.assert_allclose(c1, sig * math.tanh(2.1))
+    np.testing.assert_allclose(h1, sig * math.tanh(sig * math.tanh(2.1)))
+
+
+def test_a_table_prints_each_name_beside_its_rounded_numbers():
+    text = lessons.table({"z_t": [0.123456, -0.00001], "a longer name": np.eye(2)}, digits=2)
+    assert text.splitlines() == [
+        "z_t           = [0.12 0.  ]",
+        "a longer name =",
+        "[[1. 0.]",
+        " [0. 1.]]",
+    ]
+
+
+@pytest.mark.parametrize("variant", ["LSTM", "GRU"])
+def test_a_training_line_names_its_run_s_numbers(variant):
+    r = lessons.memory_run(variant)
+    line = lessons.training_line(r)
+    start, end = np.mean(r.losses[:10]), np.mean(r.losses[-20:])
+    assert line.startswith(f"loss {start:.2f} → {end:.4f}  accuracy {round(100 * r.accuracy)}%")
+    gate = "f_t" if variant == "LSTM" else "z_t"  # the gate on the memory path
+    assert f"{gate} of unit {r.memory_unit}: " in line
+    shown = numbers_in(line.split(f"unit {r.memory_unit}: ")[1])
+    np.testing.assert_allclose(shown, r.keep_after[r.memory_unit], atol=0.005)

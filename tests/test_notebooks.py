@@ -150,3 +150,13 @@ def test_cells_survive_being_rerun(prefix, tmp_path, without_torch):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     for part in text.split("largest difference")[1:]:
         assert float(part.split()[0]) < 1e-12
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_code_line_a_learner_reads_fits_in_100_characters(path):
+    nb = nbformat.read(path, as_version=4)
+    long = []
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            long += [(k, len(line)) for line in cell.source.splitlines() if len(line) > 100]
+    assert not long, f"{path.name}: (cell, length) of lines over 100 characters: {long}"
