@@ -1034,7 +1034,7 @@ NOTEBOOKS = {
     1: "01_forget_gate.ipynb",
     2: "02_lstm_cell_step_through.ipynb",
     3: "03_through_time.ipynb",
-    4: "04_derivatives_and_gradient_flow.ipynb",
+    4: "04_derivatives_backward_and_gradient_flow.ipynb",
     5: "05_pytorch_and_keras.ipynb",
     6: "06_relatives_gru_peephole.ipynb",
     7: "07_trained_counter.ipynb",

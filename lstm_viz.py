@@ -973,6 +973,10 @@ class StepView(BlitFigure):
     activation with its gates' pre-activations marked on the function (filled) and its derivative
     (hollow)."""
 
+    # the plots' x labels going forward, and going backward (they show the step gone back through)
+    BAR_LABELS = ("unit (bars clipped at ±1.5)", "unit: the forward step gone back through")
+    CURVE_LABELS = ("pre-activation z (|z| > 10 at the edge)", "z; hollow: {}', the local factor")
+
     def __init__(self, params):
         super().__init__((11, 7.4))
         self.m, self.n, self.kind = params.m, params.n, core.cell_of(params).name
@@ -1007,7 +1011,8 @@ class StepView(BlitFigure):
         ax_b.axhline(0, color=GREY, lw=0.8)
         ax_b.set_xticks(range(n), [str(k) for k in range(n)])
         ax_b.tick_params(labelsize=10)
-        ax_b.set_xlabel("unit (bars clipped at ±1.5)", fontsize=10)
+        ax_b.set_xlabel(self.BAR_LABELS[0], fontsize=10)
+        self.bar_axes, self.curve_axes = ax_b, []
         ax_b.set_ylabel("value", fontsize=10)
         legend = ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
         # field -> (its legend text, its legend handle): hidden with the quantity
@@ -1025,7 +1030,8 @@ class StepView(BlitFigure):
             ax.set_xlim(-Z_LIM - 0.5, Z_LIM + 0.5)
             ax.set_ylim(-1.05 if activation == "tanh" else -0.05, 1.05)
             ax.tick_params(labelsize=10)
-            ax.set_xlabel("pre-activation z (|z| > 10 at the edge)", fontsize=10)
+            ax.set_xlabel(self.CURVE_LABELS[0], fontsize=10)
+            self.curve_axes.append((ax, name))
             ax.set_ylabel(f"{name} and {name}'", fontsize=10)
             lane = 0
             for q in table:
@@ -1051,6 +1057,13 @@ class StepView(BlitFigure):
         `hide` (not computed yet, in predict mode) are absent from the diagram, bars and curves."""
         self.diagram.update(step, stage, order, hide)
         self._plots(step, hide)
+        self._plot_labels(backward=False)
+
+    def _plot_labels(self, backward):
+        """The plots' x labels: what they show going forward, or going backward."""
+        self.bar_axes.xaxis.label.set_text(self.BAR_LABELS[backward])
+        for ax, name in self.curve_axes:
+            ax.xaxis.label.set_text(self.CURVE_LABELS[backward].format(name))
 
     def _plots(self, step, hide):
         """The bars and the activation curves' marks of a step (those in `hide` absent)."""
@@ -1075,6 +1088,7 @@ class StepView(BlitFigure):
         through (σ' and tanh' at each gate are the local factors of the chain rule)."""
         self.diagram.backward(step, grads, stage, spec, order, hide)
         self._plots(step, frozenset())
+        self._plot_labels(backward=True)
 
 
 # ----------------------------------------- HTML panels (numbers belong in text, not pixels)

@@ -216,3 +216,27 @@ def test_the_sequences_gradients_follow_an_edit_of_x_t_after_the_cursor_moved():
     caption = e.step_caption.value
     assert f"∂L/∂h_(t-1) = {viz.fmt_vec(grads.dh_prev, most=8)}" in caption
     assert f"‖∂L/∂h_t‖ = {viz.fmt(np.linalg.norm(grads.dh), 4)}" in e.gradient_readout.value
+
+
+def test_the_plots_under_the_backward_diagram_say_they_show_the_step_gone_back_through():
+    """Going backward, the bars and curves still show the forward step (its σ' and tanh' are the
+    chain rule's local factors): their x labels say so, and say the forward thing again after."""
+    p = core.CELLS["LSTM"].make(3, 3, seed=1)
+    step = core.lstm_step(np.ones(3), np.zeros(3), np.zeros(3), p)
+    grads = core.lstm_step_backward(step, p, np.ones(3), np.zeros(3))
+    stages = core.backward_stages(p)
+    view = viz.StepView(p)
+    forward = [ax.get_xlabel() for ax in view.fig.axes[1:]]
+    view.update_backward(step, grads, 2, stages[2])
+    labels = [ax.get_xlabel() for ax in view.fig.axes[1:]]
+    assert labels == [
+        "unit: the forward step gone back through",
+        "z; hollow: σ', the local factor",
+        "z; hollow: tanh', the local factor",
+    ]
+    fresh = viz.StepView(p)
+    fresh.update_backward(step, grads, 2, stages[2])
+    assert view.png() == fresh.png()
+    view.update(step, 4)
+    assert [ax.get_xlabel() for ax in view.fig.axes[1:]] == forward
+    assert forward[0] == "unit (bars clipped at ±1.5)"

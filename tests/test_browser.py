@@ -276,7 +276,7 @@ def test_voila_lesson_4_backward_step_through_and_predict_first(tmp_path):
     dc_prev = dh * s.o * (1 - np.tanh(s.c) ** 2) * s.f  # (n,)
     do = dh * np.tanh(s.c)  # (n,) stage 2's ∂L/∂o_t
     with (
-        server("voila", ROOT / "notebooks" / "04_derivatives_and_gradient_flow.ipynb") as url,
+        server("voila", ROOT / "notebooks" / questions.NOTEBOOKS[4]) as url,
         browser(tmp_path / "profile") as ctx,
     ):
         page = ctx.new_page()

@@ -160,3 +160,10 @@ def test_every_code_line_a_learner_reads_fits_in_100_characters(path):
         if cell.cell_type == "code":
             long += [(k, len(line)) for line in cell.source.splitlines() if len(line) > 100]
     assert not long, f"{path.name}: (cell, length) of lines over 100 characters: {long}"
+
+
+def test_the_backward_lesson_steps_through_the_backward_pass():
+    """The lesson named for the backward pass runs the backward explorer and asks about it."""
+    (path,) = [p for p in NOTEBOOKS if "backward" in p.name]
+    source = "".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    assert "BackwardExplorer" in source and "predict(" in source
