@@ -258,6 +258,64 @@ def test_voila_lesson_3_time_slider(tmp_path):
         assert "Traceback" not in text and not errors, errors
 
 
+def memory_gradient_norm(t, T=12, eps=1e-6):
+    """‖∂L/∂C_t‖ for lesson 3's first sequence and L = Σ h_(T−1), by central differences: the
+    steps after t rerun from a nudged C_t (no backward pass)."""
+    data = lessons.sequence(lessons.SEQUENCES[0], T)
+    steps = core.forward(data.xs, data.params, data.h0, data.c0)
+
+    def loss(c):
+        return core.forward(data.xs[t + 1 :], data.params, steps[t].h, c)[-1].h.sum()
+
+    grad = []
+    for k in range(data.params.n):
+        nudge = np.zeros(data.params.n)
+        nudge[k] = eps
+        grad.append((loss(steps[t].c + nudge) - loss(steps[t].c - nudge)) / (2 * eps))
+    return float(np.linalg.norm(grad))
+
+
+def test_voila_lesson_3_backward_through_time(tmp_path):
+    """Lesson 3's sequence explorer in the app, backward: ticking the box shows at the cursor
+    ‖∂L/∂C_t‖, equal to a finite-difference one; moving the cursor gives that step's; the stage
+    menu, off until then, walks step t's backward stages (the step picture's text alternative
+    names the stage chosen)."""
+    with (
+        server("voila", ROOT / "notebooks" / questions.NOTEBOOKS[3]) as url,
+        browser(tmp_path / "profile") as ctx,
+    ):
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        handle = slider_handle(page, "t")
+        handle.wait_for(timeout=120000)
+        stage = page.get_by_role("combobox", name="backward stage")
+        assert stage.is_disabled()
+        page.get_by_role(
+            "checkbox", name="backward: the gradients of L = Σ h_(T−1), flowing back"
+        ).check()
+        readout = page.locator(".widget-html", has_text="‖∂L/∂C_t‖").first
+        readout.wait_for(timeout=30000)
+        for t in (0, 3):
+            if t:
+                handle.focus()
+                for _ in range(t):
+                    handle.press("ArrowRight")
+                readout = page.locator(".widget-html", has_text=f"At t = {t}:").first
+                readout.wait_for(timeout=30000)
+            found = re.search(r"‖∂L/∂C_t‖ = (\d+(?:\.\d+)?)", readout.inner_text())
+            shown, want = float(found.group(1)), memory_gradient_norm(t)
+            assert want > 0.1 and abs(shown - want) <= 1e-4, (t, shown, want)  # 4 decimals shown
+        assert not stage.is_disabled()
+        stage.select_option(index=0)
+        caption = page.locator("span", has_text="backward stage 1 of 7").first
+        caption.wait_for(state="attached", timeout=30000)
+        assert "step t = 3 of the cell" in caption.text_content()
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and not errors, errors
+
+
 def last_number(line):
     """The last number printed on a panel's line (the result of its chain rule)."""
     return float(re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", line.replace("−", "-"))[-1])
