@@ -272,6 +272,63 @@ def _sizes(seed, low=1, high=6):
     return int(rng.integers(low, high + 1)), int(rng.integers(low, high + 1))
 
 
+# ---------------------------------------------------------------- the step explorer's predictions
+
+
+def next_stage_question(step, params, field, computes, reveal, furthest=True):
+    """The step explorer's prediction of the quantity `field` that the next stage computes (its
+    words, `computes`: "stage 2 (forget gate) computes f_t = σ(z_f)"), one unit at a time and
+    about meaning rather than arithmetic. A gate or candidate: its pre-activation is given and
+    one unit is asked, read off σ or tanh to 1 decimal: the unit pushed furthest along its curve
+    (saturated?) or, with furthest=False, the one nearest its middle. A state: one unit's number
+    (the largest) from what the diagram already shows, to 2 decimals (two products and a sum,
+    not eighteen)."""
+    table = {q.field: q for q in core.quantities(params)}
+    q, value = table[field], np.asarray(getattr(step, field), float)  # (n,)
+    if q.kind == "gate":
+        z = np.asarray(getattr(step, q.pre), float)  # (n,)
+        k = int(np.argmax(np.abs(z)) if furthest else np.argmin(np.abs(z)))
+        pre = table[q.pre].text
+        function, _, name = core.ACTIVATIONS[q.activation]
+        other = "tanh" if q.activation == "sigmoid" else "sigmoid"
+        other_function, _, other_name = core.ACTIVATIONS[other]
+        prompt = (
+            f"Next, {computes}. Its pre-activation is worked out for you: {pre} = "
+            f"{_vec(z)}. Predict {q.text}[{k}] to 1 decimal, reading {name} off its curve, then "
+            "press Next ▶."
+        )
+        mistakes = [
+            (float(z[k]), f"that is {pre}[{k}] itself: {q.text} passes it through {name}"),
+            (
+                float(other_function(z[k])),
+                f"that is {other_name}({pre}[{k}]): {q.text} uses {name}"
+                + (", whose values lie in (0, 1)" if name == "σ" else ", which can be negative"),
+            ),
+        ]
+        if q.activation == "sigmoid":
+            mistakes.append(
+                (
+                    float(1 - function(z[k])),
+                    f"that is 1 − σ({pre}[{k}]): a larger {pre} opens the gate further, towards 1",
+                )
+            )
+        return Question(
+            prompt,
+            "number",
+            float(value[k]),
+            reveal,
+            tolerance=0.05,
+            digits=None,
+            mistakes=tuple(mistakes),
+        )
+    k = int(np.argmax(np.abs(value)))
+    prompt = (
+        f"Next, {computes}. Predict {q.text}[{k}] (unit {k}) to 2 decimals from the numbers on "
+        "the diagram, then press Next ▶."
+    )
+    return Question(prompt, "number", float(value[k]), reveal, tolerance=0.006, digits=None)
+
+
 def q_wf_shape(seed=0):
     """Lesson 1: the shape of W_f."""
     m, n = _sizes(seed)

@@ -868,25 +868,14 @@ class StepExplorer(Explorer):
             return
         spec = layout.stages[nxt]
         q = {q.field: q for q in core.quantities(self.params)}[spec.computes[0]]
-        value = getattr(self.step, q.field)
-        prompt = (
-            f"Next, stage {nxt + 1} ({spec.name}) computes {q.text} = {viz.plain(q.formula)}. "
-            f"Predict its {len(value)} numbers (to 2 decimals) from the numbers so far (W and b "
-            f"are "
-            "under 'inputs and weights'), then press Next ▶."
-        )
-        if self.ask.question.prompt != prompt or not np.array_equal(
-            self.ask.question.answer, value
-        ):
-            self.ask.ask(
-                questions.Question(
-                    prompt,
-                    "vector",
-                    value,
-                    viz.stage_html(self.step, self.params, nxt),
-                    tolerance=0.006,
-                )
-            )
+        computes = f"stage {nxt + 1} ({spec.name}) computes {q.text} = {viz.plain(q.formula)}"
+        reveal = viz.stage_html(self.step, self.params, nxt)
+        question = questions.next_stage_question(
+            self.step, self.params, q.field, computes, reveal, furthest=nxt % 2 == 1
+        )  # the gates' questions take turns: a unit far out on its curve, one near its middle
+        same = self.ask.question.prompt == question.prompt
+        if not same or self.ask.question.answer != question.answer:
+            self.ask.ask(question)
 
 
 class BackwardExplorer(StepExplorer):

@@ -305,3 +305,52 @@ def test_the_instructor_s_summary_counts_files_written_by_hand(tmp_path):
          *folders], capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert printed.splitlines() == expected
+
+
+# ---------------------------------------------- the step explorer's predictions: one unit, meaning
+
+
+def gate_step(b_f, b_c):
+    """A step whose pre-activations are its biases (W = 0, h_(t-1) = 0): z_f = b_f, z_c = b_c."""
+    import lstm_core as core
+
+    n = len(b_f)
+    zeros = np.zeros((n, 1 + n))
+    p = core.LSTMParams(
+        W_f=zeros, b_f=np.array(b_f, float), W_i=zeros, b_i=np.zeros(n),
+        W_c=zeros, b_c=np.array(b_c, float), W_o=zeros, b_o=np.zeros(n),
+    )  # fmt: skip
+    return core.lstm_step(np.ones(1), np.zeros(n), np.array([1.0, -2.0, 0.5]), p), p
+
+
+def test_a_gate_is_asked_at_one_unit_from_its_pre_activation_with_hints_that_fit():
+    step, p = gate_step([0.2, -3.0, 1.0], [0.0, 0.5, -2.0])
+    q = questions.next_stage_question(step, p, "f", "stage 2 computes f_t", "")
+    assert "z_f = [0.2, -3, 1]" in q.prompt and "f_t[1]" in q.prompt  # the furthest out: −3
+    assert q.answer == pytest.approx(1 / (1 + math.exp(3)))  # 0.047
+    for right in ("0.05", "0", "0.0474"):  # to 1 decimal
+        assert questions.check(q, right)[0], right
+    assert not questions.check(q, "0.1")[0]
+    assert "itself" in questions.check(q, "-3")[1]  # z typed for σ(z)
+    assert "opens the gate further" in questions.check(q, "0.95")[1]  # 1 − σ(z)
+    assert "(0, 1)" in questions.check(q, f"{math.tanh(-3):.3f}")[1]  # tanh for σ
+    middle = questions.next_stage_question(step, p, "f", "…", "", furthest=False)
+    assert "f_t[0]" in middle.prompt and middle.answer == pytest.approx(1 / (1 + math.exp(-0.2)))
+    candidate = questions.next_stage_question(step, p, "c_tilde", "…", "")
+    assert "C̃_t[2]" in candidate.prompt and candidate.answer == pytest.approx(math.tanh(-2))
+    assert "can be negative" in questions.check(candidate, f"{1 / (1 + math.exp(2)):.2f}")[1]
+
+
+def test_a_state_is_asked_at_its_largest_unit_to_2_decimals():
+    step, p = gate_step([0.2, -3.0, 1.0], [0.0, 0.5, -2.0])
+    # C_t = f ∘ C_(t-1) + i ∘ C̃ with i = σ(0) = 1/2, by hand
+    f = [1 / (1 + math.exp(-b)) for b in (0.2, -3.0, 1.0)]
+    c = [
+        f[0] * 1.0 + 0.5 * 0.0,
+        f[1] * -2.0 + 0.5 * math.tanh(0.5),
+        f[2] * 0.5 - 0.5 * math.tanh(2),
+    ]
+    k = int(np.argmax(np.abs(c)))
+    q = questions.next_stage_question(step, p, "c", "stage 5 computes C_t", "")
+    assert f"C_t[{k}] (unit {k})" in q.prompt and q.answer == pytest.approx(c[k])
+    assert questions.check(q, f"{c[k]:.2f}")[0] and not questions.check(q, f"{c[k] + 0.02:.2f}")[0]
