@@ -561,7 +561,7 @@ class StepExplorer(Explorer):
             ),
             "predict",
         )
-        self.ask = Predict(lambda seed: questions.Question("", "vector", np.zeros(1), ""))
+        self.ask = Predict(lambda seed: questions.Question("", "number", 0.0, ""))  # one unit
         self.ask.new_button.layout.display = (
             "none"  # the explorer's own numbers: change them with the sliders
         )
@@ -898,7 +898,6 @@ class BackwardExplorer(StepExplorer):
         self.learning_panel = W.HTML()
         super().__init__(preset=preset, m=m, n=n, seed=seed, variant=variant)
         self.predict_mode.description = "predict first (hide the next stages' gradients)"
-        self.ask.answer.placeholder = "a number, e.g. 0.5"
         self.connect(self.loss, "loss")
         self.connect(self.k_slider, "k")
         self.connect(self.lr_slider, "lr")

@@ -564,6 +564,7 @@ def test_predict_mode_hides_what_is_not_computed_yet(variant):
             k = int(re.search(r"_t\[(\d)\] ", e.ask.question.prompt).group(1))
             assert e.ask.question.answer == value[k]
             assert e.ask.widget.layout.display == "flex"
+            assert e.ask.answer.placeholder == "a number, e.g. 0.5"  # one number is asked
             e.ask.answer.value = f"{value[k]:.2f}"
             assert "✓" in e.ask.feedback.value
         else:
