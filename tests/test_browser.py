@@ -1,6 +1,7 @@
 """The lessons in a real browser: Voilà (the app) and JupyterLab, driven by Playwright in Debian's
 Chromium."""
 
+import contextlib
 import json
 import pathlib
 import os
@@ -209,15 +210,20 @@ def json_outputs_untouched(path):
     return all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
 
 
+@contextlib.contextmanager
+def voila_lesson(notebook, tmp_path):
+    """A lesson open in the app: (its page, the page's script errors as they happen)."""
+    with server("voila", ROOT / "notebooks" / notebook) as url:
+        with browser(tmp_path / "profile") as ctx:
+            page = ctx.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url, wait_until="domcontentloaded")
+            yield page, errors
+
+
 def test_voila_lesson_6_steps_through_a_gru(tmp_path):
-    with (
-        server("voila", ROOT / "notebooks" / "06_relatives_gru_peephole.ipynb") as url,
-        browser(tmp_path / "profile") as ctx,
-    ):
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
+    with voila_lesson("06_relatives_gru_peephole.ipynb", tmp_path) as (page, errors):
         page.locator(".widget-htmlmath", has_text="Stage 1 concatenate").first.wait_for(
             timeout=120000
         )
@@ -234,14 +240,7 @@ def test_voila_lesson_6_steps_through_a_gru(tmp_path):
 def test_voila_lesson_3_time_slider(tmp_path):
     """Lesson 3 in the app: moving the time cursor redraws the strip and the step view of that
     step."""
-    with (
-        server("voila", ROOT / "notebooks" / "03_through_time.ipynb") as url,
-        browser(tmp_path / "profile") as ctx,
-    ):
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
+    with voila_lesson("03_through_time.ipynb", tmp_path) as (page, errors):
         handle = slider_handle(page, "t")
         handle.wait_for(timeout=120000)
         strip = page.locator("img.widget-image").first
@@ -280,14 +279,7 @@ def test_voila_lesson_3_backward_through_time(tmp_path):
     ‖∂L/∂C_t‖, equal to a finite-difference one; moving the cursor gives that step's; the stage
     menu, off until then, walks step t's backward stages (the step picture's text alternative
     names the stage chosen)."""
-    with (
-        server("voila", ROOT / "notebooks" / questions.NOTEBOOKS[3]) as url,
-        browser(tmp_path / "profile") as ctx,
-    ):
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
+    with voila_lesson(questions.NOTEBOOKS[3], tmp_path) as (page, errors):
         handle = slider_handle(page, "t")
         handle.wait_for(timeout=120000)
         stage = page.get_by_role("combobox", name="backward stage")
@@ -333,14 +325,7 @@ def test_voila_lesson_4_backward_step_through_and_predict_first(tmp_path):
     dh = s.h  # L = ½‖h_t − y‖² with the targets y at 0
     dc_prev = dh * s.o * (1 - np.tanh(s.c) ** 2) * s.f  # (n,)
     do = dh * np.tanh(s.c)  # (n,) stage 2's ∂L/∂o_t
-    with (
-        server("voila", ROOT / "notebooks" / questions.NOTEBOOKS[4]) as url,
-        browser(tmp_path / "profile") as ctx,
-    ):
-        page = ctx.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
+    with voila_lesson(questions.NOTEBOOKS[4], tmp_path) as (page, errors):
         show_answers(page, 4)  # the explorer opens once predictions 3 to 6 are answered
         panel = page.locator(".widget-htmlmath", has_text="Backward stage 1").first
         panel.wait_for(timeout=120000)
