@@ -26,6 +26,22 @@ def check_shows_tags(nb):
             assert tagged == bool(cell.outputs), (k, cell.source[:60], tagged)
 
 
+def execute(nb, folder):
+    """Run nb headless with folder as its working folder, outputs into nb. A kernel that dies
+    before answering its first message is started once more: two kernels started at once (the
+    suite runs on two workers) can be handed the same free port ("Address already in use"), and
+    then not a cell of the notebook has run."""
+    for attempt in (1, 2):
+        client = NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        )
+        try:
+            return client.execute()
+        except RuntimeError as e:
+            if attempt == 2 or "before replying to kernel_info" not in str(e):
+                raise
+
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -55,9 +71,7 @@ def test_executes_without_error(path, tmp_path):
             "print('on request:', lstm_widgets.run_requests())"
         )
     )
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    execute(nb, tmp_path)
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
@@ -93,9 +107,7 @@ def test_torch_lessons_run_without_torch(prefix, tmp_path, without_torch):
     """Where PyTorch is missing, lessons 5 and 6 fall back to the committed PyTorch numbers."""
     path = [p for p in NOTEBOOKS if p.name.startswith(prefix)][0]
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    execute(nb, tmp_path)
     check_shows_tags(nb)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "largest difference" in text
@@ -111,9 +123,7 @@ def test_the_trained_lesson_runs_without_torch(tmp_path, without_torch):
     with a message (with torch, test_executes_without_error runs the live module)."""
     path = [p for p in NOTEBOOKS if "trained" in p.name][0]
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    execute(nb, tmp_path)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     check_shows_tags(nb)
@@ -141,9 +151,7 @@ def test_cells_survive_being_rerun(prefix, tmp_path, without_torch):
     nb = nbformat.read(path, as_version=4)
     again = [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"]
     nb.cells = nb.cells + again
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    execute(nb, tmp_path)
     assert not [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
