@@ -10,6 +10,7 @@ return what they name (params, arrays, a number). Cells are chosen by their reco
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+import unicodedata
 
 import numpy as np
 
@@ -102,6 +103,107 @@ def without_input(params, shifts=(6.0, 0.0, -6.0), T=30):
 def _vec(v, digits):
     """[a, b, c] with `digits` significant digits: a vector in a printed line."""
     return "[" + ", ".join(f"{x:.{digits}g}" for x in v) + "]"
+
+
+# ------------------------------------------- a unit with a job: is the subject plural?
+
+# x_t for a word: [a new subject, its number (+1 plural, −1 singular, 0: not a noun), the verb next]
+AGREEMENT_WORDS = {
+    "The": (0, 0, 0),
+    "keys": (1, 1, 0),
+    "key": (1, -1, 0),
+    "to": (0, 0, 0),
+    "the": (0, 0, 0),
+    "cabinet": (0, -1, 1),
+    "cabinets": (0, 1, 1),
+}
+
+
+def agreement_cell():
+    """A hand-set LSTM of one unit (m = 3, n = 1) whose unit 0 stores whether the subject is
+    plural: f_t closes and i_t opens at a new subject, C̃_t proposes its number (±1), o_t opens
+    just before the verb. Whole-number weights; h_(t-1) is not used (its column is 0)."""
+    return core.LSTMParams(
+        W_f=np.array([[-6.0, 0, 0, 0]]),  # (1, 4): a new subject closes the forget gate
+        b_f=np.array([3.0]),
+        W_i=np.array([[6.0, 0, 0, 0]]),  # a new subject opens the input gate
+        b_i=np.array([-3.0]),
+        W_c=np.array([[0, 3.0, 0, 0]]),  # the candidate is the noun's number
+        b_c=np.array([0.0]),
+        W_o=np.array([[0, 0, 6.0, 0]]),  # the output gate opens before the verb
+        b_o=np.array([-3.0]),
+    )
+
+
+PEEPHOLES = {"W_f": ("p_f", "C_(t-1)"), "W_i": ("p_i", "C_(t-1)"), "W_o": ("p_o", "C_t")}
+
+
+def unit_formulas(params, unit=0):
+    """Each gate's pre-activation at one unit, written from its weights (the terms of weight 0
+    left out; a peephole's term too), and the function that makes the gate of it:
+    'z_f[0] = −6·x_t[0] + 3  →  f_t = σ(z_f)'. A cell of the LSTM family."""
+    cell = core.cell_of(params)
+    if cell.family != "LSTM":
+        raise ValueError(f"unit_formulas writes an LSTM's gates, not a {cell.name}'s")
+    m, n = params.m, params.n
+    inputs = [f"x_t[{k}]" for k in range(m)]
+    hidden = [f"h_(t-1)[{k}]" for k in range(n)]
+    names = inputs + hidden if params.order == "xh" else hidden + inputs  # v's entries, in order
+    lines = []
+    for q in core.quantities(params):
+        if q.kind != "gate" or q.weights is None:
+            continue
+        row = getattr(params, q.weights)[unit]  # (m+n,)
+        bias = getattr(params, "b" + q.weights[1:])[unit]
+        terms = []  # (sign, magnitude) of each term of weight ≠ 0, then the bias
+        for w, name in zip(row, names, strict=True):
+            if w:
+                terms.append((w < 0, f"{abs(w):.3g}·{name}"))
+        if q.weights in PEEPHOLES and getattr(params, PEEPHOLES[q.weights][0]) is not None:
+            name, state = PEEPHOLES[q.weights]
+            p = getattr(params, name)[unit]
+            if p:
+                terms.append((p < 0, f"{abs(p):.3g}·{state}[{unit}]"))
+        if bias or not terms:
+            terms.append((bias < 0, f"{abs(bias):.3g}"))
+        written = ("−" if terms[0][0] else "") + terms[0][1]
+        for negative, term in terms[1:]:
+            written += f" {'−' if negative else '+'} {term}"
+        _, _, function = core.ACTIVATIONS[q.activation]
+        lines.append(f"{q.pre}[{unit}] = {written}  →  {q.text} = {function}({q.pre})")
+    return "\n".join(lines)
+
+
+def plain(name):
+    """name as wide as it shows (a combining mark takes no column)."""
+    return "".join(ch for ch in name if not unicodedata.combining(ch))
+
+
+def agreement_steps(sentence):
+    """The agreement cell's steps over a sentence (words of AGREEMENT_WORDS), from zero state."""
+    words = sentence.split()
+    unknown = [w for w in words if w not in AGREEMENT_WORDS]
+    if unknown:
+        raise ValueError(f"sentence: {unknown} not in the words {list(AGREEMENT_WORDS)}")
+    xs = np.array([AGREEMENT_WORDS[w] for w in words], float)  # (T, 3)
+    return core.lstm_forward(xs, np.zeros(1), np.zeros(1), agreement_cell())
+
+
+def follow_unit(sentence):
+    """Unit 0 of the agreement cell, word by word: x_t, its gates, C̃_t, C_t, h_t, and the verb
+    form that the sign of h_t reads out at the word before the verb."""
+    words = sentence.split()
+    names = ("f_t", "i_t", "C̃_t", "C_t", "o_t", "h_t")
+    header = f"{'word':9} {'x_t':11}" + "".join(" " * (7 - len(plain(n))) + n for n in names)
+    lines = [header]
+    for word, s in zip(words, agreement_steps(sentence), strict=True):
+        x = "[" + ", ".join(f"{a:.0f}" for a in s.x_t) + "]"
+        values = (s.f[0], s.i[0], s.c_tilde[0], s.c[0], s.o[0], s.h[0])
+        line = f"{word:9} {x:11}" + "".join(f"{v + 0.0:7.3f}" for v in values)
+        if s.x_t[2]:
+            line += f"   the verb: {'are' if s.h[0] > 0 else 'is'}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- gradient flow through time

@@ -507,6 +507,57 @@ def q_hidden(seed=0):
     )
 
 
+AGREEMENT_SENTENCES = ("The keys to the cabinet", "The key to the cabinets")
+AGREEMENT_CHOICES = ("“are”: h_t > 0", "“is”: h_t < 0", "neither: h_t ≈ 0")
+
+
+def q_agreement(seed=0):
+    """Lesson 2: the running example's unit 0, read out at the word before the verb."""
+    sentence = AGREEMENT_SENTENCES[core.as_seed(seed) % 2]
+    words, steps = sentence.split(), lessons.agreement_steps(sentence)
+    subject, last = steps[1], steps[-1]
+    h, c, o = float(last.h[0]), float(last.c[0]), float(last.o[0])
+    answer = AGREEMENT_CHOICES[0] if h > 0.05 else AGREEMENT_CHOICES[1]
+    if abs(h) <= 0.05:
+        answer = AGREEMENT_CHOICES[2]
+    other = AGREEMENT_CHOICES[1] if answer == AGREEMENT_CHOICES[0] else AGREEMENT_CHOICES[0]
+    i_last = float(last.i[0])
+    after = [float(s.f[0]) for s in steps[2:]]  # the forget gates after the subject's word
+    keep = after[0]
+    return Question(
+        f"The cell reads “{sentence}”, one word a step, from C_0 = 0. At “{words[-1]}” the verb "
+        "comes next, so o_t opens and unit 0 is read out: what does h_t say?",
+        "choice",
+        answer,
+        f"At “{words[1]}” the unit wrote C_t = {subject.c[0]:.3f} (f_t = {subject.f[0]:.3f}, "
+        f"i_t = {subject.i[0]:.3f}), kept most of it over the next words, and at “{words[-1]}” "
+        f"(not a subject: i_t = {i_last:.3f}) wrote almost nothing of that noun's number. "
+        f"h_t = o_t∘tanh(C_t) = {o:.3f}·tanh({c:.3f}) = {h:.3f}: <b>{answer}</b>.",
+        choices=AGREEMENT_CHOICES,
+        mistakes=(
+            (
+                other,
+                f"“{words[-1]}” is the nearer noun, but not the subject: its i_t is "
+                f"{i_last:.2f}, so the unit writes about {i_last:.0%} of its number and keeps "
+                f"{last.f[0]:.0%} of what it stored at “{words[1]}”",
+            ),
+            (
+                AGREEMENT_CHOICES[2],
+                f"f_t ≈ {keep:.2f} keeps: after {len(after)} more words {keep:.2f}^{len(after)} "
+                f"≈ {np.prod(after):.0%} of the memory is still there",
+                8,
+            ),
+        ),
+        then=(
+            "<p>Each gate did one job: at the subject the forget gate closed (drop the last "
+            "subject) and the input gate opened (write this one's number); between, the forget "
+            "gate kept and the input gate stayed shut, so the distracting noun was not written; "
+            "before the verb the output gate opened to read the memory out. The table below has "
+            "every number of both sentences, word by word.</p>"
+        ),
+    )
+
+
 def q_param_count(seed=0):
     """Lesson 2: how many numbers an LSTM cell learns (ours: one bias per gate)."""
     m, n = _sizes(seed, 1, 64) if seed else (3, 3)
@@ -1045,7 +1096,7 @@ def q_code_string(seed=0):
 
 LESSON_QUESTIONS = {
     1: (q_wf_shape, q_forget_row, q_sigma_exact),
-    2: (q_cell_update, q_hidden, q_param_count),
+    2: (q_cell_update, q_hidden, q_agreement, q_param_count),
     3: (q_memory, q_output_shape, q_h_n_shape),
     4: (
         q_sigma_prime,

@@ -263,3 +263,73 @@ def test_a_training_line_names_its_run_s_numbers(variant):
     assert f"{gate} of unit {r.memory_unit}: " in line
     shown = numbers_in(line.split(f"unit {r.memory_unit}: ")[1])
     np.testing.assert_allclose(shown, r.keep_after[r.memory_unit], atol=0.005)
+
+
+def _sigma(z):
+    return 1 / (1 + math.exp(-z))
+
+
+def test_the_agreement_unit_writes_at_the_subject_and_reads_before_the_verb():
+    """By hand: σ(±3) and tanh(±3) only. At 'keys' C = σ(3)·tanh(3) (f = σ(−3) of C_0 = 0); three
+    words of f = σ(3) keep it, 'cabinet' adds σ(−3)·tanh(−3); h = σ(3)·tanh(C)."""
+    keep, shut, plural = _sigma(3), _sigma(-3), math.tanh(3)
+    c = keep * plural
+    for _ in ("to", "the"):
+        c = keep * c
+    c = keep * c + shut * -plural  # 'cabinet': singular, not the subject
+    h = keep * math.tanh(c)
+    assert h > 0.5
+    lines = lessons.follow_unit("The keys to the cabinet").splitlines()
+    assert lines[0].split() == ["word", "x_t", "f_t", "i_t", "C̃_t", "C_t", "o_t", "h_t"]
+    last = lines[-1].split()
+    assert last[:4] == ["cabinet", "[0,", "-1,", "1]"]
+    assert [float(a) for a in last[4:10]] == pytest.approx(
+        [keep, shut, -plural, c, keep, h], abs=6e-4
+    )
+    assert lines[-1].endswith("the verb: are") and "verb" not in "".join(lines[1:-1])
+    other = lessons.follow_unit("The key to the cabinets").splitlines()[-1]
+    assert float(other.split()[9]) == pytest.approx(-h, abs=6e-4) and other.endswith("is")
+    with pytest.raises(ValueError, match="'dog'"):
+        lessons.agreement_steps("The dog")
+
+
+def _evaluate(formula, values):
+    """A printed pre-activation 'z_f[1] = 0.443·x_t[0] − 0.252·C_(t-1)[1] + 0.615' summed."""
+    right = formula.split(" = ", 1)[1].split("  →  ")[0]
+    total = 0.0
+    for sign, number, name in re.findall(r"(^|[+−]) ?([\d.e+-]+)(?:·(\S+))?", right):
+        term = float(number) * (values[name] if name else 1.0)
+        total += -term if sign == "−" else term
+    return total
+
+
+@pytest.mark.parametrize("variant", ["LSTM", "coupled peephole LSTM", "peephole LSTM"])
+def test_a_unit_s_formulas_sum_to_its_pre_activations(variant):
+    p = L.CELLS[variant].make(2, 3, seed=4)
+    rng = np.random.default_rng(1)
+    x, h, c = rng.normal(size=2), rng.normal(size=3), rng.normal(size=3)
+    s = L.lstm_step(x, h, c, p)
+    unit = 2
+    values = {f"x_t[{k}]": x[k] for k in range(2)} | {f"h_(t-1)[{k}]": h[k] for k in range(3)}
+    values |= {f"C_(t-1)[{unit}]": c[unit], f"C_t[{unit}]": s.c[unit]}
+    lines = lessons.unit_formulas(p, unit).splitlines()
+    gates = [q for q in L.quantities(p) if q.kind == "gate" and q.weights]
+    assert len(lines) == len(gates)
+    for line, q in zip(lines, gates, strict=True):
+        assert line.startswith(f"{q.pre}[{unit}] = ") and line.endswith(
+            f"{q.text} = {'σ' if q.activation == 'sigmoid' else 'tanh'}({q.pre})"
+        )
+        # 3 significant digits per term: a few thousandths over six terms
+        assert _evaluate(line, values) == pytest.approx(getattr(s, q.pre)[unit], abs=0.01)
+    assert ("C_(t-1)" in lines[0]) == ("peephole" in variant)
+    with pytest.raises(ValueError, match="GRU"):
+        lessons.unit_formulas(L.CELLS["GRU"].make(2, 3))
+
+
+def test_the_agreement_formulas_are_whole_numbers():
+    assert lessons.unit_formulas(lessons.agreement_cell()).splitlines() == [
+        "z_f[0] = −6·x_t[0] + 3  →  f_t = σ(z_f)",
+        "z_i[0] = 6·x_t[0] − 3  →  i_t = σ(z_i)",
+        "z_c[0] = 3·x_t[1]  →  C̃_t = tanh(z_c)",
+        "z_o[0] = 6·x_t[2] − 3  →  o_t = σ(z_o)",
+    ]

@@ -55,6 +55,7 @@ BY_HAND = {
     "q_wf_shape": (3, 6),
     "q_forget_row": 1 * 1 + 2 * 2 + 3 * 3 + 4 * 4 + 5 * 5 + 6 * 6 + 1,  # 92
     "q_sigma_exact": "exactly 1.0",
+    "q_agreement": "“are”: h_t > 0",  # tests/test_lessons.py works its h_t out by hand
     "q_param_count": 4 * 3 * 6 + 4 * 3,
     "q_memory": 0.9**10,
     "q_output_shape": (5, 2, 8),
