@@ -559,6 +559,22 @@ def memory_unit_report(run):
     )
 
 
+def memory_route(run):
+    """The memory unit of a trained LSTM-family run along the probe sequences (first input +1, then
+    −1; zeros after): its C̃_t, i_t and C_t at each step, a line each."""
+    u, T = run.memory_unit, len(run.keep_after[run.memory_unit])
+    lines = []
+    for sign in (1.0, -1.0):
+        xs = np.zeros((T, 1))  # (T, m = 1)
+        xs[0, 0] = sign
+        steps = core.forward(xs, run.params)
+        for name, field in (("C̃_t", "c_tilde"), ("i_t", "i"), ("C_t", "c")):
+            values = np.array([getattr(s, field)[u] for s in steps]).round(2) + 0.0
+            pad = " " * (4 - len(plain(name)))  # C̃_t is three columns wide, like C_t
+            lines.append(f"x_0 = {sign:+.0f}  {name}{pad} of unit {u}: {values}")
+    return "\n".join(lines)
+
+
 def training_line(run):
     """A training run in one line: the loss at the start and at the end (means of the first 10 and
     the last 20 iterations), the accuracy on fresh sequences and the memory unit's keep gate."""

@@ -445,7 +445,7 @@ LINE_Y, BUS_Y, BOX_Y = 6.2, 1.6, 3.0
 # Labelled values that are not fields of the step record: (symbol, how to compute it from a step).
 DERIVED = {
     "i_times_c": (r"$i_t \circ \tilde{C}_t$", lambda s: s.i * s.c_tilde),
-    "r_times_nh": (r"$r_t \circ n_h$", lambda s: s.r * s.n_h),
+    "r_times_nh": (r"$r_t \circ a_h$", lambda s: s.r * s.n_h),
     "one_minus_z": (r"$1 - z_t$", lambda s: 1.0 - s.z),
 }
 
@@ -787,6 +787,7 @@ class CellDiagram:
             bbox=dict(fc="white", ec=GREY, alpha=0.9, pad=0.8),
         )
         self.pre = {q.field: q.pre for q in table.values()}
+        self.texts = {q.field: q.text for q in table.values()}  # z_f, or a GRU's a_r …
         blit.animate(self.z_label)
         # the backward pass: each label's gradient (∂L/∂ its quantity) where the cell has one, a
         # gradient label under each box with weights (∂L/∂ its pre-activation, in two rows so
@@ -794,6 +795,9 @@ class CellDiagram:
         self.grads = {key: grad_of(key) for _, key, _, _, _ in self.layout.labels}
         self.grad_names = {key: grad_name(self.names[key]) for key in self.grads}
         self.grad_names["concat"] = None  # plain text, written with the order
+        # 'dz_f' -> '∂L/∂z_f' (a GRU's: ∂L/∂a_r …), for a cell with a backward pass as data
+        backward = core.cell_of(params).backward_stages is not None
+        self.grad_symbols = grad_symbols(params) if backward else {}
         self.box_grads = {}
         for row, (part, field, x, _) in enumerate(self.layout.boxes):
             if table[field].weights is None:
@@ -860,12 +864,14 @@ class CellDiagram:
             label.set_visible(live)
             if live:
                 lit.add(part)
-                label.set_text(f"∂L/∂{grad[1:]} = {fmt_vec(getattr(grads, grad), most=4)}")
+                value = fmt_vec(getattr(grads, grad), most=4)
+                label.set_text(f"{self.grad_symbols[grad]} = {value}")
         for part, (text, _, weights) in self.shape_texts.items():
             forms = []
             for W, dz, source in spec.weights:
                 if W in weights:
-                    forms.append(f"d{W} = {dz} ⊗ {INPUT_NAMES.get(source, source)}")
+                    dz_name = "d" + self.grad_symbols[dz].removeprefix("∂L/∂")
+                    forms.append(f"d{W} = {dz_name} ⊗ {INPUT_NAMES.get(source, source)}")
             if forms:
                 text.set_text("\n".join(forms))
                 lit.add(part)
@@ -925,7 +931,7 @@ class CellDiagram:
             pre = self.pre[spec.gate]
             self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
             self.z_label.set_text(
-                f"{pre} = {fmt_vec(getattr(step, pre), most=4)}"
+                f"{self.texts[pre]} = {fmt_vec(getattr(step, pre), most=4)}"
             )  # plain: no mathtext
         labels = set(self.labels.values()) | set(self.values.values())
         for part, arts in self.parts.items():
@@ -1139,16 +1145,17 @@ def gate_panel(step, params, q, extra=None):
     W, b = getattr(params, q.weights), getattr(params, bias)
     z, out = getattr(step, q.pre), getattr(step, q.field)
     act = core.ACTIVATIONS[q.activation][2]
+    pre = next(p.text for p in core.quantities(params) if p.field == q.pre)  # z_f, or a GRU's a_r
     shapes = (
         f"{q.weights} is ({n}, {m + n}) = (n, m+n): one row per unit, each row sees all of "
-        f"{concat_label(params.order)} ({m + n},); {bias} is ({n},); {q.pre} and {q.text} are "
+        f"{concat_label(params.order)} ({m + n},); {bias} is ({n},); {pre} and {q.text} are "
         f"({n},)."
     )
     lines = []
     for r in range(n):
         terms = extra(r) if extra else ()
         arithmetic = row_arithmetic(W, step.concat, b, z, r, extra=terms)
-        lines.append(f"{q.pre}[{r}] = {arithmetic} → {act}(z) = {fmt(out[r], 4)}")
+        lines.append(f"{pre}[{r}] = {arithmetic} → {act}({pre}) = {fmt(out[r], 4)}")
     return shapes, lines
 
 
@@ -1209,15 +1216,15 @@ def lstm_hidden_panel(step, params, q):
 
 
 def gru_candidate_panel(step, params, q):
-    """h̃_t = tanh(n_x + r_t∘n_h), unit by unit."""
+    """h̃_t = tanh(a_x + r_t∘a_h), unit by unit."""
     m, n, s = params.m, params.n, step
     shapes = (
-        f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); n_x = W_hx x_t + b_hx and "
-        f"n_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales n_h, then tanh."
+        f"W_hx is ({n}, {m}), W_hh is ({n}, {n}); a_x = W_hx x_t + b_hx and "
+        f"a_h = W_hh h_(t-1) + b_hh are ({n},); the reset gate scales a_h, then tanh."
     )
     return shapes, [
-        f"z_h[{r}] = {fmt(s.n_x[r])} + {times(s.r[r], s.n_h[r])} = {fmt(s.z_h[r])} → "
-        f"tanh(z) = {fmt(s.h_tilde[r], 4)}"
+        f"a_h̃[{r}] = {fmt(s.n_x[r])} + {times(s.r[r], s.n_h[r])} = {fmt(s.z_h[r])} → "
+        f"tanh(a_h̃) = {fmt(s.h_tilde[r], 4)}"
         for r in range(n)
     ]
 
@@ -1934,7 +1941,7 @@ def backward_html(learning, params, given, stage, unit=0, hide=frozenset()):
     """The backward stage's panel: each gradient's chain rule for every unit with its numbers;
     at the weights, dW = ∂L/∂z ⊗ input as a grid beside W; finite-difference checks (of the
     gradients not in `hide`: predict mode holds back the later stages')."""
-    step, grads = learning.step, learning.grads
+    step, grads, symbols = learning.step, learning.grads, grad_symbols(params)
     spec = core.backward_stages(params)[stage]
     lines = [f"<p><b>Backward stage {stage + 1}: {escape(spec.name)}</b></p>"]
     for chain in spec.chains:
@@ -1945,9 +1952,9 @@ def backward_html(learning, params, given, stage, unit=0, hide=frozenset()):
         k = min(unit, params.n - 1)
         dz_k, inputs = float(getattr(grads, dz)[k]), getattr(step, source)
         row = ", ".join(fmt(a, 3) for a in np.outer(getattr(grads, dz), inputs)[k])
-        what = {"concat": "v", "h_prev": "h_(t-1)"}.get(source, source)
+        what, symbol = INPUT_NAMES.get(source, source), symbols[dz]
         lines.append(
-            f"<p><code>d{W} = ∂L/∂{dz[1:]} ⊗ {what}</code>: row {k} = ∂L/∂{dz[1:]}[{k}] · "
+            f"<p><code>d{W} = {symbol} ⊗ {what}</code>: row {k} = {symbol}[{k}] · "
             f"{what} = {fmt(dz_k, 3)} · {fmt_vec(inputs, 3)} = [{row}]</p>"
             f"<div style='display:flex;flex-wrap:wrap;gap:12px'><div>{W}{_grid(getattr(params, W))}"
             f"</div><div>d{W}{_grid(getattr(grads, 'd' + W), 3)}</div></div>"

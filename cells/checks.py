@@ -7,7 +7,7 @@ from cells.shared import concat
 
 CELL_RULE = (
     "the number of cell units must equal the hidden size n, because "
-    "h_t = o_t ∘ tanh(C_t) has one entry per cell unit and is fed back as h_{t-1}"
+    "h_t = o_t ∘ tanh(C_t) has one entry per cell unit and is fed back as h_(t-1)"
 )
 
 
@@ -119,7 +119,7 @@ def check_W(name, W, m, n):
         raise ValueError(
             f"{name} has shape {W.shape} but must be ({n}, {m + n}) = (n, m+n) with m = {m}, n = "
             f"{n}: "
-            f"each row of {name} sees the whole [x_t, h_{{t-1}}] of length m+n = {m}+{n} = {m + n}"
+            f"each row of {name} sees the whole [x_t, h_(t-1)] of length m+n = {m}+{n} = {m + n}"
             + (f"; and {W.shape[0]} rows ≠ n = {n}: {CELL_RULE}" if W.shape[0] != n else "")
         )
     return W

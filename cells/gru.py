@@ -77,7 +77,7 @@ class GRUParams:
                 f"W_hx has shape {W_hx.shape} but must be (n, m) = ({n}, m) with m ≥ 1: "
                 f"the candidate's input weights, one row per unit like W_hh {W_hh.shape}"
             )
-        gru_rule = CELL_RULE.replace("o_t ∘ tanh(C_t)", "(1 − z_t)∘h̃_t + z_t∘h_{t-1}")
+        gru_rule = CELL_RULE.replace("o_t ∘ tanh(C_t)", "(1 − z_t)∘h̃_t + z_t∘h_(t-1)")
         rule = f"one bias per unit; {gru_rule}"
         for name in ("W_r", "W_z"):
             self._own(name, check_W(name, as_array(name, getattr(self, name), 2), m, n))
@@ -302,7 +302,7 @@ def gru_step_backward(step, params, dh):
         dconcat = p.W_r.T @ dz_r + p.W_z.T @ dz_z  # (m+n,)
         dx, dh_prev = split(dconcat, p.m, p.order)  # (m,), (n,)
         dx = dx + p.W_hx.T @ dn_x  # (m,)
-        dh_prev = dh_prev + p.W_hh.T @ dn_h + dh * s.z  # (n,) ∂h_t/∂h_{t-1} ⊇ diag(z_t)
+        dh_prev = dh_prev + p.W_hh.T @ dn_h + dh * s.z  # (n,) ∂h_t/∂h_(t-1) = diag(z_t) + …
         grads = {
             "dW_r": np.outer(dz_r, s.concat),
             "db_r": dz_r,
@@ -365,43 +365,49 @@ def gru_backward(steps, params, dhs):
 GRU_QUANTITIES = (
     *INPUTS,
     CONCAT,
-    Quantity("z_r", "z_r", "$z_r$", "z_r", "W_r v + b_r", "reset pre-activation", kind="pre"),
+    Quantity("z_r", "a_r", "$a_r$", "a_r", "W_r v + b_r", "reset pre-activation", kind="pre"),
     Quantity(
         "r",
         "r_t",
         "$r_t$",
         "r_t",
-        r"\sigma(z_r)",
+        r"\sigma(a_r)",
         "reset gate",
         kind="gate",
         pre="z_r",
         activation="sigmoid",
         weights="W_r",
     ),
-    Quantity("z_z", "z_z", "$z_z$", "z_z", "W_z v + b_z", "update pre-activation", kind="pre"),
+    Quantity("z_z", "a_z", "$a_z$", "a_z", "W_z v + b_z", "update pre-activation", kind="pre"),
     Quantity(
         "z",
         "z_t",
         "$z_t$",
         "z_t",
-        r"\sigma(z_z)",
+        r"\sigma(a_z)",
         "update gate",
         kind="gate",
         pre="z_z",
         activation="sigmoid",
         weights="W_z",
     ),
-    Quantity("n_x", "n_x", "$n_x$", "n_x", "W_{hx} x_t + b_{hx}", "candidate's input part"),
-    Quantity("n_h", "n_h", "$n_h$", "n_h", "W_{hh} h_{t-1} + b_{hh}", "candidate's recurrent part"),
+    Quantity("n_x", "a_x", "$a_x$", "a_x", "W_{hx} x_t + b_{hx}", "candidate's input part"),
+    Quantity("n_h", "a_h", "$a_h$", "a_h", "W_{hh} h_{t-1} + b_{hh}", "candidate's recurrent part"),
     Quantity(
-        "z_h", "z_h", "$z_h$", "z_h", r"n_x + r_t \circ n_h", "candidate pre-activation", kind="pre"
+        "z_h",
+        "a_h̃",
+        r"$a_{\tilde{h}}$",
+        r"a_{\tilde h}",
+        r"a_x + r_t \circ a_h",
+        "candidate pre-activation",
+        kind="pre",
     ),
     Quantity(
         "h_tilde",
         "h̃_t",
         r"$\tilde{h}_t$",
         r"\tilde{h}_t",
-        r"\tanh(z_h)",
+        r"\tanh(a_{\tilde h})",
         "candidate",
         kind="gate",
         pre="z_h",
@@ -428,14 +434,14 @@ GRU_QUANTITIES = (
 def gru_backward_stages(params):
     """The backward stages of the GRU, in this z convention (z_t keeps h_(t-1))."""
     gates_x = (
-        "[W_rᵀ dz_r + W_zᵀ dz_z]_x",
+        "[W_rᵀ da_r + W_zᵀ da_z]_x",
         FromGrads(
             ("dz_r", "dz_z"),
             lambda g, p: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[0],
         ),
     )
     gates_h = (
-        "[W_rᵀ dz_r + W_zᵀ dz_z]_h",
+        "[W_rᵀ da_r + W_zᵀ da_z]_h",
         FromGrads(
             ("dz_r", "dz_z"),
             lambda g, p: split(p.W_r.T @ g.dz_r + p.W_z.T @ g.dz_z, p.m, p.order)[1],
@@ -472,10 +478,10 @@ def gru_backward_stages(params):
             "pre-activations of z_t and h̃_t",
             3,
             (
-                Chain("dz_z", "∂L/∂z_z", ((("∂L/∂z_t", read("g", "dz")), ("σ'", dsigma("z"))),)),
+                Chain("dz_z", "∂L/∂a_z", ((("∂L/∂z_t", read("g", "dz")), ("σ'", dsigma("z"))),)),
                 Chain(
                     "dz_h",
-                    "∂L/∂z_h",
+                    "∂L/∂a_h̃",
                     (
                         (
                             ("∂L/∂h̃_t", read("g", "dh_tilde")),
@@ -489,18 +495,18 @@ def gru_backward_stages(params):
             "the reset gate and the candidate's parts",
             1,
             (
-                Chain("dn_x", "∂L/∂n_x", ((("∂L/∂z_h", read("g", "dz_h")),),)),
+                Chain("dn_x", "∂L/∂a_x", ((("∂L/∂a_h̃", read("g", "dz_h")),),)),
                 Chain(
                     "dn_h",
-                    "∂L/∂n_h",
-                    ((("∂L/∂z_h", read("g", "dz_h")), ("r_t", read("s", "r"))),),
+                    "∂L/∂a_h",
+                    ((("∂L/∂a_h̃", read("g", "dz_h")), ("r_t", read("s", "r"))),),
                 ),
                 Chain(
                     "dr",
                     "∂L/∂r_t",
-                    ((("∂L/∂z_h", read("g", "dz_h")), ("n_h", read("s", "n_h"))),),
+                    ((("∂L/∂a_h̃", read("g", "dz_h")), ("a_h", read("s", "n_h"))),),
                 ),
-                Chain("dz_r", "∂L/∂z_r", ((("∂L/∂r_t", read("g", "dr")), ("σ'", dsigma("r"))),)),
+                Chain("dz_r", "∂L/∂a_r", ((("∂L/∂r_t", read("g", "dr")), ("σ'", dsigma("r"))),)),
             ),
         ),
         BackwardStage(

@@ -113,7 +113,7 @@ class LSTMParams:
         if n < 1 or m < 1:
             raise ValueError(
                 f"W_f has shape {W_f.shape} but must be (n, m+n) with m, n ≥ 1: each row sees "
-                "the whole [x_t, h_{t-1}], so it has more columns than rows "
+                "the whole [x_t, h_(t-1)], so it has more columns than rows "
                 "(for m = n = 3 that is (3, 6), not (3, 3))"
             )
         if self.coupled:

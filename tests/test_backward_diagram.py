@@ -33,10 +33,13 @@ BOX_GRADS = {
     "dz_i": "∂L/∂z_i",
     "dz_c": "∂L/∂z_c",
     "dz_o": "∂L/∂z_o",
-    "dz_r": "∂L/∂z_r",
-    "dz_z": "∂L/∂z_z",
-    "dz_h": "∂L/∂z_h",
+    "dz_r": "∂L/∂a_r",  # the GRU writes its pre-activations a (z_t is its update gate)
+    "dz_z": "∂L/∂a_z",
+    "dz_h": "∂L/∂a_h̃",
 }
+
+# the GRU's pre-activations are written a_… (its z_t is the update gate): dz_r is shown as da_r
+GRU_NAMES = {"dz_r": "da_r", "dz_z": "da_z", "dn_x": "da_x", "dn_h": "da_h"}
 
 
 def a_step(kind, n=3, seed=2):
@@ -95,7 +98,8 @@ def test_the_weights_stage_writes_dw_on_each_box_and_going_forward_again_undoes_
     view.png()
     texts = [t.get_text() for t in view.diagram.ax.texts]
     for W, dz, _ in stages[weights_stage].weights:
-        assert any(f"d{W} = {dz} ⊗ " in t for t in texts), (W, texts)
+        name = GRU_NAMES.get(dz, dz) if kind == "GRU" else dz
+        assert any(f"d{W} = {name} ⊗ " in t for t in texts), (W, texts)
     for stage in range(len(viz.layout_of(p).stages)):  # the same figure, forward again
         view.update(step, stage, p.order)
         fresh = viz.StepView(p)

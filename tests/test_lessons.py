@@ -333,3 +333,19 @@ def test_the_agreement_formulas_are_whole_numbers():
         "z_c[0] = 3·x_t[1]  →  C̃_t = tanh(z_c)",
         "z_o[0] = 6·x_t[2] − 3  →  o_t = σ(z_o)",
     ]
+
+
+def test_the_coupled_memory_unit_is_rewritten_each_step_with_the_sign_it_holds():
+    """Lesson 6's 'other route', from the printed lines alone: the coupled update
+    C_t = (1 − i_t)·C_(t-1) + i_t·C̃_t holds at 2 decimals, C̃_t carries the first input's sign from
+    the second step on, and C_t settles at ±1."""
+    lines = lessons.memory_route(lessons.memory_run("coupled LSTM")).splitlines()
+    assert len(lines) == 6
+    for sign, block in ((1, lines[:3]), (-1, lines[3:])):
+        assert [line.split()[3] for line in block] == ["C̃_t", "i_t", "C_t"]
+        assert all(line.startswith(f"x_0 = {sign:+d}") for line in block)
+        c_tilde, i, c = (np.array(numbers_in(line.split(": ")[1])) for line in block)
+        c_prev = np.concatenate([[0.0], c[:-1]])
+        np.testing.assert_allclose(c, (1 - i) * c_prev + i * c_tilde, atol=0.02)
+        assert (np.sign(c_tilde[1:]) == sign).all() and abs(c[-1] - sign) < 0.01
+        assert i[1:].min() > 0.5  # it writes more than half each step: rewritten, not kept

@@ -191,11 +191,14 @@ def test_hints_fit_the_kind_of_answer():
 # ---------------------------------------------------------------- the answers, and their slips
 
 
-def test_answers_are_recorded_and_first_wrong_ones_name_the_questions_slip():
+def test_answers_are_recorded_and_first_wrong_ones_name_the_questions_slip(monkeypatch):
     import json
 
     import lstm_widgets as lw
 
+    # this kernel's record starts empty here, whatever other tests in this process answered
+    monkeypatch.setattr(questions, "_ANSWERS", [])
+    monkeypatch.setattr(questions, "_SEEN", set())
     before = len(questions.answers())
     view = lw.your_slips(1)
     assert "answer the predictions above" in view.widget.value

@@ -464,14 +464,14 @@ SYMBOLS = {  # every diagram label: the symbol it must carry, written out here
     "r": "$r_t$",
     "z": "$z_t$",
     "one_minus_z": "$1 - z_t$",
-    "r_times_nh": r"$r_t \circ n_h$",
+    "r_times_nh": r"$r_t \circ a_h$",  # a_h = W_hh h_(t-1) + b_hh (not n: that is the size)
     "h_tilde": r"$\tilde{h}_t$",
 }
 DERIVED = {
     "i_times_c": lambda w: w["i"] * w["c_tilde"],
     "one_minus_z": lambda w: 1 - w["z"],
     "r_times_nh": None,
-}  # r∘n_h needs n_h: checked through h_tilde's panel instead
+}  # r∘a_h needs a_h: checked through h_tilde's panel instead
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -633,12 +633,13 @@ def test_every_arithmetic_line_of_every_panel_adds_up_to_the_cores_value(kind, o
                 "z_i": "i",
                 "z_c": "c_tilde",
                 "z_o": "o",
-                "z_r": "r",
-                "z_z": "z",
-                "z_h": "h_tilde",
+                "a_r": "r",  # the GRU's pre-activations: a, since z_t is its update gate
+                "a_z": "z",
+                "a_h̃": "h_tilde",
             }[symbol]
-            if activation:  # a pre-activation, then its activation: σ(z) or tanh(z) = the gate
-                fn, value = re.fullmatch(r"(σ|tanh)\(z\) = (\S+)", activation).groups()
+            if activation:  # a pre-activation, then its activation: σ(z_f), tanh(a_h̃) … = the gate
+                fn, inner, value = re.fullmatch(r"(σ|tanh)\((\S+)\) = (\S+)", activation).groups()
+                assert inner == symbol, line  # σ(z_f) of z_f's line
                 z = final
                 assert (
                     abs((sig(z) if fn == "σ" else np.tanh(z)) - want[field][unit])

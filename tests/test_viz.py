@@ -252,6 +252,19 @@ def test_highlight_follows_the_stage():
         assert (a != b).any()
 
 
+def test_the_gru_s_pre_activations_are_written_a_not_z():
+    """z_t is the GRU's update gate: its pre-activation is a_z on the diagram, never z_z."""
+    p = core.CELLS["GRU"].make(3, 3, seed=1)
+    s = core.step(np.ones(3), np.zeros(3), None, p)
+    v = viz.StepView(p)
+    for stage, field, name in ((1, "z_r", "a_r"), (2, "z_z", "a_z"), (3, "z_h", "a_h̃")):
+        v.update(s, stage)
+        want = f"{name} = " + viz.fmt_vec(getattr(s, field), most=4)
+        assert v.diagram.z_label.get_text() == want
+        texts = " ".join(t.get_text() for t in v.diagram.ax.texts)
+        assert "z_z" not in texts and "n_h" not in texts
+
+
 def test_forget_view_pins_saturated_markers_and_labels_them():
     g = core.forget_gate(core.QUESTION_W_F, core.QUESTION_B_F, core.QUESTION_X, core.QUESTION_H)
     v = viz.ForgetGateView(3)
