@@ -289,6 +289,29 @@ def flow_shares(T=50, biases=(0, 3, 6)):
     return "\n".join(lines)
 
 
+def cell_line_split(T=50, biases=(0, 3, 6)):
+    """Where the LSTM's gradient of gradient_flow is lost, one line per forget bias: the share of
+    ∂L/∂h_T that enters the cell line at C_T (∂L/∂C_T = ∂L/∂h_T ∘ o_T ∘ tanh'(C_T)), then what the
+    cell line does with it back to C_0 (‖∂L/∂C_0‖ / ‖∂L/∂C_T‖), and the two multiplied."""
+    lines = []
+    for bias in biases:
+        flow = gradient_flow(T, forget_bias=bias)
+        cell = core.cell_of(flow.params)
+        steps = cell.run(flow.xs, flow.params)
+        dhs = np.zeros((T, flow.params.n))  # (T, n)
+        dhs[-1] = 1.0  # L = sum(h_T)
+        grads = cell.backward(steps, flow.params, dhs)
+        last = steps[-1]
+        entry = np.linalg.norm(grads.steps[-1].dc) / np.linalg.norm(dhs[-1])
+        along = np.linalg.norm(grads.steps[0].dc_prev) / np.linalg.norm(grads.steps[-1].dc)
+        lines.append(
+            f"forget bias {bias}: enters at C_T {entry:.3g} (mean o_T {last.o.mean():.2f}, "
+            f"mean tanh'(C_T) {core.tanh_prime(last.c).mean():.2f}); along the cell line to C_0 "
+            f"× {along:.3g}; together {entry * along:.3g}"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- one step of learning
 
 
@@ -921,6 +944,28 @@ def derivative_table(zs=(0.0, 1.0, 2.0, 5.0, 10.0, 92.0)):
     ):
         values = "  ".join(f"z={a:g}: {b:.3g}" for a, b in zip(z, d(z), strict=True))
         lines.append(f"{name:6s} {values}")
+    return "\n".join(lines)
+
+
+def saturation(x, h, c, params, below=0.01):
+    """Each gate of the step from x_t, h_(t-1), C_(t-1) (c; None for a cell without one), a line: its pre-activation, the slope of its function there, and
+    the units where that slope is below `below` (saturated: the gate barely moves, nor does its
+    gradient)."""
+    step = core.step(x, h, c, params)
+    table = {q.field: q for q in core.quantities(params)}
+    lines = []
+    for q in table.values():
+        if q.kind != "gate":
+            continue
+        _, slope_of, name = core.ACTIVATIONS[q.activation]
+        z = getattr(step, q.pre)  # (n,)
+        slope = slope_of(z)  # (n,)
+        flat = [k for k in range(len(z)) if slope[k] < below]
+        where = f"units {flat}" if flat else "no unit"
+        lines.append(
+            f"{q.text}: {table[q.pre].text} = {_vec(z, 3)}, {name}' = {_vec(slope, 2)}; "
+            f"saturated: {where}"
+        )
     return "\n".join(lines)
 
 

@@ -349,3 +349,49 @@ def test_the_coupled_memory_unit_is_rewritten_each_step_with_the_sign_it_holds()
         np.testing.assert_allclose(c, (1 - i) * c_prev + i * c_tilde, atol=0.02)
         assert (np.sign(c_tilde[1:]) == sign).all() and abs(c[-1] - sign) < 0.01
         assert i[1:].min() > 0.5  # it writes more than half each step: rewritten, not kept
+
+
+def test_the_cell_line_split_is_the_entry_factor_times_the_line():
+    """Each line's numbers from outside the backward pass: what enters at C_T is o_T ∘ tanh'(C_T)
+    (∂L/∂h_T is all ones), and ∂L/∂C_0 by central differences of sum(h_T) in C_0."""
+    T, bias = 20, 3
+    line = lessons.cell_line_split(T, biases=(bias,))
+    pattern = (
+        rf"forget bias {bias}: enters at C_T (\S+) \(mean o_T (\S+), mean tanh'\(C_T\) (\S+)\); "
+        r"along the cell line to C_0 × (\S+); together (\S+)"
+    )
+    entry, o, slope, along, together = (float(a) for a in re.fullmatch(pattern, line).groups())
+    flow = lessons.gradient_flow(T, forget_bias=bias)
+    p, n = flow.params, flow.params.n
+    steps = L.lstm_forward(flow.xs, np.zeros(n), np.zeros(n), p)
+    last = steps[-1]
+    want_entry = np.linalg.norm(last.o * (1 - np.tanh(last.c) ** 2)) / np.sqrt(n)
+    assert entry == pytest.approx(want_entry, rel=5e-3)  # 3 significant digits
+    assert o == pytest.approx(last.o.mean(), abs=0.006)
+    assert slope == pytest.approx((1 - np.tanh(last.c) ** 2).mean(), abs=0.006)
+
+    def loss(c0):
+        return L.lstm_forward(flow.xs, np.zeros(n), c0, p)[-1].h.sum()
+
+    d_c0 = np.zeros(n)
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = 1e-6
+        d_c0[k] = (loss(e) - loss(-e)) / 2e-6
+    assert along == pytest.approx(np.linalg.norm(d_c0) / (want_entry * np.sqrt(n)), rel=5e-3)
+    assert together == pytest.approx(entry * along, rel=1e-2)
+
+
+def test_saturation_names_the_units_whose_slope_is_below_the_bar():
+    """W = 0, so each pre-activation is its bias: σ'(b) = σ(b)(1 − σ(b)) and tanh'(b) = 1 − tanh²(b)
+    by hand; a unit is saturated where that slope is below 0.01."""
+    p = L.LSTMParams.random(2, 3, seed=0)
+    zero = {k: np.zeros_like(getattr(p, k)) for k in ("W_f", "W_i", "W_c", "W_o")}
+    b = np.array([0.0, 4.0, 8.0])  # σ' 0.25, 0.0177, 0.000335; tanh' 1, 0.00134, 4.5e-7
+    p = p.replace(**zero, b_f=b, b_i=-b, b_c=b, b_o=b / 4)
+    lines = lessons.saturation(np.ones(2), np.zeros(3), np.zeros(3), p).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["f_t", "i_t", "C̃_t", "o_t"]
+    assert lines[0] == "f_t: z_f = [0, 4, 8], σ' = [0.25, 0.018, 0.00034]; saturated: units [2]"
+    assert lines[1].endswith("saturated: units [2]") and "z_i = [0, -4, -8]" in lines[1]
+    assert lines[2].endswith("saturated: units [1, 2]") and "tanh' = [1, 0.0013" in lines[2]
+    assert lines[3].endswith("saturated: no unit")  # z_o = 0, 1, 2: σ' ≥ 0.105
