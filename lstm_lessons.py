@@ -912,7 +912,92 @@ def rows_or_columns(W, v):
         np.reshape(v, (1, cols)) @ W
     except ValueError as e:
         lines.append(f"v as a row (1, {cols}) @ W {np.shape(W)}: {e}")
+        lines.append(
+            f"in words: a product (a, b) @ (c, d) needs b = c; here b = {cols} (the row's "
+            f"length) and c = {rows} (W's rows)"
+        )
     return "\n".join(lines)
+
+
+def verdicts():
+    """The question's claims and its answer's, each with our verdict (its numbers computed here) and
+    the lesson that shows it: rows of (claim, verdict, lessons), plain text."""
+    x, h, c, p = core.question_example()
+    s = core.lstm_step(x, h, c, p)
+    W_f, b_f = np.array(core.QUESTION_W_F, float), np.array(core.QUESTION_B_F, float)
+    v = core.concat(x, h)  # (6,)
+    hx = core.forget_gate(W_f, b_f, x, h, order="hx").z  # the same W_f on [h_(t-1), x_t]
+    n, m = W_f.shape[0], len(x)
+    sigma_22 = 1 - core.sigmoid(22.0)
+    random = core.lstm_step(*preset("random (seed)", 3, 3, seed=1))
+    product = _ints(np.multiply([1, 2, 3], [3, 2, 1]))
+    return [
+        (
+            f"[x_t, h_(t-1)] = {_ints(v)}; W_f·v = {_ints(W_f @ v)}; + b_f = {_ints(s.z_f)}",
+            "right",
+            "1",
+        ),
+        ("σ(92) = 1", f"right, and exactly {core.sigmoid(92.0)} in float64, not rounded", "1"),
+        (
+            "W_f is 3 × 3",
+            f"wrong: (n, m+n) = {W_f.shape}; every row meets all {m + n} numbers of v",
+            "1, 2",
+        ),
+        ("W_f·[h_(t-1), x_t]", f"the order matters: the same W_f, b_f give {_ints(hx)}", "1"),
+        ("results written as rows", f"they are columns, {n} × 1", "1"),
+        (
+            "each C_(t-1) with f ≈ 1 passes “to the next layer”",
+            "to the next time step: C_t goes on to step t + 1 (a stacked LSTM's next layer reads "
+            "h_t, not C_t)",
+            "1, 3",
+        ),
+        (
+            "cell states = hidden size",
+            "right, and it has to be: h_t comes back as h_(t-1)",
+            "1, 3",
+        ),
+        ("input gate [22, 42, 62]", f"a slip: W_i v + b_i = {_ints(s.z_i)}", "2"),
+        (
+            "“closer to 0.999”",
+            f"σ(22) = 1 − {sigma_22:.1e}; σ(43) = {core.sigmoid(43.0)} and σ(64) = "
+            f"{core.sigmoid(64.0)} exactly",
+            "1",
+        ),
+        (
+            "“h_t = [4, 5, 6]” as the previous hidden state",
+            f"that is h_(t-1); and an LSTM's h_t lies in (−1, 1): this one's is {_vec(s.h, 3)}",
+            "2",
+        ),
+        (
+            "gates decide stochastically; i_t a “binary vector”",
+            "no: deterministic fractions in (0, 1), the same every run; nothing is sampled (a "
+            f"random cell's i_t: {_vec(random.i, 3)})",
+            "1, 2",
+        ),
+        (
+            "o_t a “vector of probabilities”",
+            "in (0, 1) like probabilities, but no probability of anything: a scale on tanh(C_t)",
+            "2",
+        ),
+        (
+            "tanh(C_t) = [0, 1, 1] after units are switched on or off",
+            f"tanh(C_t) is never switched: it lies in (−1, 1), here {_vec(s.tanh_c, 3)}",
+            "2",
+        ),
+        ("f_t ≈ 1 means forget", "backwards: f_t ≈ 1 keeps C_(t-1), f_t ≈ 0 erases it", "1, 2, 3"),
+        ("[1, 2, 3] ∘ [3, 2, 1] = [3, 4, 3]", f"right: {product}", "1"),
+        (
+            "σ', tanh' a constant 1, like ReLU's",
+            f"no: σ' ≤ {core.sigmoid_prime(0.0)}, tanh' ≤ {core.tanh_prime(0.0):g}, both only at "
+            "z = 0; the cell line's diag(f_t) carries gradients",
+            "4",
+        ),
+    ]
+
+
+def _ints(v):
+    """[91, 175, 133]: whole numbers in a printed line."""
+    return "[" + ", ".join(f"{a:.0f}" for a in v) + "]"
 
 
 def error_of(function, *args, **kwargs):
@@ -948,9 +1033,9 @@ def derivative_table(zs=(0.0, 1.0, 2.0, 5.0, 10.0, 92.0)):
 
 
 def saturation(x, h, c, params, below=0.01):
-    """Each gate of the step from x_t, h_(t-1), C_(t-1) (c; None for a cell without one), a line: its pre-activation, the slope of its function there, and
-    the units where that slope is below `below` (saturated: the gate barely moves, nor does its
-    gradient)."""
+    """Each gate of the step from x_t, h_(t-1), C_(t-1) (c; None for a cell without one), a line:
+    its pre-activation, the slope of its function there, and the units where that slope is below
+    `below` (saturated: the gate barely moves, nor does its gradient)."""
     step = core.step(x, h, c, params)
     table = {q.field: q for q in core.quantities(params)}
     lines = []

@@ -489,11 +489,11 @@ LSTM_LAYOUT = Layout(
         ("x", "x_t", 2.35, 0.35, "left"),
         ("bus", "concat", 2.4, BUS_Y - 0.62, "left"),
         ("f", "f", 3.1, 5.0, "left"),
-        ("i", "i", 3.3, 4.2, "under"),
+        ("i", "i", 4.7, 3.9, "under"),
         ("c_tilde", "c_tilde", 6.5, 4.2, "left"),
         ("mul_i", "i_times_c", 5.6, 5.3, "left"),
         ("o", "o", 8.1, 3.85, "right"),
-        ("tanh_c", "tanh_c", 9.8, 5.2, "under"),
+        ("tanh_c", "tanh_c", 10.15, 5.45, "under"),
         ("h_out", "h", 12.2, BUS_Y + 0.25, "right"),
     ),
     stages=(
@@ -1020,7 +1020,10 @@ class StepView(BlitFigure):
         ax_b.set_xlabel(self.BAR_LABELS[0], fontsize=10)
         self.bar_axes, self.curve_axes = ax_b, []
         ax_b.set_ylabel("value", fontsize=10)
-        legend = ax_b.legend(fontsize=9, ncol=3, loc="lower left", frameon=False, handlelength=1)
+        legend = ax_b.legend(  # above the bars, never behind them
+            fontsize=9, ncol=len(shown), loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False,
+            handlelength=1, columnspacing=0.8, borderaxespad=0.2,
+        )  # fmt: skip
         # field -> (its legend text, its legend handle): hidden with the quantity
         self.legend_entries = {}
         entries = zip(self.bars, legend.get_texts(), legend.legend_handles, strict=True)
@@ -1052,7 +1055,10 @@ class StepView(BlitFigure):
                             ax.plot([], [], marker, color=colour, ms=7, mfc="white")[0],
                         ),
                     )
-            legend = ax.legend(fontsize=9, loc="upper left", ncol=2, frameon=False)
+            legend = ax.legend(  # above the plot: no key among the data's markers
+                fontsize=9, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5, frameon=False,
+                handlelength=1.2, columnspacing=0.6, handletextpad=0.3, borderaxespad=0.2,
+            )  # fmt: skip
             gates = [q.field for q in table if q.activation == activation and q.kind == "gate"]
             entries = zip(gates, legend.get_texts()[2:], legend.legend_handles[2:], strict=True)
             for key, text, handle in entries:
@@ -1327,6 +1333,17 @@ def shape_table_html(rows: list[lessons.ShapeRow]):
     return f"<table class='lstm-shapes'>{head}{body}</table>"
 
 
+def verdict_table_html(rows):
+    """lstm_lessons.verdicts() rows (claim, verdict, lessons) as an HTML table."""
+    head = "<tr><th>claim</th><th>verdict</th><th>lessons</th></tr>"
+    body = ""
+    for claim, verdict, where in rows:
+        cells = "".join(f"<td>{escape(text)}</td>" for text in (claim, verdict, where))
+        body += f"<tr>{cells}</tr>"
+    caption = "<caption>The question's claims and its answer's, checked</caption>"
+    return f"<table class='lstm-verdicts'>{caption}{head}{body}</table>"
+
+
 # -------------------------------------------------- lesson 4: derivatives and gradient flow
 
 
@@ -1441,7 +1458,7 @@ class GradientFlowView(BlitFigure):
             bottom=0.12,
             top=0.93,
             hspace=0.5,
-            wspace=0.12,
+            wspace=0.3,  # room for the maps' row names (f_t …) clear of the line plot
         )
         ax = self.main = self.fig.add_subplot(gs[:, 0])
         ax.set_yscale("log")

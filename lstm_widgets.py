@@ -2158,3 +2158,8 @@ class YourSlips:
 def your_slips(lesson):
     """The lesson's "your slips" summary, live."""
     return YourSlips(lesson)
+
+
+def verdicts():
+    """The question's claims and its answer's, each with our verdict and its live numbers."""
+    return W.HTML(viz.verdict_table_html(lessons.verdicts()))

@@ -395,3 +395,27 @@ def test_saturation_names_the_units_whose_slope_is_below_the_bar():
     assert lines[1].endswith("saturated: units [2]") and "z_i = [0, -4, -8]" in lines[1]
     assert lines[2].endswith("saturated: units [1, 2]") and "tanh' = [1, 0.0013" in lines[2]
     assert lines[3].endswith("saturated: no unit")  # z_o = 0, 1, 2: σ' ≥ 0.105
+
+
+def test_the_verdicts_carry_the_question_s_numbers_worked_by_hand():
+    rows = lessons.verdicts()
+    assert all(len(row) == 3 for row in rows)
+    text = {claim: verdict for claim, verdict, _ in rows}
+    where = [w for _, _, w in rows]
+    assert all(set(w.replace(",", " ").split()) <= set("1234567") for w in where)
+    v = [1, 2, 3, 4, 5, 6]
+    W = [[1, 2, 3, 4, 5, 6], [5, 6, 7, 8, 9, 10], [3, 4, 5, 6, 7, 8]]
+    Wv = [sum(a * b for a, b in zip(row, v, strict=True)) for row in W]  # 91, 175, 133
+    first = rows[0][0]
+    assert f"W_f·v = [{Wv[0]}, {Wv[1]}, {Wv[2]}]" in first
+    assert f"+ b_f = [{Wv[0] + 1}, {Wv[1] + 2}, {Wv[2] + 3}]" in first
+    hx = [sum(a * b for a, b in zip(row, v[3:] + v[:3], strict=True)) for row in W]
+    assert f"[{hx[0] + 1}, {hx[1] + 2}, {hx[2] + 3}]" in text["W_f·[h_(t-1), x_t]"]
+    answer_i = [k * 21 + 1 for k in (1, 2, 3)]  # rows of 1s, 2s, 3s times 1 + … + 6, + 1
+    assert text["input gate [22, 42, 62]"].endswith(str(answer_i).replace("'", ""))
+    assert f"1 − {math.exp(-22):.1e}" in text["“closer to 0.999”"]
+    assert "(3, 6)" in text["W_f is 3 × 3"]
+    h = numbers_in(text["“h_t = [4, 5, 6]” as the previous hidden state"].split("is [")[1])
+    assert len(h) == 3 and all(-1 < a < 1 for a in h)
+    i = numbers_in(text["gates decide stochastically; i_t a “binary vector”"].split("i_t: ")[1])
+    assert all(0.01 < a < 0.99 for a in i)  # fractions, not 0 or 1

@@ -430,3 +430,33 @@ def test_gate_colours_stay_apart_under_colour_blindness():
             for a, b in itertools.combinations(boxes, 2):
                 distance = deltaE(seen[a], seen[b], input_space="sRGB1")
                 assert distance >= 10, (drawing.family, cvd, a, b, distance)
+
+
+def test_the_verdict_table_is_a_table_with_a_caption_and_escapes_its_text():
+    html = viz.verdict_table_html([("a < b", "x & y", "1")])
+    assert html.count("<th>") == 3 and "<caption>" in html
+    assert "<td>a &lt; b</td><td>x &amp; y</td><td>1</td>" in html
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_the_step_view_s_legends_sit_above_their_plots_never_among_the_data(kind):
+    p = core.CELLS[kind].make(3, 3, seed=0)
+    v = viz.StepView(p)
+    v.png()
+    renderer = v.fig.canvas.get_renderer()
+    axes = [v.bar_axes] + [ax for ax, _ in v.curve_axes]
+    for ax in axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1 - 1
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_the_flow_view_s_map_names_sit_clear_of_the_line_plot(kind):
+    v = viz.GradientFlowView(50, 8, kind)
+    v.png()
+    renderer = v.fig.canvas.get_renderer()
+    right_edge = v.main.get_window_extent(renderer).x1
+    for im in v.maps.values():
+        label = im.axes.yaxis.label
+        assert label.get_text() and label.get_window_extent(renderer).x0 > right_edge + 2
