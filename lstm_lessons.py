@@ -312,6 +312,31 @@ def cell_line_split(T=50, biases=(0, 3, 6)):
     return "\n".join(lines)
 
 
+def rnn_forgets(T=20, n=8, seed=0, forget_bias=3.0, at=(1, 5, 10, 20)):
+    """A vanilla RNN and an LSTM (m = 1, n units, weights ~ U(−1, 1)/√n as in gradient_flow), each
+    run twice: first input +1, then −1, zeros after. One line each: how far apart the two runs'
+    states still are after t steps (‖h_t(+1) − h_t(−1)‖; for the LSTM ‖C_t(+1) − C_t(−1)‖)."""
+    rng = np.random.default_rng(core.as_seed(seed))
+    W = rng.uniform(-1, 1, (n, 1 + n)) / np.sqrt(n)  # (n, m+n)
+    b = np.zeros(n)  # (n,)
+    p = make_cell("LSTM", 1, n, seed=seed, scale=1 / np.sqrt(n), forget_bias=forget_bias)
+    runs = {}
+    for sign in (1.0, -1.0):
+        xs = np.zeros((T, 1))  # (T, m)
+        xs[0, 0] = sign
+        rnn = core.rnn_forward(xs, np.zeros(n), W, b)
+        lstm = core.lstm_forward(xs, np.zeros(n), np.zeros(n), p)
+        runs[sign] = ([s.h for s in rnn], [s.c for s in lstm])
+    lines = []
+    for name, index in (("vanilla RNN, h_t", 0), ("LSTM, C_t", 1)):
+        gaps = []
+        for t in at:
+            gap = np.linalg.norm(runs[1.0][index][t - 1] - runs[-1.0][index][t - 1])
+            gaps.append(f"t = {t}: {gap:.2g}")
+        lines.append(f"{name:17} " + "  ".join(gaps))
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- one step of learning
 
 

@@ -419,3 +419,21 @@ def test_the_verdicts_carry_the_question_s_numbers_worked_by_hand():
     assert len(h) == 3 and all(-1 < a < 1 for a in h)
     i = numbers_in(text["gates decide stochastically; i_t a “binary vector”"].split("i_t: ")[1])
     assert all(0.01 < a < 0.99 for a in i)  # fractions, not 0 or 1
+
+
+def test_the_rnn_forgets_its_first_input_while_the_lstm_keeps_it():
+    """The RNN's gaps from a plain tanh recurrence written here (same weights, drawn the same
+    way); the LSTM's gap is still larger than the RNN's at every t ≥ 10."""
+    lines = lessons.rnn_forgets(T=30, n=8, seed=0, at=(1, 10, 30)).splitlines()
+    rnn, lstm = (numbers_in(line.split("  ", 1)[1])[1::2] for line in lines)
+    rng = np.random.default_rng(0)
+    W = rng.uniform(-1, 1, (8, 9)) / np.sqrt(8)
+    h = {1.0: np.zeros(8), -1.0: np.zeros(8)}
+    want = {}
+    for t in range(1, 31):
+        for sign in h:
+            x = sign if t == 1 else 0.0
+            h[sign] = np.tanh(W @ np.concatenate([[x], h[sign]]))
+        want[t] = np.linalg.norm(h[1.0] - h[-1.0])
+    np.testing.assert_allclose(rnn, [want[1], want[10], want[30]], rtol=0.05)  # 2 digits
+    assert lstm[1] > 10 * rnn[1] and lstm[2] > 1000 * rnn[2]
