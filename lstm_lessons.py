@@ -135,9 +135,6 @@ def agreement_cell():
     )
 
 
-PEEPHOLES = {"W_f": ("p_f", "C_(t-1)"), "W_i": ("p_i", "C_(t-1)"), "W_o": ("p_o", "C_t")}
-
-
 def unit_formulas(params, unit=0):
     """Each gate's pre-activation at one unit, written from its weights (the terms of weight 0
     left out; a peephole's term too), and the function that makes the gate of it:
@@ -149,6 +146,7 @@ def unit_formulas(params, unit=0):
     inputs = [f"x_t[{k}]" for k in range(m)]
     hidden = [f"h_(t-1)[{k}]" for k in range(n)]
     names = inputs + hidden if params.order == "xh" else hidden + inputs  # v's entries, in order
+    texts = {q.field: q.text for q in core.quantities(params)}
     lines = []
     for q in core.quantities(params):
         if q.kind != "gate" or q.weights is None:
@@ -159,9 +157,9 @@ def unit_formulas(params, unit=0):
         for w, name in zip(row, names, strict=True):
             if w:
                 terms.append((w < 0, f"{abs(w):.3g}·{name}"))
-        if q.weights in PEEPHOLES and getattr(params, PEEPHOLES[q.weights][0]) is not None:
-            name, state = PEEPHOLES[q.weights]
-            p = getattr(params, name)[unit]
+        if q.peephole is not None:
+            state = texts[q.sees]
+            p = getattr(params, q.peephole)[unit]
             if p:
                 terms.append((p < 0, f"{abs(p):.3g}·{state}[{unit}]"))
         if bias or not terms:
@@ -217,7 +215,8 @@ class GradientFlow:
     cell (T+1,): ‖(∂L/∂h, ∂L/∂C)‖ for an LSTM, ‖∂L/∂h‖ for a GRU; rnn (T+1,): a vanilla RNN's
     ‖∂L/∂h‖ on the same inputs; keep (T+1,): the mean over units of the product of the keep gate
     (f_t, or the GRU's z_t) along the direct path; maps: each of the cell's over_time fields per
-    unit over time, (n, T).
+    unit over time, (n, T); steps, grads: the cell's forward steps and its backward pass
+    (dhs: ∂L/∂h_t, 1 at T and 0 before).
     """
 
     variant: str
@@ -229,6 +228,9 @@ class GradientFlow:
     params: object
     W: np.ndarray
     b: np.ndarray
+    steps: list
+    grads: object
+    dhs: np.ndarray
 
 
 def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM"):
@@ -272,6 +274,9 @@ def gradient_flow(T, m=2, n=8, forget_bias=0.0, scale=1.0, seed=0, variant="LSTM
         p,
         W,
         b,
+        steps,
+        g,
+        dhs,
     )
 
 
@@ -296,13 +301,8 @@ def cell_line_split(T=50, biases=(0, 3, 6)):
     lines = []
     for bias in biases:
         flow = gradient_flow(T, forget_bias=bias)
-        cell = core.cell_of(flow.params)
-        steps = cell.run(flow.xs, flow.params)
-        dhs = np.zeros((T, flow.params.n))  # (T, n)
-        dhs[-1] = 1.0  # L = sum(h_T)
-        grads = cell.backward(steps, flow.params, dhs)
-        last = steps[-1]
-        entry = np.linalg.norm(grads.steps[-1].dc) / np.linalg.norm(dhs[-1])
+        grads, last = flow.grads, flow.steps[-1]
+        entry = np.linalg.norm(grads.steps[-1].dc) / np.linalg.norm(flow.dhs[-1])
         along = np.linalg.norm(grads.steps[0].dc_prev) / np.linalg.norm(grads.steps[-1].dc)
         lines.append(
             f"forget bias {bias}: enters at C_T {entry:.3g} (mean o_T {last.o.mean():.2f}, "

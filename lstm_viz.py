@@ -1165,15 +1165,6 @@ def gate_panel(step, params, q, extra=None):
     return shapes, lines
 
 
-# the peephole each LSTM gate may have, and the cell state it sees (the output gate sees the new
-# C_t)
-PEEPHOLES_SEEN = {
-    "f": ("p_f", "c_prev", "C_(t-1)"),
-    "i": ("p_i", "c_prev", "C_(t-1)"),
-    "o": ("p_o", "c", "C_t"),
-}
-
-
 def lstm_gate_panel(step, params, q):
     """An LSTM gate: its own weights (with the peephole term if the cell has one), or, coupled,
     i_t = 1 − f_t."""
@@ -1186,10 +1177,11 @@ def lstm_gate_panel(step, params, q):
         return shapes, [
             f"i_t[{k}] = 1 − {fmt(step.f[k], 4)} = {fmt(step.i[k], 4)}" for k in range(n)
         ]
-    name, seen, written = PEEPHOLES_SEEN.get(q.weights[2:], (None, None, None))
-    if name not in params.names():
+    if q.peephole is None:
         return gate_panel(step, params, q)
-    p, c = getattr(params, name), getattr(step, seen)
+    name = q.peephole
+    written = {r.field: r.text for r in core.quantities(params)}[q.sees]  # C_(t-1) or C_t
+    p, c = getattr(params, name), getattr(step, q.sees)
     extra = lambda r: [(f"{times(p[r], c[r])} (peephole)", p[r] * c[r])]  # noqa: E731
     shapes, lines = gate_panel(step, params, q, extra)
     return (

@@ -51,7 +51,10 @@ from cells.shared import (
 
 GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
 COUPLED_GATES = tuple(g for g in GATES if g != "i")  # i_t = 1 − f_t has no weights
-PEEPHOLES = ("p_f", "p_i", "p_o")
+# each peephole and the cell state it reads (a step field): f_t, i_t see C_(t-1), o_t the new C_t
+PEEPHOLE_SEES = {"p_f": "c_prev", "p_i": "c_prev", "p_o": "c"}
+PEEPHOLES = tuple(PEEPHOLE_SEES)
+STATE_LATEX = {"c_prev": "C_{t-1}", "c": "C_t"}
 
 # ---------------------------------------------------------------- the forget gate alone
 
@@ -584,9 +587,10 @@ def lstm_backward(steps, params, dhs, dc_T=None):
 # ---------------------------------------------------------------- the quantities of a step
 
 
-def _lstm_gate(g, field, text, symbol, latex, what, activation, peephole=None):
-    """A gate's pre-activation and activation, as two rows."""
-    peep = f" + p_{g} \\circ {peephole}" if peephole else ""
+def _lstm_gate(g, field, text, symbol, latex, what, activation, sees=None):
+    """A gate's pre-activation and activation, as two rows; sees: the field of the cell state its
+    peephole reads (c_prev or c), if it has one."""
+    peep = f" + p_{g} \\circ {STATE_LATEX[sees]}" if sees else ""
     fn = r"\sigma" if activation == "sigmoid" else r"\tanh"
     return (
         Quantity(
@@ -609,6 +613,8 @@ def _lstm_gate(g, field, text, symbol, latex, what, activation, peephole=None):
             pre=f"z_{g}",
             activation=activation,
             weights=f"W_{g}",
+            peephole=f"p_{g}" if sees else None,
+            sees=sees,
         ),
     )
 
@@ -638,7 +644,7 @@ def lstm_quantities(params=None):
         "f_t",
         "forget gate",
         "sigmoid",
-        "C_{t-1}" if "p_f" in peep else None,
+        PEEPHOLE_SEES["p_f"] if "p_f" in peep else None,
     )
     if coupled:
         rows += [
@@ -666,7 +672,7 @@ def lstm_quantities(params=None):
             "i_t",
             "input gate",
             "sigmoid",
-            "C_{t-1}" if "p_i" in peep else None,
+            PEEPHOLE_SEES["p_i"] if "p_i" in peep else None,
         )
     rows += _lstm_gate("c", "c_tilde", "C̃_t", r"$\tilde{C}_t$", r"\tilde{C}_t", "candidate", "tanh")
     rows.append(
@@ -681,7 +687,14 @@ def lstm_quantities(params=None):
         )
     )
     rows += _lstm_gate(
-        "o", "o", "o_t", "$o_t$", "o_t", "output gate", "sigmoid", "C_t" if "p_o" in peep else None
+        "o",
+        "o",
+        "o_t",
+        "$o_t$",
+        "o_t",
+        "output gate",
+        "sigmoid",
+        PEEPHOLE_SEES["p_o"] if "p_o" in peep else None,
     )
     rows += [
         Quantity(

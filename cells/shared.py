@@ -81,7 +81,9 @@ class Quantity:
     mathtext; latex: for formulas; formula: LaTeX of how it is computed; what: in words; size: "m",
     "n" or "m+n"; kind: "input", "concat", "pre" (a pre-activation), "gate" (an activation of its
     pre), "state" (C_t, h_t), or "part" (an intermediate sum or product); pre: the field of its
-    pre-activation; activation: "sigmoid" or "tanh"; weights: its weight matrix's name.
+    pre-activation; activation: "sigmoid" or "tanh"; weights: its weight matrix's name; peephole:
+    its peephole vector's name, if the cell has one; sees: the field of the cell state that
+    peephole reads.
     """
 
     field: str
@@ -95,6 +97,8 @@ class Quantity:
     pre: str = None
     activation: str = None
     weights: str = None
+    peephole: str = None
+    sees: str = None
 
 
 ACTIVATIONS = {  # name -> (function, derivative, how it is written)

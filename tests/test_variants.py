@@ -36,6 +36,31 @@ def test_peephole_step_by_hand_one_unit():
     assert s.h[0] == pytest.approx(o * math.tanh(c), abs=1e-15)
 
 
+@pytest.mark.parametrize("coupled", [False, True])
+def test_each_gates_peephole_row_names_the_state_the_step_adds(coupled):
+    """The quantity table says which peephole a gate has and which cell state it reads; the
+    step's pre-activation minus W v + b is exactly that peephole times that state (f_t and i_t:
+    C_(t-1); o_t: the new C_t), and a gate without one has no such term."""
+    p = L.LSTMParams.random(2, 3, seed=5, peephole=True, coupled=coupled)
+    s = L.lstm_step([0.4, -1.2], [0.3, -0.2, 0.9], [1.5, -2.0, 0.7], p)
+    state = {"c_prev": np.array([1.5, -2.0, 0.7]), "c": s.c}  # (n,) each
+    seen = {}
+    for q in L.quantities(p):
+        if q.kind != "gate" or q.weights is None:
+            continue
+        W, b = getattr(p, q.weights), getattr(p, "b" + q.weights[1:])
+        extra = getattr(s, q.pre) - (W @ s.concat + b)  # (n,)
+        if q.peephole is None:
+            np.testing.assert_allclose(extra, 0, atol=1e-15)
+        else:
+            np.testing.assert_allclose(extra, getattr(p, q.peephole) * state[q.sees], atol=1e-14)
+            seen[q.peephole] = q.sees
+    expected = (
+        {"p_f": "c_prev", "p_o": "c"} if coupled else {"p_f": "c_prev", "p_i": "c_prev", "p_o": "c"}
+    )
+    assert seen == expected
+
+
 def test_coupled_step_by_hand_one_unit():
     one = [[1.0, -1.0]]
     p = L.LSTMParams(one, [0.3], None, None, one, [0], one, [0], coupled=True)
