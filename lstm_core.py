@@ -51,6 +51,7 @@ from cells.gru import (
     gru_step_backward,
 )
 from cells.lstm import (
+    FRAMEWORK_ORDER,
     GATES,
     PEEPHOLES,
     Gate,
@@ -113,6 +114,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "gru_step",
     "gru_step_backward",
     "gru_backward_stages",
+    "FRAMEWORK_ORDER",
     "GATES",
     "PEEPHOLES",
     "Gate",

@@ -669,6 +669,65 @@ def shapes(arrays):
     return {name: tuple(a.shape) for name, a in arrays.items()}
 
 
+def forget_gate_three_ways(torch_arrays, x, h):
+    """The forget gate's pre-activation z_f of one nn.LSTMCell (its arrays as numpy: weight_ih,
+    weight_hh, bias_ih, bias_hh) computed three ways: our W_f v + b_f, PyTorch's stacked rows,
+    Keras's stacked columns (to_keras). Each: the formula, then its numbers."""
+    w = torch_arrays
+    params = core.LSTMParams.from_torch(**w)
+    keras = params.to_keras()
+    n = params.n
+    k = core.FRAMEWORK_ORDER.index("f")
+    f = slice(k * n, (k + 1) * n)  # the forget gate's rows (PyTorch), columns (Keras)
+    ours = params.W_f @ core.concat(x, h) + params.b_f  # (n,)
+    torch_z = w["weight_ih"][f] @ x + w["bias_ih"][f] + w["weight_hh"][f] @ h + w["bias_hh"][f]
+    keras_z = x @ keras["kernel"][:, f] + h @ keras["recurrent_kernel"][:, f] + keras["bias"][f]
+    rows = f"{f.start}:{f.stop}"
+    lines = [
+        ("ours", "W_f @ [x_t, h_(t-1)] + b_f", ours),
+        (
+            "PyTorch",
+            f"weight_ih[{rows}] @ x_t + bias_ih[{rows}] + weight_hh[{rows}] @ h_(t-1) "
+            f"+ bias_hh[{rows}]",
+            torch_z,
+        ),
+        (
+            "Keras",
+            f"x_t @ kernel[:, {rows}] + h_(t-1) @ recurrent_kernel[:, {rows}] + bias[{rows}]",
+            keras_z,
+        ),
+    ]
+    out = []
+    for who, formula, z in lines:
+        out.append(f"{who:8} {formula}")
+        out.append(f"{'':8} = {np.array2string(z, precision=8)}")
+    return "\n".join(out)
+
+
+def layer_inputs(layers):
+    """One line per layer of an nn.LSTM built from our cells (core.torch_lstm_layers): each
+    direction's cell sizes, and what a layer above the first reads (every direction's h_t of the
+    layer below, side by side)."""
+    lines = []
+    for k, cells in enumerate(layers):
+        directions = ("forward", "reverse")[: len(cells)]
+        sizes = ", ".join(
+            f"{d} (m = {p.m}, n = {p.n})" for d, p in zip(directions, cells, strict=True)
+        )
+        line = f"layer {k}: {sizes}"
+        if k > 0:
+            below = layers[k - 1]
+            total = sum(p.n for p in below)
+            if len(below) == 1:
+                line += f"; it reads layer {k - 1}'s h_t: m = {total}"
+            else:
+                widths = " + ".join(str(p.n) for p in below)
+                line += f"; it reads layer {k - 1}'s h_t of both directions side by side: m = "
+                line += f"{widths} = {total}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def shape_table(m, n):
     """Every tensor's shape for sizes m, n, in three notations."""
     m, n = core.as_size("m", m), core.as_size("n", n)

@@ -699,6 +699,11 @@ def q_tanh_prime_max(seed=0):
             "1 only at the single point $z = 0$; $\\sigma'$ never gets above a quarter. Both fall "
             "towards 0 quickly once $|z|$ grows: the curve goes flat (it <b>saturates</b>), and a "
             "flat curve passes almost no gradient back.</p>"
+            "<p>The reply under the question says both slopes are close to 1 in the middle of "
+            "the curve: true of $\\tanh'$, not of $\\sigma'$, which is "
+            f"{float(core.sigmoid_prime(0.0)):g} at its steepest. And the bound it could not "
+            f"find for $\\tanh'$, like $\\sigma'$'s {float(core.sigmoid_prime(0.0)):g}, is "
+            f"{float(core.tanh_prime(0.0)):g}.</p>"
         ),
     )
 

@@ -50,6 +50,7 @@ from cells.shared import (
 )
 
 GATES = ("f", "i", "c", "o")  # the weight names: W_f, W_i, W_c (the candidate C̃_t), W_o
+FRAMEWORK_ORDER = ("i", "f", "c", "o")  # PyTorch's rows, Keras's columns: i, f, g (our C̃), o
 COUPLED_GATES = tuple(g for g in GATES if g != "i")  # i_t = 1 − f_t has no weights
 # each peephole and the cell state it reads (a step field): f_t, i_t see C_(t-1), o_t the new C_t
 PEEPHOLE_SEES = {"p_f": "c_prev", "p_i": "c_prev", "p_o": "c"}
@@ -252,7 +253,7 @@ class LSTMParams:
                 "(PyTorch and Keras have no peephole or coupled LSTM)"
             )
 
-    # --- framework layouts: PyTorch rows (and Keras columns) are stacked i, f, g(=c), o
+    # --- framework layouts: PyTorch rows (Keras columns) stacked i, f, g(=c), o (FRAMEWORK_ORDER)
 
     @classmethod
     def from_torch(cls, weight_ih, weight_hh, bias_ih, bias_hh, order="xh"):
@@ -274,7 +275,7 @@ class LSTMParams:
         for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
             check_len(name, b, 4 * n, "one bias per row of the four stacked gates (i, f, g, o)")
         kw = {}
-        for k, g in enumerate(("i", "f", "c", "o")):
+        for k, g in enumerate(FRAMEWORK_ORDER):
             r = slice(k * n, (k + 1) * n)
             kw[f"W_{g}"] = concat_cols(W_ih[r], W_hh[r], order)  # (n, m+n)
             kw[f"b_{g}"] = b_ih[r] + b_hh[r]  # (n,)
@@ -284,8 +285,8 @@ class LSTMParams:
         """{'weight_ih': (4n, m), 'weight_hh': (4n, n), 'bias_ih': (4n,), 'bias_hh': zeros
         (4n,)}."""
         self._standard_only("PyTorch's nn.LSTM")
-        Wx, Wh = zip(*(self.blocks(g) for g in ("i", "f", "c", "o")), strict=True)
-        b = np.concatenate([getattr(self, f"b_{g}") for g in ("i", "f", "c", "o")])
+        Wx, Wh = zip(*(self.blocks(g) for g in FRAMEWORK_ORDER), strict=True)
+        b = np.concatenate([getattr(self, f"b_{g}") for g in FRAMEWORK_ORDER])
         return {
             "weight_ih": np.vstack(Wx),
             "weight_hh": np.vstack(Wh),

@@ -437,3 +437,46 @@ def test_the_rnn_forgets_its_first_input_while_the_lstm_keeps_it():
         want[t] = np.linalg.norm(h[1.0] - h[-1.0])
     np.testing.assert_allclose(rnn, [want[1], want[10], want[30]], rtol=0.05)  # 2 digits
     assert lstm[1] > 10 * rnn[1] and lstm[2] > 1000 * rnn[2]
+
+
+def test_layer_inputs_says_what_each_layer_reads():
+    """One direction, three layers of other sizes (m = 2, then 5, then 3) and two directions:
+    the line of a layer above the first adds up the widths of the layer below by hand."""
+    one = [
+        (L.LSTMParams.random(2, 5),),
+        (L.LSTMParams.random(5, 3),),
+        (L.LSTMParams.random(3, 1),),
+    ]
+    assert lessons.layer_inputs(one).splitlines() == [
+        "layer 0: forward (m = 2, n = 5)",
+        "layer 1: forward (m = 5, n = 3); it reads layer 0's h_t: m = 5",
+        "layer 2: forward (m = 3, n = 1); it reads layer 1's h_t: m = 3",
+    ]
+    two = [(L.LSTMParams.random(3, 4),) * 2, (L.LSTMParams.random(8, 4),) * 2]
+    assert lessons.layer_inputs(two).splitlines() == [
+        "layer 0: forward (m = 3, n = 4), reverse (m = 3, n = 4)",
+        "layer 1: forward (m = 8, n = 4), reverse (m = 8, n = 4); it reads layer 0's h_t of both "
+        "directions side by side: m = 4 + 4 = 8",
+    ]
+
+
+def test_forget_gate_three_ways_reads_pytorchs_second_block_of_rows():
+    """PyTorch's documentation stacks W_ii | W_if | W_ig | W_io: with one unit the forget gate is
+    row 1. Weights made so that every row is told apart: z_f = 2·1 + 20·1 + 0.2 + 2 = 24.2, the
+    same in all three notations, and the rows printed are 1:2."""
+    w = {
+        "weight_ih": np.array([[1.0], [2.0], [3.0], [4.0]]),  # (4n, m) = (4, 1)
+        "weight_hh": np.array([[10.0], [20.0], [30.0], [40.0]]),  # (4n, n)
+        "bias_ih": np.array([0.1, 0.2, 0.3, 0.4]),
+        "bias_hh": np.array([1.0, 2.0, 3.0, 4.0]),
+    }
+    lines = lessons.forget_gate_three_ways(w, np.array([1.0]), np.array([1.0])).splitlines()
+    assert (
+        lines[2].split()
+        == (
+            "PyTorch weight_ih[1:2] @ x_t + bias_ih[1:2] + weight_hh[1:2] @ h_(t-1) + bias_hh[1:2]"
+        ).split()
+    )
+    assert "kernel[:, 1:2]" in lines[4] and "bias[1:2]" in lines[4]
+    for line in lines[1::2]:
+        assert line.split() == ["=", "[24.2]"]
