@@ -1,10 +1,15 @@
 """Every lesson executes headless, on an in-memory copy; the committed files carry no outputs."""
 
 import pathlib
+import re
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+import lstm_questions as questions
+
+ROOT = pathlib.Path(__file__).parent.parent
 
 
 @pytest.fixture
@@ -140,6 +145,20 @@ def test_every_lesson_asks_at_least_three_predictions(path):
         if c.cell_type == "code" and "predict(" in c.source and "import" not in c.source
     ]
     assert len(asks) >= 3
+
+
+@pytest.mark.parametrize("lesson", sorted(questions.LESSON_QUESTIONS))
+def test_no_answer_in_the_text_or_code_a_learner_reads(lesson):
+    """JupyterLab shows a lesson's code as well as its text: no answer of any of its predictions
+    is written in either (the browser test checks what Voilà shows of the outputs)."""
+    path = ROOT / "notebooks" / questions.NOTEBOOKS[lesson]
+    sources = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    found = {}
+    for number, make in enumerate(questions.LESSON_QUESTIONS[lesson], 1):
+        for form in questions.answer_forms(make(0)):
+            if re.search(r"(?<![\w.])" + re.escape(form) + r"(?![\w]|\.\d)", sources):
+                found.setdefault(f"{lesson}.{number}", []).append(form)
+    assert not found, f"{path.name} writes answers before they are asked for: {found}"
 
 
 @pytest.mark.parametrize("prefix", ["01_", "05_"])
