@@ -276,6 +276,10 @@ class BlitFigure:
         """Render and return PNG bytes."""
         return png_bytes(self.rgba())
 
+    def pngs(self):
+        """The picture as the parts it is shown in: here one (StepView has four)."""
+        return [self.png()]
+
 
 # one worker that encodes PNGs while the caller goes on drawing (zlib lets go of the GIL)
 ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
@@ -285,6 +289,16 @@ def png_later(view):
     """Render a BlitFigure now and encode its PNG on the worker: `.result()` gives the bytes. The
     view must not draw again before then (the worker reads its canvas)."""
     return ENCODER.submit(png_bytes, view.rgba())
+
+
+def pngs_later(view):
+    """Like png_later for a view in parts (StepView.part_boxes): `.result()` gives the parts'
+    PNG bytes, the diagram first."""
+    boxes = view.part_boxes()
+    pixels = view.rgba()
+    return ENCODER.submit(
+        lambda: [png_bytes(pixels[t:b, left:right]) for t, b, left, right in boxes]
+    )
 
 
 def png_bytes(pixels):
@@ -986,6 +1000,7 @@ class StepView(BlitFigure):
     def __init__(self, params):
         super().__init__((11, 7.4))
         self.m, self.n, self.kind = params.m, params.n, core.cell_of(params).name
+        self._boxes = None  # the parts' pixel boxes, found on the first call of part_boxes
         n = self.n
         table = core.quantities(params)
         drawing = drawing_of(params)
@@ -1063,6 +1078,37 @@ class StepView(BlitFigure):
             entries = zip(gates, legend.get_texts()[2:], legend.legend_handles[2:], strict=True)
             for key, text, handle in entries:
                 self.legend_entries[f"mark {key}"] = (text, handle)
+        self.part_boxes()  # found as built, so that every view of the same cell cuts alike
+
+    def part_boxes(self):
+        """The picture in four parts, as pixel boxes (top, bottom, left, right) of rgba(): the
+        diagram across the top, then the bars and the two curve plots, each with its labels and
+        legend. A narrow window shows the plots one under another instead of shrinking them; a
+        wide one, side by side as drawn. Found once, as the view is built (whatever it shows
+        later: tests/test_viz.py checks that no text of any stage crosses a cut)."""
+        if self._boxes is None:
+            renderer = self.canvas.get_renderer()
+            height, width = int(self.fig.bbox.height), int(self.fig.bbox.width)
+            plots = [self.bar_axes] + [ax for ax, _ in self.curve_axes]
+            tight = [ax.get_tightbbox(renderer) for ax in plots]  # in pixels from the bottom
+            diagram = self.diagram.ax.get_tightbbox(renderer)
+            top = max(b.y1 for b in tight)
+            if diagram.y0 <= top:
+                raise RuntimeError("the step view's diagram and plots overlap: no clean cut")
+            cut = height - round((diagram.y0 + top) / 2)  # rows from the top
+            columns = [0]
+            for left, right in zip(tight[:-1], tight[1:], strict=True):
+                columns.append(round((left.x1 + right.x0) / 2))
+            columns.append(width)
+            self._boxes = [(0, cut, 0, width)]
+            for a, b in zip(columns[:-1], columns[1:], strict=True):
+                self._boxes.append((cut, height, a, b))
+        return self._boxes
+
+    def pngs(self):
+        """Render and return the parts' PNG bytes (see part_boxes), the diagram first."""
+        pixels = self.rgba()
+        return [png_bytes(pixels[t:b, left:right]) for t, b, left, right in self.part_boxes()]
 
     def update(self, step, stage, order="xh", hide=frozenset()):
         """Show a step record at a stage, computed with concatenation order `order`; quantities in

@@ -91,6 +91,20 @@ def picture_box(image):
     return box
 
 
+def parts_picture(images):
+    """A picture drawn in parts (the step view: its diagram, then three plots), each image at its
+    natural size: the first in a box of its own (scrolling sideways in a narrow window), the
+    others in a row that wraps, so that a narrow window stacks them instead of shrinking their
+    text. Side by side they meet edge to edge, as drawn."""
+    for image in images:
+        image.layout.margin = "0"
+    row = W.Box(images[1:], layout={"flex_flow": "row wrap", "max_width": "100%"})
+    row.add_class("lstm-picture")
+    group = W.VBox([picture_box(images[0]), row])
+    group.add_class("lstm-picture-group")  # the caption after it describes every part
+    return group
+
+
 def picture_caption(text):
     """A picture's text alternative: read by screen readers, not shown on the page."""
     return f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
@@ -285,8 +299,13 @@ class Explorer:
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
-        self.image = W.Image(format="png", layout=NATURAL_SIZE) if picture else None
-        self.picture = picture_box(self.image) if picture else None
+        # picture: False, True, or how many parts the view is drawn in (StepView: 4)
+        count = int(picture)
+        self.images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(count)]
+        self.image = self.images[0] if picture else None  # the picture, or its first part
+        self.picture = None
+        if picture:
+            self.picture = picture_box(self.image) if count == 1 else parts_picture(self.images)
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
         # picture's description goes in a caption that screen readers read and the page does not
         # show
@@ -297,6 +316,11 @@ class Explorer:
             self.describe("")
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
+
+    def show_picture(self, pngs):
+        """Each part's PNG bytes into its image."""
+        for image, png in zip(self.images, pngs, strict=True):
+            image.value = png
 
     def describe(self, now):
         """The picture's text alternative: what it shows, then what it shows now (its numbers)."""
@@ -547,11 +571,12 @@ class StepExplorer(Explorer):
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(
+            picture=4,  # StepView's parts: the diagram, the bars, the two curves
             description=(
                 "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
                 " gate's pre-activation marked"
-            )
+            ),
         )
         self.predict_mode = self.connect(
             W.Checkbox(
@@ -850,14 +875,14 @@ class StepExplorer(Explorer):
         layout = self.layout
         hide = viz.not_yet(layout, stage) if self.model["predict"] else frozenset()
         self.view.update(self.step, stage, p.order, hide)
-        picture = viz.png_later(self.view)  # encoded while the panels are written
+        picture = viz.pngs_later(self.view)  # encoded while the panels are written
         name = viz.stage_names(layout)[stage]
         numbers = viz.alt_numbers(self.step, p, hide=hide)  # none that predict mode holds back
         self.describe(f"stage {name} lit" + (f"; {numbers}" if numbers else ""))
         self.stage_panel.value = viz.stage_html(self.step, p, stage)
         self.values.value = viz.values_table_html(self.step, p, hide=hide)
         self._ask_next(layout)
-        self.image.value = picture.result()
+        self.show_picture(picture.result())
 
     def _ask_next(self, layout):
         """In predict mode: ask for the next stage's main value, from this step's numbers."""
@@ -1005,7 +1030,7 @@ class BackwardExplorer(StepExplorer):
         spec = stages[stage]
         hide = viz.backward_not_yet(p, stage) if self.model["predict"] else frozenset()
         self.view.update_backward(learning.step, learning.grads, stage, spec, p.order, hide)
-        picture = viz.png_later(self.view)  # encoded while the panels are written
+        picture = viz.pngs_later(self.view)  # encoded while the panels are written
         self.describe(
             f"backward stage {spec.name}, its forward part lit, its gradients on the wires: "
             + viz.alt_gradients(learning.grads, p, spec, hide)
@@ -1016,7 +1041,7 @@ class BackwardExplorer(StepExplorer):
         self.values.value = viz.values_table_html(learning.step, p)
         self.learning_panel.value = self._learning_text()
         self._ask_next(stages)
-        self.image.value = picture.result()
+        self.show_picture(picture.result())
 
     @property
     def given(self):
@@ -1407,7 +1432,8 @@ class SequenceExplorer(Explorer):
         )
         self.note = W.HTML()
         self.gradient_readout = W.HTML()
-        self.step_image = W.Image(format="png", layout=NATURAL_SIZE)
+        self.step_images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(4)]
+        self.step_image = self.step_images[0]  # the step view's diagram; its plots follow
         self.step_caption = W.HTML()  # the step picture's text alternative, as it changes
         self.x_box = W.VBox()
         self.widget = W.VBox(
@@ -1420,7 +1446,7 @@ class SequenceExplorer(Explorer):
                 self.picture,
                 self.caption,
                 self.x_box,
-                picture_box(self.step_image),
+                parts_picture(self.step_images),
                 self.step_caption,
             ]
         )
@@ -1595,7 +1621,8 @@ class SequenceExplorer(Explorer):
                 f"step t = {t} of the cell, backward stage {k + 1} of {len(stages)} "
                 f"({stages[k].name}): " + viz.alt_gradients(grads.steps[t], p, stages[k])
             )
-        self.step_image.value = self.step_view.png()
+        for image, png in zip(self.step_images, self.step_view.pngs(), strict=True):
+            image.value = png
         if strip is not None:
             self.image.value = strip.result()
         self.step_caption.value = picture_caption(alt)

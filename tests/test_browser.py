@@ -113,6 +113,12 @@ def test_voila_step_through_next_button(tmp_path):
         x, h, c, p = lessons.preset(lessons.PRESETS[0])
         s = core.lstm_step(x, h, c, p)
         assert f"= {viz.fmt(s.h[0])}" in text
+        # a wide window shows the step view's parts as drawn: the plots in one row under the
+        # diagram, edge to edge
+        parts = page.evaluate(PARTS)[0]
+        assert len(parts) == 4 and len({p["top"] for p in parts[1:]}) == 1, parts
+        assert [p["left"] for p in parts[2:]] == [p["right"] for p in parts[1:3]], parts
+        assert parts[1]["left"] == parts[0]["left"], parts
         assert page.evaluate("() => document.documentElement.lang") == "en"
         assert page.locator("[role='main']").count() == 1
         # keyboard focus is visible: the focused button's outline is ≥ 2 px and ≥ 3:1 on white
@@ -128,6 +134,15 @@ def test_voila_step_through_next_button(tmp_path):
         assert ring["tag"] == "BUTTON" and ring["width"] >= 2, ring
         assert ring_contrast(ring["colour"]) >= 3, ring
 
+
+# each picture shown in parts: its images' boxes, in CSS px, rounded
+PARTS = """() => [...document.querySelectorAll('.lstm-picture-group')]
+    .filter(g => g.offsetParent)
+    .map(g => [...g.querySelectorAll('img')].map(img => {
+        const r = img.getBoundingClientRect();
+        return {top: Math.round(r.top), left: Math.round(r.left), right: Math.round(r.right),
+                shown: Math.round(r.width), natural: img.naturalWidth, alt: img.alt};
+    }))"""
 
 LEFT_ITS_SLIDER = """() => document.activeElement.closest('.widget-slider') !==
     document.querySelector('.widget-slider')"""
@@ -409,6 +424,15 @@ def test_a_640_px_window_at_200_percent_zoom_keeps_the_pictures_text_at_its_size
         assert wider and all(p["scrolls"] for p in wider), (lesson, pictures)
         for p in wider:
             assert p["tab"] == "0" and p["name"], f"{lesson}: a scrolling picture unnamed: {p}"
+        # a picture drawn in parts re-lays out: its plots one under another, each whole in the
+        # window, at its natural size; the first part alone carries the picture's text
+        for parts in page.evaluate(PARTS):
+            plots = parts[1:]
+            assert len({p["top"] for p in plots}) == len(plots), (lesson, parts)
+            assert all(p["right"] <= 640 and p["shown"] == p["natural"] for p in plots), parts
+            assert parts[0]["alt"].startswith("Picture: ") and not any(p["alt"] for p in plots)
+        if lesson.startswith(("02_", "03_")):
+            assert page.evaluate(PARTS), f"{lesson}: no picture in parts"
         found = serious_violations(page)
         assert not found, f"{lesson} at 640 px: axe-core finds {found}"
 

@@ -460,3 +460,61 @@ def test_the_flow_view_s_map_names_sit_clear_of_the_line_plot(kind):
     for im in v.maps.values():
         label = im.axes.yaxis.label
         assert label.get_text() and label.get_window_extent(renderer).x0 > right_edge + 2
+
+
+def drawn_texts(view, monkeypatch):
+    """(text, its extent in pixels) of every text the view draws in a full render, static and
+    animated alike, recorded as matplotlib draws them."""
+    import matplotlib.text
+
+    drawn, draw = [], matplotlib.text.Text.draw
+
+    def recording(self, renderer):
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+    with monkeypatch.context() as m:
+        m.setattr(matplotlib.text.Text, "draw", recording)
+        view._backgrounds.clear()  # every static artist drawn again, not restored
+        view.rgba()
+    return drawn
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_the_step_views_parts_tile_it_and_cut_through_no_text(kind, monkeypatch):
+    """The step view is shown in four parts (diagram, bars, σ, tanh) so that a narrow window can
+    stack them: together they are the whole figure, pixel for pixel, without overlap, and no
+    visible text (labels, numbers on the wires, legends, ticks) is cut by a part's edge, at every
+    stage forward and backward."""
+    p = core.CELLS[kind].make(3, 3, seed=2)
+    rng = np.random.default_rng(0)
+    x, h, c = rng.normal(size=3), rng.uniform(-1, 1, 3), rng.normal(size=3)
+    step = core.step(x, h, c, p)
+    grads = core.step_backward(step, p, np.ones(3), np.zeros(3))
+    v = viz.StepView(p)
+    states = [("forward", k) for k in range(len(viz.stage_names(viz.layout_of(p))))]
+    states += [("backward", k) for k in range(len(core.backward_stages(p)))]
+    for way, k in states:
+        if way == "forward":
+            v.update(step, k, p.order)
+        else:
+            v.update_backward(step, grads, k, core.backward_stages(p)[k], p.order)
+        pixels = v.rgba().copy()
+        height, width = pixels.shape[:2]
+        boxes = v.part_boxes()
+        covered = np.zeros((height, width), int)
+        for (top, bottom, left, right), png in zip(boxes, v.pngs(), strict=True):
+            np.testing.assert_array_equal(decode(png), pixels[top:bottom, left:right])
+            covered[top:bottom, left:right] += 1
+        assert (covered == 1).all(), (way, k)
+        texts = drawn_texts(v, monkeypatch)
+        assert len(texts) > 30 and any("tage" in t for t, _ in texts), texts
+        for text, e in texts:
+            top, bottom = height - e.y1, height - e.y0  # rows from the top
+            inside = [
+                b for b in boxes
+                if b[0] <= top + 0.5 and bottom <= b[1] + 0.5
+                and b[2] <= e.x0 + 0.5 and e.x1 <= b[3] + 0.5
+            ]  # fmt: skip
+            assert inside, (way, k, text, e, boxes)

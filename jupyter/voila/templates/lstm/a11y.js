@@ -24,7 +24,15 @@
       }
     }
     for (const img of document.querySelectorAll("img.widget-image")) {
-      const caption = (img.closest(".lstm-picture") || img).nextElementSibling;
+      // a picture shown in parts (its plots wrap under its diagram in a narrow window): the
+      // caption after the group describes every part, so the first part carries it and the
+      // others are marked as belonging to it (an empty alt: read once, not four times)
+      const group = img.closest(".lstm-picture-group");
+      if (group && group.querySelector("img.widget-image") !== img) {
+        if (img.getAttribute("alt") !== "") img.setAttribute("alt", "");
+        continue;
+      }
+      const caption = (group || img.closest(".lstm-picture") || img).nextElementSibling;
       set(img, "alt", (caption && caption.textContent.trim()) || "a picture of the lesson");
     }
     // a picture wider than the window keeps its size and its box scrolls sideways: that box is a
