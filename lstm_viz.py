@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Ellipse, FancyBboxPatch, Rectangle
+from matplotlib.transforms import Bbox
 
 import lstm_core as core
 import lstm_lessons as lessons
@@ -236,6 +237,8 @@ class BlitFigure:
         self.key = None  # the state of the static artists; one cached background per key
         self._backgrounds = {}  # the last KEEP keys' backgrounds, oldest first
         self._texts = TextCache()
+        self.rows = ()  # the parts it is shown in, row by row (see part_boxes): none, one part
+        self._boxes = None
 
     def animate(self, *artists):
         """Mark artists as changing (drawn on every render, never into the background); returns
@@ -276,9 +279,53 @@ class BlitFigure:
         """Render and return PNG bytes."""
         return png_bytes(self.rgba())
 
+    def part_boxes(self):
+        """The picture's parts as pixel boxes (top, bottom, left, right) of rgba(), row by row
+        from the top (self.rows: each part an axes or a list of axes, with their labels, titles
+        and legends). A narrow window shows the parts of a row one under another instead of
+        shrinking them; a wide one, side by side as drawn. Found once, on the first call (a view
+        in parts calls it as it is built: tests/test_viz.py checks that no text it draws later
+        crosses a cut). No rows: one part, the whole figure."""
+        if self._boxes is None:
+            self._boxes = self._cut()
+        return self._boxes
+
+    def _cut(self):
+        """The part boxes of self.rows: each cut halfway between the parts' tight boxes."""
+        height, width = round(self.fig.bbox.height), round(self.fig.bbox.width)  # rgba()'s
+        if not self.rows:
+            return [(0, height, 0, width)]
+        renderer = self.canvas.get_renderer()
+        tight = []  # per row, per part: its bbox in pixels from the bottom
+        for row in self.rows:
+            boxes = []
+            for part in row:
+                axes = part if isinstance(part, (list, tuple)) else [part]
+                boxes.append(Bbox.union([a.get_tightbbox(renderer) for a in axes]))
+            tight.append(boxes)
+        edges = [0]  # rows from the top
+        for upper, lower in zip(tight[:-1], tight[1:], strict=True):
+            above, below = min(b.y0 for b in upper), max(b.y1 for b in lower)
+            if above <= below:
+                raise RuntimeError(f"{type(self).__name__}: two rows of parts overlap")
+            edges.append(height - round((above + below) / 2))
+        edges.append(height)
+        found = []
+        for r, boxes in enumerate(tight):
+            columns = [0]
+            for left, right in zip(boxes[:-1], boxes[1:], strict=True):
+                if left.x1 >= right.x0:
+                    raise RuntimeError(f"{type(self).__name__}: two parts of a row overlap")
+                columns.append(round((left.x1 + right.x0) / 2))
+            columns.append(width)
+            for a, b in zip(columns[:-1], columns[1:], strict=True):
+                found.append((edges[r], edges[r + 1], a, b))
+        return found
+
     def pngs(self):
-        """The picture as the parts it is shown in: here one (StepView has four)."""
-        return [self.png()]
+        """Render and return the parts' PNG bytes (see part_boxes), row by row."""
+        pixels = self.rgba()
+        return [png_bytes(pixels[t:b, left:right]) for t, b, left, right in self.part_boxes()]
 
 
 # one worker that encodes PNGs while the caller goes on drawing (zlib lets go of the GIL)
@@ -292,8 +339,8 @@ def png_later(view):
 
 
 def pngs_later(view):
-    """Like png_later for a view in parts (StepView.part_boxes): `.result()` gives the parts'
-    PNG bytes, the diagram first."""
+    """Like png_later for a view in parts (part_boxes): `.result()` gives the parts' PNG bytes,
+    row by row."""
     boxes = view.part_boxes()
     pixels = view.rgba()
     return ENCODER.submit(
@@ -396,6 +443,8 @@ class ForgetGateView(BlitFigure):
             ax_s.text(-Z_LIM, 0.9, "", fontsize=9, va="top"),
             ax_d.text(-Z_LIM, 0.25, "", fontsize=9, va="top"),
         )
+        self.rows = ((ax_z, ax_f), (ax_s, ax_d))  # a narrow window: one plot under another
+        self.part_boxes()
 
     def update(self, gate, order="xh"):
         """Show a core.Gate (its z and value), computed with concatenation order `order`."""
@@ -1000,7 +1049,6 @@ class StepView(BlitFigure):
     def __init__(self, params):
         super().__init__((11, 7.4))
         self.m, self.n, self.kind = params.m, params.n, core.cell_of(params).name
-        self._boxes = None  # the parts' pixel boxes, found on the first call of part_boxes
         n = self.n
         table = core.quantities(params)
         drawing = drawing_of(params)
@@ -1078,37 +1126,8 @@ class StepView(BlitFigure):
             entries = zip(gates, legend.get_texts()[2:], legend.legend_handles[2:], strict=True)
             for key, text, handle in entries:
                 self.legend_entries[f"mark {key}"] = (text, handle)
+        self.rows = ([self.diagram.ax], [ax_b] + [ax for ax, _ in self.curve_axes])
         self.part_boxes()  # found as built, so that every view of the same cell cuts alike
-
-    def part_boxes(self):
-        """The picture in four parts, as pixel boxes (top, bottom, left, right) of rgba(): the
-        diagram across the top, then the bars and the two curve plots, each with its labels and
-        legend. A narrow window shows the plots one under another instead of shrinking them; a
-        wide one, side by side as drawn. Found once, as the view is built (whatever it shows
-        later: tests/test_viz.py checks that no text of any stage crosses a cut)."""
-        if self._boxes is None:
-            renderer = self.canvas.get_renderer()
-            height, width = int(self.fig.bbox.height), int(self.fig.bbox.width)
-            plots = [self.bar_axes] + [ax for ax, _ in self.curve_axes]
-            tight = [ax.get_tightbbox(renderer) for ax in plots]  # in pixels from the bottom
-            diagram = self.diagram.ax.get_tightbbox(renderer)
-            top = max(b.y1 for b in tight)
-            if diagram.y0 <= top:
-                raise RuntimeError("the step view's diagram and plots overlap: no clean cut")
-            cut = height - round((diagram.y0 + top) / 2)  # rows from the top
-            columns = [0]
-            for left, right in zip(tight[:-1], tight[1:], strict=True):
-                columns.append(round((left.x1 + right.x0) / 2))
-            columns.append(width)
-            self._boxes = [(0, cut, 0, width)]
-            for a, b in zip(columns[:-1], columns[1:], strict=True):
-                self._boxes.append((cut, height, a, b))
-        return self._boxes
-
-    def pngs(self):
-        """Render and return the parts' PNG bytes (see part_boxes), the diagram first."""
-        pixels = self.rgba()
-        return [png_bytes(pixels[t:b, left:right]) for t, b, left, right in self.part_boxes()]
 
     def update(self, step, stage, order="xh", hide=frozenset()):
         """Show a step record at a stage, computed with concatenation order `order`; quantities in
@@ -1420,7 +1439,7 @@ class ActivationView(BlitFigure):
     def __init__(self, params):
         super().__init__((11, 3.6))
         axes = self.fig.subplots(1, 3)
-        self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.25)
+        self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.32)
         zs = np.linspace(-Z_LIM, Z_LIM, 801)
         gates = [q for q in core.quantities(params) if q.kind == "gate"]
         drawing = drawing_of(params)
@@ -1446,6 +1465,8 @@ class ActivationView(BlitFigure):
                 self.marks.append((q, f, fp, dot, hollow, lane))
                 lane += 1
             ax.legend(fontsize=9, loc="upper left", frameon=False, ncol=2)
+        self.rows = (tuple(axes),)  # a narrow window: one curve under another
+        self.part_boxes()
 
     def update(self, step):
         """Mark a step's pre-activations: on the function (filled) and on its derivative
@@ -1482,6 +1503,7 @@ class GradientFlowView(BlitFigure):
 
     FLOOR = 1e-30
     KEEP = 3  # backgrounds (one per T): an explorer keeps several of these figures
+    WIDEST = 100  # the longest T the explorer offers (its tick labels reach furthest right)
 
     def __init__(self, T, n, variant="LSTM"):
         super().__init__((11, 4.6))
@@ -1555,6 +1577,11 @@ class GradientFlowView(BlitFigure):
                 labelsize=9
             )
         a.set_xlabel("time step t (rows: units)", fontsize=9)
+        maps = [a for a in self.fig.axes if a is not self.main]  # the maps and their colour bars
+        self.rows = ((self.main, maps),)  # a narrow window: the maps under the line plot
+        ax.set_xlim(0, self.WIDEST)  # cut where T's widest tick labels leave room, for any T
+        self.part_boxes()
+        ax.set_xlim(0, T)
 
     def update(self, flow: lessons.GradientFlow):
         """Show lstm_lessons.gradient_flow's result; another T re-lays the time axes (same figure).

@@ -91,16 +91,20 @@ def picture_box(image):
     return box
 
 
-def parts_picture(images):
-    """A picture drawn in parts (the step view: its diagram, then three plots), each image at its
-    natural size: the first in a box of its own (scrolling sideways in a narrow window), the
-    others in a row that wraps, so that a narrow window stacks them instead of shrinking their
-    text. Side by side they meet edge to edge, as drawn."""
-    for image in images:
-        image.layout.margin = "0"
-    row = W.Box(images[1:], layout={"flex_flow": "row wrap", "max_width": "100%"})
-    row.add_class("lstm-picture")
-    group = W.VBox([picture_box(images[0]), row])
+def parts_picture(images, rows):
+    """A picture drawn in parts (a view's part_boxes), rows[r] of them in row r, each image at
+    its natural size in a box of its own (which scrolls sideways only if the part alone is wider
+    than the window). A row's parts wrap, so that a narrow window stacks them instead of
+    shrinking their text; side by side they meet edge to edge, as drawn."""
+    lines, k = [], 0
+    for count in rows:
+        boxes = []
+        for image in images[k : k + count]:
+            image.layout.margin = "0"
+            boxes.append(picture_box(image))
+        k += count
+        lines.append(W.Box(boxes, layout={"flex_flow": "row wrap", "max_width": "100%"}))
+    group = W.VBox(lines)
     group.add_class("lstm-picture-group")  # the caption after it describes every part
     return group
 
@@ -299,13 +303,15 @@ class Explorer:
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
-        # picture: False, True, or how many parts the view is drawn in (StepView: 4)
-        count = int(picture)
-        self.images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(count)]
+        # picture: False, True, or the parts of its view per row (StepView: (1, 3))
+        rows = picture if isinstance(picture, tuple) else (1,) * bool(picture)
+        self.images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(sum(rows))]
         self.image = self.images[0] if picture else None  # the picture, or its first part
         self.picture = None
-        if picture:
-            self.picture = picture_box(self.image) if count == 1 else parts_picture(self.images)
+        if rows == (1,):
+            self.picture = picture_box(self.image)
+        elif rows:
+            self.picture = parts_picture(self.images, rows)
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
         # picture's description goes in a caption that screen readers read and the page does not
         # show
@@ -420,10 +426,11 @@ class ForgetGateExplorer(Explorer):
 
     def __init__(self):
         super().__init__(
+            picture=(2, 2),  # ForgetGateView's parts: two plots a row
             description=(
                 "Bars of z_f and f_t for each cell unit, and the sigmoid and its slope with "
                 "each z_f marked"
-            )
+            ),
         )
         self.m_slider = self.connect(
             W.IntSlider(value=3, min=1, max=6, description="m (input)", continuous_update=False),
@@ -549,7 +556,7 @@ class ForgetGateExplorer(Explorer):
         if self.view is None or self.view.n != n:  # a new figure only for a new size
             self.view = viz.ForgetGateView(n)
         self.view.update(self.gate, order)
-        self.image.value = self.view.png()
+        self.show_picture(self.view.pngs())
         z, f = viz.fmt_vec(self.gate.z, most=8), viz.fmt_vec(self.gate.value, most=8)
         self.describe(f"z_f = {z}; f_t = {f}")
         self.readout.value = viz.forget_gate_html(
@@ -571,7 +578,7 @@ class StepExplorer(Explorer):
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(
-            picture=4,  # StepView's parts: the diagram, the bars, the two curves
+            picture=(1, 3),  # StepView's parts: the diagram; the bars and the two curves
             description=(
                 "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
@@ -1221,10 +1228,11 @@ class DerivativeExplorer(Explorer):
 
     def __init__(self):
         super().__init__(
+            picture=(3,),  # ActivationView's parts: its three curves
             description=(
                 "Sigmoid, tanh and ReLU with their slopes, each gate's pre-activation marked "
                 "on them"
-            )
+            ),
         )
         x, h, self.c_prev, self.params = core.question_example()
         self.model = {"x_t": x, "h_prev": h, "scale": 1.0}
@@ -1277,7 +1285,7 @@ class DerivativeExplorer(Explorer):
 
     def _draw(self):
         self.view.update(self.step)
-        self.image.value = self.view.png()
+        self.show_picture(self.view.pngs())
         pre = viz.pre_activations(self.params)
         self.describe("marked at " + viz.alt_numbers(self.step, self.params, pre))
         self.table.value = viz.derivatives_html(self.step, self.params)
@@ -1289,11 +1297,12 @@ class GradientFlowExplorer(Explorer):
 
     def __init__(self, T=50, n=8, variant="LSTM"):
         super().__init__(
+            picture=(2,),  # GradientFlowView's parts: the line plot, the maps
             description=(
                 "The share of the gradient reaching each earlier step, for the cell and a "
                 "vanilla RNN on a log scale, with the product of keep gates; heatmaps of the "
                 "gates per unit over time"
-            )
+            ),
         )
         self.n = n
         self.model = {
@@ -1366,7 +1375,7 @@ class GradientFlowExplorer(Explorer):
         # another cell: other heatmaps (the last three kinds' figures are kept)
         self.view = self._views.get(variant, lambda: viz.GradientFlowView(T, self.n, variant))
         self.view.update(self.flow)
-        self.image.value = self.view.png()
+        self.show_picture(self.view.pngs())
         cell = core.check_cell(variant)
         gate = {q.field: q for q in core.quantities(self.flow.params)}[cell.keep_gate].text
         share = self.flow.cell[-1] / self.flow.cell[0]
@@ -1446,7 +1455,7 @@ class SequenceExplorer(Explorer):
                 self.picture,
                 self.caption,
                 self.x_box,
-                parts_picture(self.step_images),
+                parts_picture(self.step_images, (1, 3)),
                 self.step_caption,
             ]
         )
@@ -1705,7 +1714,7 @@ class UnitsExplorer(Explorer):
     def _draw(self):
         run, t, units = self.run, self.model["t"], self.model["units"]
         self.view.update(run.steps, t, units, run.text)
-        self.image.value = self.view.png()
+        self.show_picture(self.view.pngs())
         self.describe(viz.units_alt(run.steps, run.params, t, units))
         x = run.xs[t]
         if run.text is not None:

@@ -377,6 +377,7 @@ def test_voila_lesson_4_backward_step_through_and_predict_first(tmp_path):
         "01_forget_gate.ipynb",
         "02_lstm_cell_step_through.ipynb",
         "03_through_time.ipynb",
+        "04_derivatives_backward_and_gradient_flow.ipynb",
         "07_trained_counter.ipynb",
     ],
 )
@@ -431,7 +432,7 @@ def test_a_640_px_window_at_200_percent_zoom_keeps_the_pictures_text_at_its_size
             assert len({p["top"] for p in plots}) == len(plots), (lesson, parts)
             assert all(p["right"] <= 640 and p["shown"] == p["natural"] for p in plots), parts
             assert parts[0]["alt"].startswith("Picture: ") and not any(p["alt"] for p in plots)
-        if lesson.startswith(("02_", "03_")):
+        if lesson.startswith(("01_", "02_", "03_", "04_")):
             assert page.evaluate(PARTS), f"{lesson}: no picture in parts"
         found = serious_violations(page)
         assert not found, f"{lesson} at 640 px: axe-core finds {found}"

@@ -481,18 +481,44 @@ def drawn_texts(view, monkeypatch):
     return drawn
 
 
+def check_parts(v, monkeypatch, state):
+    """The view's parts (part_boxes, pngs) tile its figure pixel for pixel without overlap, and no
+    text it draws now is cut by a part's edge."""
+    pixels = v.rgba().copy()
+    height, width = pixels.shape[:2]
+    boxes = v.part_boxes()
+    covered = np.zeros((height, width), int)
+    for (top, bottom, left, right), png in zip(boxes, v.pngs(), strict=True):
+        np.testing.assert_array_equal(decode(png), pixels[top:bottom, left:right])
+        covered[top:bottom, left:right] += 1
+    assert (covered == 1).all(), state
+    texts = drawn_texts(v, monkeypatch)
+    assert len(texts) > 10, texts
+    for text, e in texts:
+        if e.width == 0 or e.x1 < 0 or e.x0 > width:  # off the figure: not shown at all
+            continue
+        top, bottom = height - e.y1, height - e.y0  # rows from the top
+        inside = [
+            b for b in boxes
+            if b[0] <= top + 0.5 and bottom <= b[1] + 0.5
+            and b[2] <= e.x0 + 0.5 and e.x1 <= b[3] + 0.5
+        ]  # fmt: skip
+        assert inside, (state, text, e, boxes)
+    return texts
+
+
 @pytest.mark.parametrize("kind", list(core.CELLS))
 def test_the_step_views_parts_tile_it_and_cut_through_no_text(kind, monkeypatch):
-    """The step view is shown in four parts (diagram, bars, σ, tanh) so that a narrow window can
-    stack them: together they are the whole figure, pixel for pixel, without overlap, and no
-    visible text (labels, numbers on the wires, legends, ticks) is cut by a part's edge, at every
-    stage forward and backward."""
+    """The step view is shown in four parts (diagram; bars, σ, tanh) so that a narrow window can
+    stack the plots: together they are the whole figure, and no visible text (labels, numbers on
+    the wires, legends, ticks) is cut by a part's edge, at every stage forward and backward."""
     p = core.CELLS[kind].make(3, 3, seed=2)
     rng = np.random.default_rng(0)
     x, h, c = rng.normal(size=3), rng.uniform(-1, 1, 3), rng.normal(size=3)
     step = core.step(x, h, c, p)
     grads = core.step_backward(step, p, np.ones(3), np.zeros(3))
     v = viz.StepView(p)
+    assert len(v.part_boxes()) == 4
     states = [("forward", k) for k in range(len(viz.stage_names(viz.layout_of(p))))]
     states += [("backward", k) for k in range(len(core.backward_stages(p)))]
     for way, k in states:
@@ -500,21 +526,29 @@ def test_the_step_views_parts_tile_it_and_cut_through_no_text(kind, monkeypatch)
             v.update(step, k, p.order)
         else:
             v.update_backward(step, grads, k, core.backward_stages(p)[k], p.order)
-        pixels = v.rgba().copy()
-        height, width = pixels.shape[:2]
-        boxes = v.part_boxes()
-        covered = np.zeros((height, width), int)
-        for (top, bottom, left, right), png in zip(boxes, v.pngs(), strict=True):
-            np.testing.assert_array_equal(decode(png), pixels[top:bottom, left:right])
-            covered[top:bottom, left:right] += 1
-        assert (covered == 1).all(), (way, k)
-        texts = drawn_texts(v, monkeypatch)
-        assert len(texts) > 30 and any("tage" in t for t, _ in texts), texts
-        for text, e in texts:
-            top, bottom = height - e.y1, height - e.y0  # rows from the top
-            inside = [
-                b for b in boxes
-                if b[0] <= top + 0.5 and bottom <= b[1] + 0.5
-                and b[2] <= e.x0 + 0.5 and e.x1 <= b[3] + 0.5
-            ]  # fmt: skip
-            assert inside, (way, k, text, e, boxes)
+        texts = check_parts(v, monkeypatch, (way, k))
+        assert any("tage" in t for t, _ in texts), texts
+
+
+def test_the_other_views_in_parts_tile_and_cut_through_no_text(monkeypatch):
+    """The forget-gate view (2 × 2 plots), the activation view (3 curves) and the gradient-flow
+    view (line plot, maps; for every T the explorer offers, on one view as the explorer reuses
+    it) in parts, as the step view."""
+    x, h, c, p = core.question_example()
+    v = viz.ForgetGateView(3)
+    assert len(v.part_boxes()) == 4
+    for order in ("xh", "hx"):
+        v.update(core.forget_gate(core.QUESTION_W_F, core.QUESTION_B_F, x, h, order), order)
+        check_parts(v, monkeypatch, order)
+    v = viz.ActivationView(p)
+    assert len(v.part_boxes()) == 3
+    v.update(core.lstm_step(x, h, c, p))
+    check_parts(v, monkeypatch, "activation")
+    for variant in ("LSTM", "GRU"):
+        v = viz.GradientFlowView(50, 8, variant)
+        first = v.part_boxes()
+        assert len(first) == 2
+        for T in (2, 7, 50, 99, 100):
+            v.update(lessons.gradient_flow(T, variant=variant))
+            check_parts(v, monkeypatch, (variant, T))
+            assert viz.GradientFlowView(T, 8, variant).part_boxes() == first  # cut alike

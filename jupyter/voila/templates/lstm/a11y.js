@@ -37,11 +37,13 @@
     }
     // a picture wider than the window keeps its size and its box scrolls sideways: that box is a
     // Tab stop with a name (arrow keys scroll it), and only while it scrolls
-    for (const box of document.querySelectorAll(".lstm-picture")) {
+    // (a lesson's text can be too: a formula that does not break, in a narrow window)
+    for (const box of document.querySelectorAll(".lstm-picture, .jp-RenderedMarkdown")) {
       if (box.scrollWidth > box.clientWidth + 1) {
+        const what = box.classList.contains("lstm-picture") ? "picture" : "text";
         set(box, "tabindex", "0");
         set(box, "role", "region");
-        set(box, "aria-label", "picture, wider than the window: scroll sideways to see all of it");
+        set(box, "aria-label", `${what}, wider than the window: scroll sideways to see all of it`);
       } else if (box.hasAttribute("tabindex")) {
         for (const attr of ["tabindex", "role", "aria-label"]) box.removeAttribute(attr);
       }
