@@ -159,6 +159,7 @@ __all__ = [  # what `core.X` offers; the names re-exported from cells/ are part 
     "cell_of",
     "check_cell",
     "quantities",
+    "texts",
     "step",
     "forward",
     "backward",
@@ -335,6 +336,11 @@ def backward_stages(params):
 def quantities(params):
     """The quantity table of this cell: every number of its step, in the order it is computed."""
     return cell_of(params).quantities(params)
+
+
+def texts(params):
+    """{field: how the lessons print it} of this cell's quantities: 'c_prev' -> 'C_(t-1)'."""
+    return {q.field: q.text for q in quantities(params)}
 
 
 def step(x_t, h_prev, c_prev, params):

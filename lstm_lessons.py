@@ -146,7 +146,7 @@ def unit_formulas(params, unit=0):
     inputs = [f"x_t[{k}]" for k in range(m)]
     hidden = [f"h_(t-1)[{k}]" for k in range(n)]
     names = inputs + hidden if params.order == "xh" else hidden + inputs  # v's entries, in order
-    texts = {q.field: q.text for q in core.quantities(params)}
+    texts = core.texts(params)
     lines = []
     for q in core.quantities(params):
         if q.kind != "gate" or q.weights is None:

@@ -228,6 +228,8 @@ class TextCache:
 class BlitFigure:
     """A Figure on an Agg canvas whose static background is drawn once per `key` and reused."""
 
+    PARTS = (1,)  # how many parts it is shown in, per row (an explorer lays out its images so)
+
     KEEP = 8  # backgrounds cached at most (one per stage of the step view; memory stays flat)
 
     def __init__(self, figsize, dpi=90):
@@ -237,7 +239,7 @@ class BlitFigure:
         self.key = None  # the state of the static artists; one cached background per key
         self._backgrounds = {}  # the last KEEP keys' backgrounds, oldest first
         self._texts = TextCache()
-        self.rows = ()  # the parts it is shown in, row by row (see part_boxes): none, one part
+        self.rows = ()  # the axes of its parts, row by row (see part_boxes): none, one part
         self._boxes = None
 
     def animate(self, *artists):
@@ -293,6 +295,8 @@ class BlitFigure:
     def _cut(self):
         """The part boxes of self.rows: each cut halfway between the parts' tight boxes."""
         height, width = round(self.fig.bbox.height), round(self.fig.bbox.width)  # rgba()'s
+        if tuple(len(row) for row in self.rows or [[self.fig]]) != self.PARTS:
+            raise RuntimeError(f"{type(self).__name__}: its rows do not match PARTS")
         if not self.rows:
             return [(0, height, 0, width)]
         renderer = self.canvas.get_renderer()
@@ -324,8 +328,7 @@ class BlitFigure:
 
     def pngs(self):
         """Render and return the parts' PNG bytes (see part_boxes), row by row."""
-        pixels = self.rgba()
-        return [png_bytes(pixels[t:b, left:right]) for t, b, left, right in self.part_boxes()]
+        return parts_png(self.rgba(), self.part_boxes())
 
 
 # one worker that encodes PNGs while the caller goes on drawing (zlib lets go of the GIL)
@@ -342,10 +345,12 @@ def pngs_later(view):
     """Like png_later for a view in parts (part_boxes): `.result()` gives the parts' PNG bytes,
     row by row."""
     boxes = view.part_boxes()
-    pixels = view.rgba()
-    return ENCODER.submit(
-        lambda: [png_bytes(pixels[t:b, left:right]) for t, b, left, right in boxes]
-    )
+    return ENCODER.submit(parts_png, view.rgba(), boxes)
+
+
+def parts_png(pixels, boxes):
+    """The PNG bytes of each (top, bottom, left, right) box of an image's pixels."""
+    return [png_bytes(pixels[top:bottom, left:right]) for top, bottom, left, right in boxes]
 
 
 def png_bytes(pixels):
@@ -391,6 +396,8 @@ def _marker_x(z, lane=0):
 
 class ForgetGateView(BlitFigure):
     """Bars of z_f (symlog) and f_t, and σ and σ' with the current z_f marked."""
+
+    PARTS = (2, 2)  # z_f, f_t; σ, σ'
 
     def __init__(self, n):
         super().__init__((10, 5.2))
@@ -1042,6 +1049,7 @@ class StepView(BlitFigure):
     activation with its gates' pre-activations marked on the function (filled) and its derivative
     (hollow)."""
 
+    PARTS = (1, 3)  # the diagram; the bars, σ, tanh
     # the plots' x labels going forward, and going backward (they show the step gone back through)
     BAR_LABELS = ("unit (bars clipped at ±1.5)", "unit: the forward step gone back through")
     CURVE_LABELS = ("pre-activation z (|z| > 10 at the edge)", "z; hollow: {}', the local factor")
@@ -1245,7 +1253,7 @@ def lstm_gate_panel(step, params, q):
     if q.peephole is None:
         return gate_panel(step, params, q)
     name = q.peephole
-    written = {r.field: r.text for r in core.quantities(params)}[q.sees]  # C_(t-1) or C_t
+    written = core.texts(params)[q.sees]  # C_(t-1) or C_t
     p, c = getattr(params, name), getattr(step, q.sees)
     extra = lambda r: [(f"{times(p[r], c[r])} (peephole)", p[r] * c[r])]  # noqa: E731
     shapes, lines = gate_panel(step, params, q, extra)
@@ -1436,6 +1444,8 @@ class ActivationView(BlitFigure):
     curve of the activation each gate uses (filled: the value, hollow: the derivative) and, for
     comparison, all of them on ReLU."""
 
+    PARTS = (3,)  # σ, tanh, ReLU
+
     def __init__(self, params):
         super().__init__((11, 3.6))
         axes = self.fig.subplots(1, 3)
@@ -1501,6 +1511,7 @@ class GradientFlowView(BlitFigure):
     """Share of the gradient reaching each earlier step (log scale), cell vs RNN, the product of
     the keep gate beside it; heatmaps of the cell's gates and states over time."""
 
+    PARTS = (2,)  # the line plot, the maps
     FLOOR = 1e-30
     KEEP = 3  # backgrounds (one per T): an explorer keeps several of these figures
     WIDEST = 100  # the longest T the explorer offers (its tick labels reach furthest right)
@@ -2218,7 +2229,7 @@ class UnitsView(BlitFigure):
 def units_alt(steps, params, t, units):
     """The heatmaps in words: what they show and the picked units' values at the cursor."""
     cell = core.cell_of(params)
-    names = {q.field: q.text for q in core.quantities(params)}
+    names = core.texts(params)
     shown = ", ".join(names[f] for f in cell.over_time)
     s = steps[t]
     parts = []
@@ -2234,7 +2245,7 @@ def units_alt(steps, params, t, units):
 def alt_numbers(step, params, fields=None, hide=frozenset(), most=8):
     """A step's quantities in words: "f_t = [1, 1, 1]; C_t = [...]" (the first `most` entries of
     each): `fields` (the cell's plotted ones if None), those in `hide` left out."""
-    names = {q.field: q.text for q in core.quantities(params)}
+    names = core.texts(params)
     parts = []
     for field in core.cell_of(params).over_time if fields is None else fields:
         if field not in hide:

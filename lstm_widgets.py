@@ -109,6 +109,12 @@ def parts_picture(images, rows):
     return group
 
 
+def show_parts(images, pngs):
+    """Each part's PNG bytes (a view's pngs()) into its image."""
+    for image, png in zip(images, pngs, strict=True):
+        image.value = png
+
+
 def picture_caption(text):
     """A picture's text alternative: read by screen readers, not shown on the page."""
     return f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
@@ -303,7 +309,7 @@ class Explorer:
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
-        # picture: False, True, or the parts of its view per row (StepView: (1, 3))
+        # picture: False, True, or its view's PARTS (StepView's: (1, 3))
         rows = picture if isinstance(picture, tuple) else (1,) * bool(picture)
         self.images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(sum(rows))]
         self.image = self.images[0] if picture else None  # the picture, or its first part
@@ -325,8 +331,7 @@ class Explorer:
 
     def show_picture(self, pngs):
         """Each part's PNG bytes into its image."""
-        for image, png in zip(self.images, pngs, strict=True):
-            image.value = png
+        show_parts(self.images, pngs)
 
     def describe(self, now):
         """The picture's text alternative: what it shows, then what it shows now (its numbers)."""
@@ -426,7 +431,7 @@ class ForgetGateExplorer(Explorer):
 
     def __init__(self):
         super().__init__(
-            picture=(2, 2),  # ForgetGateView's parts: two plots a row
+            picture=viz.ForgetGateView.PARTS,
             description=(
                 "Bars of z_f and f_t for each cell unit, and the sigmoid and its slope with "
                 "each z_f marked"
@@ -578,7 +583,7 @@ class StepExplorer(Explorer):
 
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(
-            picture=(1, 3),  # StepView's parts: the diagram; the bars and the two curves
+            picture=viz.StepView.PARTS,
             description=(
                 "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
@@ -1228,7 +1233,7 @@ class DerivativeExplorer(Explorer):
 
     def __init__(self):
         super().__init__(
-            picture=(3,),  # ActivationView's parts: its three curves
+            picture=viz.ActivationView.PARTS,
             description=(
                 "Sigmoid, tanh and ReLU with their slopes, each gate's pre-activation marked "
                 "on them"
@@ -1297,7 +1302,7 @@ class GradientFlowExplorer(Explorer):
 
     def __init__(self, T=50, n=8, variant="LSTM"):
         super().__init__(
-            picture=(2,),  # GradientFlowView's parts: the line plot, the maps
+            picture=viz.GradientFlowView.PARTS,
             description=(
                 "The share of the gradient reaching each earlier step, for the cell and a "
                 "vanilla RNN on a log scale, with the product of keep gates; heatmaps of the "
@@ -1441,7 +1446,8 @@ class SequenceExplorer(Explorer):
         )
         self.note = W.HTML()
         self.gradient_readout = W.HTML()
-        self.step_images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(4)]
+        parts = viz.StepView.PARTS
+        self.step_images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(sum(parts))]
         self.step_image = self.step_images[0]  # the step view's diagram; its plots follow
         self.step_caption = W.HTML()  # the step picture's text alternative, as it changes
         self.x_box = W.VBox()
@@ -1455,7 +1461,7 @@ class SequenceExplorer(Explorer):
                 self.picture,
                 self.caption,
                 self.x_box,
-                parts_picture(self.step_images, (1, 3)),
+                parts_picture(self.step_images, parts),
                 self.step_caption,
             ]
         )
@@ -1630,8 +1636,7 @@ class SequenceExplorer(Explorer):
                 f"step t = {t} of the cell, backward stage {k + 1} of {len(stages)} "
                 f"({stages[k].name}): " + viz.alt_gradients(grads.steps[t], p, stages[k])
             )
-        for image, png in zip(self.step_images, self.step_view.pngs(), strict=True):
-            image.value = png
+        show_parts(self.step_images, self.step_view.pngs())
         if strip is not None:
             self.image.value = strip.result()
         self.step_caption.value = picture_caption(alt)

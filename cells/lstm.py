@@ -588,9 +588,10 @@ def lstm_backward(steps, params, dhs, dc_T=None):
 # ---------------------------------------------------------------- the quantities of a step
 
 
-def _lstm_gate(g, field, text, symbol, latex, what, activation, sees=None):
-    """A gate's pre-activation and activation, as two rows; sees: the field of the cell state its
-    peephole reads (c_prev or c), if it has one."""
+def _lstm_gate(g, field, text, symbol, latex, what, activation, peepholes=frozenset()):
+    """A gate's pre-activation and activation, as two rows; peepholes: the cell's (p_f, …), so
+    that a gate with one says which cell state it reads (PEEPHOLE_SEES)."""
+    sees = PEEPHOLE_SEES[f"p_{g}"] if f"p_{g}" in peepholes else None
     peep = f" + p_{g} \\circ {STATE_LATEX[sees]}" if sees else ""
     fn = r"\sigma" if activation == "sigmoid" else r"\tanh"
     return (
@@ -645,7 +646,7 @@ def lstm_quantities(params=None):
         "f_t",
         "forget gate",
         "sigmoid",
-        PEEPHOLE_SEES["p_f"] if "p_f" in peep else None,
+        peep,
     )
     if coupled:
         rows += [
@@ -673,7 +674,7 @@ def lstm_quantities(params=None):
             "i_t",
             "input gate",
             "sigmoid",
-            PEEPHOLE_SEES["p_i"] if "p_i" in peep else None,
+            peep,
         )
     rows += _lstm_gate("c", "c_tilde", "C̃_t", r"$\tilde{C}_t$", r"\tilde{C}_t", "candidate", "tanh")
     rows.append(
@@ -687,16 +688,7 @@ def lstm_quantities(params=None):
             kind="state",
         )
     )
-    rows += _lstm_gate(
-        "o",
-        "o",
-        "o_t",
-        "$o_t$",
-        "o_t",
-        "output gate",
-        "sigmoid",
-        PEEPHOLE_SEES["p_o"] if "p_o" in peep else None,
-    )
+    rows += _lstm_gate("o", "o", "o_t", "$o_t$", "o_t", "output gate", "sigmoid", peep)
     rows += [
         Quantity(
             "tanh_c",
