@@ -335,15 +335,10 @@ class BlitFigure:
 ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
 
 
-def png_later(view):
-    """Render a BlitFigure now and encode its PNG on the worker: `.result()` gives the bytes. The
-    view must not draw again before then (the worker reads its canvas)."""
-    return ENCODER.submit(png_bytes, view.rgba())
-
-
 def pngs_later(view):
-    """Like png_later for a view in parts (part_boxes): `.result()` gives the parts' PNG bytes,
-    row by row."""
+    """Render a BlitFigure now and encode its parts' PNGs (part_boxes) on the worker: `.result()`
+    gives their bytes, row by row. The view must not draw again before then (the worker reads
+    its canvas)."""
     boxes = view.part_boxes()
     return ENCODER.submit(parts_png, view.rgba(), boxes)
 
@@ -1671,12 +1666,19 @@ class SequenceView(BlitFigure):
     an LSTM) over time with the cursor marked."""
 
     VISIBLE = 12
+    WIDEST = 75.0  # the widest range of an unbounded field (|C_t| ≤ T ≤ 50, in nice steps)
     KEEP = 3  # backgrounds (one per T and C_t range): an explorer keeps several of these figures
+
+    @staticmethod
+    def parts_of(cell="LSTM"):
+        """Its parts per row for a cell kind: the strip; one plot per over_time field."""
+        return (1, len(core.check_cell(cell).over_time))
 
     def __init__(self, T, m, n, cell="LSTM"):
         super().__init__((11, 5.2))
         self.T, self.m, self.n = T, m, n
         self.cell = core.check_cell(cell)
+        self.PARTS = self.parts_of(cell)  # the strip; f_t, i_t, o_t, C_t, h_t (an LSTM's)
         drawing = DRAWINGS[self.cell.family]
         self.cells = min(T, self.VISIBLE)
         columns = len(self.cell.over_time)
@@ -1689,7 +1691,7 @@ class SequenceView(BlitFigure):
             bottom=0.1,
             top=0.97,
             hspace=0.35,
-            wspace=0.35,
+            wspace=0.5,  # room for each plot's y label, and a cut between them
         )
         ax = self.strip = self.fig.add_subplot(gs[0, :])
         ax.set_xlim(-0.6, self.VISIBLE - 0.4)
@@ -1774,6 +1776,8 @@ class SequenceView(BlitFigure):
             a.set_title(name, fontsize=11, y=TITLE_Y)
             a.set_xlabel("time step t", fontsize=10)
             a.tick_params(labelsize=9)
+            if ylim:  # three ticks: the ends and the middle (room between the plots)
+                a.set_yticks([round(ylim[0] + 0.05, 2), round(sum(ylim) / 2, 2), ylim[1] - 0.05])
             a.set_ylabel(f"{name}, one line per unit" if col == 0 else name, fontsize=10)
             self.curves[field] = self.animate(
                 *[
@@ -1791,6 +1795,11 @@ class SequenceView(BlitFigure):
             )
             self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
         self.axes[self.cell.over_time[-1]].legend(fontsize=9, loc="lower right", frameon=False)
+        self.rows = ([ax], list(self.axes.values()))  # a narrow window: the plots stack
+        for field in self.autoscale:  # cut where the widest range's tick labels leave room
+            self.axes[field].set_ylim(-self.WIDEST, self.WIDEST)
+            self.axes[field].set_yticks([-self.WIDEST, 0.0, self.WIDEST])
+        self.part_boxes()  # found as built, so that every view cuts alike
 
     def fits(self, T, m, n, cell="LSTM"):
         """Whether this figure can show T steps of an (m, n) cell of this kind: the same sizes,
@@ -1855,6 +1864,7 @@ class SequenceView(BlitFigure):
             top = nice_top(float(np.abs([getattr(s, field) for s in steps]).max()) * 1.1)
             if self.axes[field].get_ylim() != (-top, top):
                 self.axes[field].set_ylim(-top, top)
+                self.axes[field].set_yticks([-top, 0.0, top])
             limits.append(round(top, 6))
         self.key = (self.T, tuple(limits))
 

@@ -115,6 +115,10 @@ def show_parts(images, pngs):
         image.value = png
 
 
+# printed text as in a cell's output, in JupyterLab too: fixed-width, wrapped between words
+PRINTED = "font-family: var(--jp-code-font-family, monospace); word-break: normal"
+
+
 def picture_caption(text):
     """A picture's text alternative: read by screen readers, not shown on the page."""
     return f"<span style='{SCREEN_READER_ONLY}'>Picture: {escape(text)}</span>"
@@ -1406,10 +1410,11 @@ class SequenceExplorer(Explorer):
 
     def __init__(self, sequence=lessons.SEQUENCES[0], T=12, seed=0, backward=False):
         super().__init__(
+            picture=viz.SequenceView.parts_of("LSTM"),  # its sequences are run by an LSTM
             description=(
                 "The cell unrolled over time, C_t and h_t flowing right, the cursor's step "
                 "outlined; each unit's gates and states over time with the cursor marked"
-            )
+            ),
         )
         self.sequence = self.connect(
             W.Dropdown(options=lessons.SEQUENCES, value=sequence, description="sequence"),
@@ -1621,7 +1626,7 @@ class SequenceExplorer(Explorer):
         strip = None
         if self._strip is None or self._strip[1] != t or not same(self._strip[0], drawn):
             self.view.update(self.steps, t, grads)
-            strip = viz.png_later(self.view)  # encoded while the rest is drawn
+            strip = viz.pngs_later(self.view)  # encoded while the rest is drawn
             self._strip = (drawn, t)  # a new stage alone keeps the strip
         self.describe(f"the cursor at t = {t}: " + viz.alt_numbers(self.steps[t], p))
         self.gradient_readout.value = "" if grads is None else self._gradient_text(grads, t)
@@ -1638,7 +1643,7 @@ class SequenceExplorer(Explorer):
             )
         show_parts(self.step_images, self.step_view.pngs())
         if strip is not None:
-            self.image.value = strip.result()
+            self.show_picture(strip.result())
         self.step_caption.value = picture_caption(alt)
 
 
@@ -2028,7 +2033,8 @@ def made(make):
         return None, failed, [message]
     children = []
     if printed.getvalue():
-        children.append(W.HTML(f"<pre class='lstm-printed'>{escape(printed.getvalue())}</pre>"))
+        text = escape(printed.getvalue())
+        children.append(W.HTML(f"<pre class='lstm-printed' style='{PRINTED}'>{text}</pre>"))
     shown = getattr(content, "widget", content)
     if isinstance(shown, W.Widget):
         children.append(shown)

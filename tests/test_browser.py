@@ -425,15 +425,29 @@ def test_a_640_px_window_at_200_percent_zoom_keeps_the_pictures_text_at_its_size
         assert wider and all(p["scrolls"] for p in wider), (lesson, pictures)
         for p in wider:
             assert p["tab"] == "0" and p["name"], f"{lesson}: a scrolling picture unnamed: {p}"
-        # a picture drawn in parts re-lays out: its plots one under another, each whole in the
-        # window, at its natural size; the first part alone carries the picture's text
+        # a picture drawn in parts re-lays out: its plots wrap onto as many lines as they need
+        # (one under another, or a few side by side), each whole in the window, at its natural
+        # size; the first part alone carries the picture's text
         for parts in page.evaluate(PARTS):
             plots = parts[1:]
-            assert len({p["top"] for p in plots}) == len(plots), (lesson, parts)
             assert all(p["right"] <= 640 and p["shown"] == p["natural"] for p in plots), parts
+            lines = {p["top"] for p in plots}
+            assert sum(p["shown"] for p in plots) <= 640 or len(lines) > 1, (lesson, parts)
+            for top in lines:  # side by side on a line: they do not overlap
+                line = sorted((p["left"], p["right"]) for p in plots if p["top"] == top)
+                pairs = zip(line, line[1:], strict=False)
+                assert all(a[1] <= b[0] for a, b in pairs), (lesson, parts)
             assert parts[0]["alt"].startswith("Picture: ") and not any(p["alt"] for p in plots)
         if lesson.startswith(("01_", "02_", "03_", "04_")):
             assert page.evaluate(PARTS), f"{lesson}: no picture in parts"
+        # printed text wraps between words, in a fixed-width font (lab's <pre> breaks anywhere)
+        printed = page.evaluate("""() => [...document.querySelectorAll('pre')]
+            .filter(p => p.offsetParent && p.textContent.trim())
+            .map(p => {const s = getComputedStyle(p);
+                       return [s.wordBreak, s.fontFamily, p.textContent.slice(0, 40)]})""")
+        assert printed, f"{lesson}: no printed text"
+        for word_break, font, text in printed:
+            assert word_break == "normal" and "mono" in font, (lesson, text, word_break, font)
         found = serious_violations(page)
         assert not found, f"{lesson} at 640 px: axe-core finds {found}"
 

@@ -552,3 +552,32 @@ def test_the_other_views_in_parts_tile_and_cut_through_no_text(monkeypatch):
             v.update(lessons.gradient_flow(T, variant=variant))
             check_parts(v, monkeypatch, (variant, T))
             assert viz.GradientFlowView(T, 8, variant).part_boxes() == first  # cut alike
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_the_sequence_views_parts_tile_and_cut_through_no_text(kind, monkeypatch):
+    """The sequence view in parts: the strip, then one plot per over-time field (five for an
+    LSTM), so that a narrow window stacks the plots. For every T the explorer offers (3..50), the
+    widest C_t range (b_f shift 4: C_t grows by up to 1 a step), forward and backward, on one view
+    as the explorer reuses it; every view of the same sizes cuts alike."""
+    cell = core.CELLS[kind]
+    v = viz.SequenceView(50, 3, 2, kind)
+    first = v.part_boxes()
+    assert len(first) == 1 + len(cell.over_time)
+    assert viz.SequenceView.parts_of(kind) == (1, len(cell.over_time))
+    for T, shift, t, back in ((50, 4.0, 49, False), (3, -8.0, 1, True), (17, 0.0, 9, True)):
+        p = cell.make(3, 2, seed=T)
+        if cell.has_cell_state:  # f_t = σ(b_f + shift); > 0: f_t, i_t, C̃_t ≈ 1, C_t ≈ t + 1
+            big = {"b_f": p.b_f + shift, "W_f": 0 * p.W_f}
+            if shift > 0:
+                big.update(b_f=np.full(2, 20.0), b_c=np.full(2, 8.0), W_c=0 * p.W_c)
+                if "b_i" in p.names():
+                    big.update(b_i=np.full(2, 8.0), W_i=0 * p.W_i)
+            p = p.replace(**big)
+        steps = core.forward(np.ones((T, 3)), p)
+        grads = lessons.backward_through_time(steps, p) if back else None
+        v.update(steps, t, grads)
+        if "b_i" in p.names() and shift > 0:  # (a coupled cell's i_t = 1 − f_t stays near 0)
+            assert v.axes["c"].get_ylim() == (-viz.SequenceView.WIDEST, viz.SequenceView.WIDEST)
+        check_parts(v, monkeypatch, (kind, T, shift, back))
+        assert viz.SequenceView(T, 3, 2, kind).part_boxes() == first
