@@ -85,8 +85,11 @@ def test_the_shipped_memory_runs_are_what_training_makes(variant):
     fresh = lessons.train_memory_task(**lessons.MEMORY_RUN, variant=variant)
     shipped = lessons.memory_run(variant)
     assert shipped.params.variant == variant == fresh.params.variant
+    # Another CPU's BLAS kernels round otherwise, and the training run amplifies it: the LSTM's
+    # weights trained on an AMD EPYC differ from the shipped ones by up to 6e-6 (its coupled
+    # and GRU runs by 1e-12)
     for k in fresh.params.names():
-        np.testing.assert_allclose(getattr(shipped.params, k), getattr(fresh.params, k), atol=1e-6)
+        np.testing.assert_allclose(getattr(shipped.params, k), getattr(fresh.params, k), atol=1e-4)
     for k in ("losses", "w", "keep_before", "keep_after"):
         np.testing.assert_allclose(getattr(shipped, k), getattr(fresh, k), atol=1e-6)
     assert (shipped.b0, shipped.accuracy, shipped.memory_unit) == pytest.approx(
