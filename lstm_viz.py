@@ -1659,6 +1659,12 @@ UNIT_COLOURS = (BLUE, VERMILION, GREEN, PURPLE, ORANGE, SKY, "k", GREY)
 UNIT_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
 
 
+def _symmetric(ax, top):
+    """An unbounded quantity's axis from −top to top, ticked at its ends and 0."""
+    ax.set_ylim(-top, top)
+    ax.set_yticks([-top, 0.0, top])
+
+
 class SequenceView(BlitFigure):
     """The cell unrolled over time: a strip of up to VISIBLE cells with C_t (if the cell has one)
     and h_t flowing right and x_t entering from below (colour squares, one per entry), the
@@ -1777,7 +1783,8 @@ class SequenceView(BlitFigure):
             a.set_xlabel("time step t", fontsize=10)
             a.tick_params(labelsize=9)
             if ylim:  # three ticks: the ends and the middle (room between the plots)
-                a.set_yticks([round(ylim[0] + 0.05, 2), round(sum(ylim) / 2, 2), ylim[1] - 0.05])
+                lo, hi = round(ylim[0] + RANGE_PAD, 2), round(ylim[1] - RANGE_PAD, 2)
+                a.set_yticks([lo, (lo + hi) / 2, hi])
             a.set_ylabel(f"{name}, one line per unit" if col == 0 else name, fontsize=10)
             self.curves[field] = self.animate(
                 *[
@@ -1797,8 +1804,7 @@ class SequenceView(BlitFigure):
         self.axes[self.cell.over_time[-1]].legend(fontsize=9, loc="lower right", frameon=False)
         self.rows = ([ax], list(self.axes.values()))  # a narrow window: the plots stack
         for field in self.autoscale:  # cut where the widest range's tick labels leave room
-            self.axes[field].set_ylim(-self.WIDEST, self.WIDEST)
-            self.axes[field].set_yticks([-self.WIDEST, 0.0, self.WIDEST])
+            _symmetric(self.axes[field], self.WIDEST)
         self.part_boxes()  # found as built, so that every view cuts alike
 
     def fits(self, T, m, n, cell="LSTM"):
@@ -1863,8 +1869,7 @@ class SequenceView(BlitFigure):
         for field in self.autoscale:  # a new range is a new static background: ranges go in steps
             top = nice_top(float(np.abs([getattr(s, field) for s in steps]).max()) * 1.1)
             if self.axes[field].get_ylim() != (-top, top):
-                self.axes[field].set_ylim(-top, top)
-                self.axes[field].set_yticks([-top, 0.0, top])
+                _symmetric(self.axes[field], top)
             limits.append(round(top, 6))
         self.key = (self.T, tuple(limits))
 
@@ -1897,7 +1902,8 @@ class Drawing:
     grad_parts: dict = dataclass_field(default_factory=dict)  # gradient -> the wires it flows on
 
 
-GATE_RANGE, TANH_RANGE = (-0.05, 1.05), (-1.05, 1.05)
+RANGE_PAD = 0.05  # room around a bounded quantity's range on its axis
+GATE_RANGE, TANH_RANGE = (-RANGE_PAD, 1 + RANGE_PAD), (-1 - RANGE_PAD, 1 + RANGE_PAD)
 LSTM_DRAWING = Drawing(
     family="LSTM",
     layout=LSTM_LAYOUT,
