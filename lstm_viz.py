@@ -1669,111 +1669,116 @@ class SequenceView(BlitFigure):
     """The cell unrolled over time: a strip of up to VISIBLE cells with C_t (if the cell has one)
     and h_t flowing right and x_t entering from below (colour squares, one per entry), the
     cursor's cell outlined; under it, each unit's over_time fields (f_t, i_t, o_t, C_t, h_t for
-    an LSTM) over time with the cursor marked."""
+    an LSTM) over time with the cursor marked. The strip is two parts of HALF cells each, so that
+    a narrow window shows its second half under the first (the recurrence arrow between them is
+    cut as a line of text wraps)."""
 
     VISIBLE = 12
+    HALF = VISIBLE // 2  # strip cells a part
     WIDEST = 75.0  # the widest range of an unbounded field (|C_t| ≤ T ≤ 50, in nice steps)
     KEEP = 3  # backgrounds (one per T and C_t range): an explorer keeps several of these figures
+    GAP = 0.02  # between the strip's halves, a fraction of a half's width (room for the cut)
 
     @staticmethod
     def parts_of(cell="LSTM"):
-        """Its parts per row for a cell kind: the strip; one plot per over_time field."""
-        return (1, len(core.check_cell(cell).over_time))
+        """Its parts per row for a cell kind: the strip's two halves; one plot per over_time
+        field."""
+        return (2, len(core.check_cell(cell).over_time))
 
     def __init__(self, T, m, n, cell="LSTM"):
-        super().__init__((11, 5.2))
+        super().__init__((11, 5.6))
         self.T, self.m, self.n = T, m, n
         self.cell = core.check_cell(cell)
-        self.PARTS = self.parts_of(cell)  # the strip; f_t, i_t, o_t, C_t, h_t (an LSTM's)
+        self.PARTS = self.parts_of(cell)  # the strip's halves; f_t, i_t, o_t, C_t, h_t (an LSTM's)
         drawing = DRAWINGS[self.cell.family]
         self.cells = min(T, self.VISIBLE)
         columns = len(self.cell.over_time)
         gs = self.fig.add_gridspec(
-            2,
-            columns,
-            height_ratios=(1.15, 1),
-            left=0.05,
-            right=0.99,
-            bottom=0.1,
-            top=0.97,
-            hspace=0.35,
-            wspace=0.5,  # room for each plot's y label, and a cut between them
-        )
-        ax = self.strip = self.fig.add_subplot(gs[0, :])
-        ax.set_xlim(-0.6, self.VISIBLE - 0.4)
-        ax.set_ylim(-1.25, 1.35)
-        ax.set_axis_off()
+            2, 1, height_ratios=(1.35, 1), left=0.05, right=0.99, bottom=0.09, top=0.98,
+            hspace=0.3,
+        )  # fmt: skip
+        # the strip's halves share one scale: cell k is at x = k in both, the gap between the
+        # axes is the gap between their x ranges (so that a line drawn across it is continuous)
+        gap = self.GAP * (self.HALF + 0.1) / (1 + self.GAP / 2)  # in x units: GAP × a half's span
+        halves = gs[0].subgridspec(1, 2, wspace=self.GAP)
+        self.halves = []
+        for h, (lo, hi) in enumerate(
+            ((-0.6, self.HALF - 0.5 - gap / 2), (self.HALF - 0.5 + gap / 2, self.VISIBLE - 0.4))
+        ):
+            ax = self.fig.add_subplot(halves[0, h])
+            ax.set_xlim(lo, hi)
+            ax.set_ylim(-1.25, 2.0)
+            ax.set_axis_off()
+            self.halves.append(ax)
         w = 0.7 / max(m, n)  # one square per entry
-        rows = {"h": [], "x": []}
-        if self.cell.has_cell_state:
-            rows["c"] = []
-        boxes = []
-        for k in range(self.cells):
-            boxes.append(FancyBboxPatch((k - 0.36, -0.32), 0.72, 0.64, boxstyle="round,pad=0.03"))
-            for j in range(n):
-                rows["h"].append(Rectangle((k - 0.35 + j * w, -0.72), w, 0.22))
-                if "c" in rows:
-                    rows["c"].append(Rectangle((k - 0.35 + j * w, 0.5), w, 0.22))
-            for j in range(m):
-                rows["x"].append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
-            if k + 1 < self.cells:  # the recurrence: C_t and h_t flow into the next cell
-                if "c" in rows:
-                    ax.annotate(
-                        "",
-                        (k + 0.62, 0.61),
-                        (k + 0.38, 0.61),
-                        arrowprops=dict(arrowstyle="->", lw=1.4),
-                    )
-                ax.annotate(
-                    "",
-                    (k + 0.62, -0.61),
-                    (k + 0.38, -0.61),
-                    arrowprops=dict(arrowstyle="->", lw=1.4),
-                )
-            ax.annotate(
-                "", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY)
-            )
-        ax.add_collection(PatchCollection(boxes, fc="#F4F4F4", ec=GREY, lw=1))
+        keys = ("c", "h", "x") if self.cell.has_cell_state else ("h", "x")
+        self.strips = {key: [] for key in keys}  # per half: (its squares, its first cell)
         names = {"c": (0.61, "$C_t$"), "h": (-0.61, "$h_t$"), "x": (-1.01, "$x_t$")}
-        self.strips = {}
-        for key, cells in rows.items():
-            y, name = names[key]
-            ax.text(-0.55, y, name, ha="right", va="center", fontsize=11)
-            collection = PatchCollection(cells, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5)
-            self.strips[key] = self.animate(ax.add_collection(collection))[0]
-        self.cursor_box = self.animate(
-            ax.add_patch(
-                FancyBboxPatch(
-                    (-0.36, -0.32),
-                    0.72,
-                    0.64,
-                    fc="none",
-                    ec=VERMILION,
-                    lw=3,
-                    boxstyle="round,pad=0.03",
+        self.cursor_boxes = []  # one a half: shown in the half the cursor is in
+        for h, ax in enumerate(self.halves):
+            first = h * self.HALF
+            ks = range(first, min(self.cells, first + self.HALF))
+            rows = {key: [] for key in keys}
+            boxes = []
+            for k in ks:
+                boxes.append(
+                    FancyBboxPatch((k - 0.36, -0.32), 0.72, 0.64, boxstyle="round,pad=0.03")
                 )
-            )
-        )[0]
-        self.step_labels = self.animate(
-            *[ax.text(k, 0.0, "", ha="center", va="center", fontsize=11) for k in range(self.cells)]
-        )
+                for j in range(n):
+                    rows["h"].append(Rectangle((k - 0.35 + j * w, -0.72), w, 0.22))
+                    if "c" in rows:
+                        rows["c"].append(Rectangle((k - 0.35 + j * w, 0.5), w, 0.22))
+                for j in range(m):
+                    rows["x"].append(Rectangle((k - 0.35 + j * w, -1.12), w, 0.22))
+                if k + 1 < self.cells:  # the recurrence: C_t and h_t flow into the next cell
+                    for y in (0.61, -0.61) if "c" in rows else (-0.61,):
+                        arrow = ax.annotate(
+                            "", (k + 0.62, y), (k + 0.38, y), annotation_clip=False,
+                            arrowprops=dict(arrowstyle="->", lw=1.4),
+                        )  # fmt: skip
+                        arrow.set_in_layout(False)  # the last crosses the cut to the next half
+                ax.annotate(
+                    "", (k, -0.34), (k, -0.88), arrowprops=dict(arrowstyle="->", lw=1, color=GREY)
+                )
+            ax.add_collection(PatchCollection(boxes, fc="#F4F4F4", ec=GREY, lw=1))
+            for key, squares in rows.items():
+                if h == 0:
+                    y, name = names[key]
+                    ax.text(-0.55, y, name, ha="right", va="center", fontsize=11)
+                collection = PatchCollection(
+                    squares, cmap="PuOr_r", clim=(-1, 1), ec="white", lw=0.5
+                )
+                self.strips[key].append((self.animate(ax.add_collection(collection))[0], ks))
+            box = FancyBboxPatch(
+                (-0.36, -0.32), 0.72, 0.64, fc="none", ec=VERMILION, lw=3,
+                boxstyle="round,pad=0.03",
+            )  # fmt: skip
+            self.cursor_boxes.append(self.animate(ax.add_patch(box))[0])
+        self.step_labels = []
+        for k in range(self.cells):
+            ax = self.halves[k // self.HALF]
+            label = ax.text(k, 0.0, "", ha="center", va="center", fontsize=11)
+            self.step_labels += self.animate(label)
+        # what flows where, over the first half; what the colours are, over the second
         self.title = self.animate(
-            ax.text(
-                self.VISIBLE / 2 - 0.5,
-                1.22,
-                "",
-                ha="center",
-                va="center",
-                fontsize=12,
-                weight="bold",
+            self.halves[0].text(
+                -0.6, 1.55, "", ha="left", va="center", fontsize=12, weight="bold",
+                linespacing=1.5,
             )
-        )[0]
+        )[0]  # fmt: skip
+        self.colour_note = self.animate(
+            self.halves[1].text(
+                self.VISIBLE - 0.4, 1.55, "", ha="right", va="center", fontsize=11,
+                linespacing=1.5,
+            )
+        )[0]  # fmt: skip
         symbols = {q.field: q.symbol for q in self.cell.quantities(None)}
         self.curves, self.cursors, self.axes, self.autoscale = {}, [], {}, []
         ts = np.arange(T)
+        plots = gs[1].subgridspec(1, columns, wspace=0.5)  # room for each y label, and a cut
         for col, field in enumerate(self.cell.over_time):
             name, ylim = symbols[field], drawing.ranges[field]
-            a = self.axes[field] = self.fig.add_subplot(gs[1, col])
+            a = self.axes[field] = self.fig.add_subplot(plots[0, col])
             a.set_xlim(-0.5, T - 0.5)
             if ylim:
                 a.set_ylim(*ylim)
@@ -1802,7 +1807,7 @@ class SequenceView(BlitFigure):
             )
             self.cursors.append(self.animate(a.axvline(0, color=VERMILION, lw=1.5))[0])
         self.axes[self.cell.over_time[-1]].legend(fontsize=9, loc="lower right", frameon=False)
-        self.rows = ([ax], list(self.axes.values()))  # a narrow window: the plots stack
+        self.rows = (self.halves, list(self.axes.values()))  # a narrow window: they stack
         for field in self.autoscale:  # cut where the widest range's tick labels leave room
             _symmetric(self.axes[field], self.WIDEST)
         self.part_boxes()  # found as built, so that every view cuts alike
@@ -1819,6 +1824,11 @@ class SequenceView(BlitFigure):
     def update(self, steps, t, grads=None):
         """Show a list of T step records with the cursor at step t; with grads (a backward pass
         through them) the strip shows ∂L/∂C_t and ∂L/∂h_t instead, as fractions of the largest."""
+        if not self.fits(len(steps), self.m, self.n, self.cell.name):
+            raise ValueError(
+                f"SequenceView.update: {len(steps)} steps need {min(len(steps), self.VISIBLE)} "
+                f"strip cells; this view has {self.cells} (make another view: see fits)"
+            )
         if len(steps) != self.T:  # another length: the same figure, the time axes re-laid
             self.T = len(steps)
             for a in self.axes.values():
@@ -1841,23 +1851,29 @@ class SequenceView(BlitFigure):
                     largest = max(largest, float(np.abs(g.dc).max()))
             sources.update(c=back, h=back)
             scale.update(c=largest or 1.0, h=largest or 1.0)
-        for key, strip in self.strips.items():
-            values = np.concatenate([getattr(s, fields[key]) for s in sources[key]]) / scale[key]
-            strip.set_array(np.clip(values, -1, 1))
+        for key, halves in self.strips.items():
+            for squares, ks in halves:
+                if len(ks):
+                    values = [getattr(sources[key][k], fields[key]) for k in ks]
+                    squares.set_array(np.clip(np.concatenate(values) / scale[key], -1, 1))
         for k, label in enumerate(self.step_labels):
             label.set_text(f"t={start + k}")
-        self.cursor_box.set_x(t - start - 0.36)
+        here = t - start  # the cursor's strip cell
+        for h, box in enumerate(self.cursor_boxes):
+            box.set_visible(here // self.HALF == h)
+            box.set_x(here - 0.36)
         if grads is not None:
-            flowing = "∂L/∂h_t and ∂L/∂C_t" if self.cell.has_cell_state else "∂L/∂h_t"
-            self.title.set_text(
-                f"step t = {t} of 0..{self.T - 1}: {flowing} flow back into step t−1 "
-                "(L = Σ h_(T−1); colour: gradient / its largest)"
+            flowing = "∂L/∂h_t and ∂L/∂C_t flow" if self.cell.has_cell_state else "∂L/∂h_t flows"
+            self.title.set_text(f"step t = {t} of 0..{self.T - 1}\n{flowing} back into step t−1")
+            self.colour_note.set_text(
+                "L = Σ h_(T−1); colour: each gradient over the\n"
+                "largest, −1 purple … 0 white … +1 orange"
             )
         else:
-            self.title.set_text(
-                f"step t = {t} of 0..{self.T - 1}: h_t and C_t flow into step t+1"
-                if self.cell.has_cell_state
-                else f"step t = {t} of 0..{self.T - 1}: h_t flows into step t+1"
+            flowing = "h_t and C_t flow" if self.cell.has_cell_state else "h_t flows"
+            self.title.set_text(f"step t = {t} of 0..{self.T - 1}\n{flowing} into step t+1")
+            self.colour_note.set_text(
+                "colour: each entry's value (clipped to ±1),\n−1 purple … 0 white … +1 orange"
             )
         for field, lines in self.curves.items():
             values = np.array([getattr(s, field) for s in steps])  # (T, n)
@@ -2173,23 +2189,26 @@ def step_label(ch):
 class UnitsView(BlitFigure):
     """Every unit of a cell over time: one heatmap per field the cell's record plots through time
     (f_t, i_t, o_t, C_t, h_t; a GRU's r_t, z_t, h̃_t, h_t), rows units, columns steps; the picked
-    units named on the axis, the cursor a line. The maps are static (drawn once per input and
-    pick); moving the cursor only blits the line."""
+    units named at the left (spread apart, a leader line to each row), the cursor a line. It
+    fits a 640 px window. The maps are static (drawn once per input and pick); moving the cursor
+    only blits the line."""
 
     KEEP = 4
-    LABELLED = 60  # up to this many steps, each is labelled with its character
+    LABELLED = 60  # up to this many steps, each is labelled with its character (fixed width)
+    LABEL_GAP = 13  # px between the picked units' names (a 9 pt line is 13 px high)
 
     def __init__(self, T, n, cell="LSTM"):
         self.cell = core.check_cell(cell)
         fields = self.cell.over_time
-        super().__init__((11, 1.25 * len(fields) + 1.0))
+        super().__init__((6.6, 1.5 * len(fields) + 1.0))
         self.T, self.n, self.fields = T, n, fields
         self.drawing = DRAWINGS[self.cell.family]
         symbols = {q.field: q.symbol for q in self.cell.quantities(None)}
         gs = self.fig.add_gridspec(
-            len(fields), 1, left=0.1, right=0.97, top=0.95, bottom=0.09, hspace=0.25
+            len(fields), 1, left=0.19, right=0.9, top=0.96, bottom=0.09, hspace=0.25
         )
         self.maps, self.cursors, self.version = {}, [], 0
+        self.unit_labels = {field: [] for field in fields}  # the picked units' names, per map
         self.steps, self.shown = None, None  # what the maps show now
         for r, field in enumerate(fields):
             a = self.fig.add_subplot(gs[r, 0])
@@ -2205,7 +2224,8 @@ class UnitsView(BlitFigure):
                 interpolation="nearest",
             )
             self.maps[field] = im
-            a.set_ylabel(symbols[field], fontsize=11, rotation=0, labelpad=18, va="center")
+            a.set_ylabel(symbols[field], fontsize=11, rotation=0, ha="center", va="center")
+            a.yaxis.set_label_coords(-0.23, 0.5)  # left of the units' names
             a.tick_params(labelsize=9)
             if r < len(fields) - 1:
                 a.tick_params(labelbottom=False)
@@ -2229,9 +2249,10 @@ class UnitsView(BlitFigure):
                 im.set_data(np.array([getattr(s, field) for s in steps]).T)  # (n, T)
                 im.set_clim(*_heat_range(field, self.drawing, steps))
                 a = im.axes
-                a.set_yticks(list(units), [f"unit {u}" for u in units])
+                a.set_yticks(list(units), [""] * len(units))  # a tick at each picked row
+                self._name_units(field, units)
                 if labels is not None and T <= self.LABELLED:
-                    a.set_xticks(range(T), [step_label(ch) for ch in labels])
+                    a.set_xticks(range(T), [step_label(ch) for ch in labels], family="monospace")
                 else:
                     a.set_xticks([k for k in a.get_xticks() if 0 <= k < T])
                     a.set_xticklabels([f"{k:g}" for k in a.get_xticks()])
@@ -2240,6 +2261,28 @@ class UnitsView(BlitFigure):
             self.key = self.version  # one background per drawing of the maps
         for line in self.cursors:
             line.set_xdata([t, t])
+
+    def _name_units(self, field, units):
+        """'unit u' left of each picked row of a map, LABEL_GAP px apart at least (rows of a big
+        cell are a pixel or less apart), a leader line from each name to its row."""
+        a = self.maps[field].axes
+        for label in self.unit_labels[field]:
+            label.remove()
+        gap = self.LABEL_GAP / a.bbox.height  # in axes fractions
+        rows = [1 - (u + 0.5) / self.n for u in sorted(units)]  # from the top
+        at = []
+        for row in rows:  # down from the top, each at its row or a gap under the one above
+            at.append(min(row, at[-1] - gap) if at else min(row, 1 - gap / 2))
+        for k in reversed(range(len(at))):  # up from the bottom edge, where that pushed past it
+            at[k] = max(at[k], gap / 2 if k == len(at) - 1 else at[k + 1] + gap)
+        self.unit_labels[field] = []
+        for u, row, y in zip(sorted(units), rows, at, strict=True):
+            label = a.annotate(
+                f"unit {u}", (0, row), (-0.045, y), xycoords="axes fraction",
+                textcoords="axes fraction", ha="right", va="center", fontsize=9,
+                arrowprops=dict(arrowstyle="-", lw=0.6, color=GREY, shrinkA=1, shrinkB=0),
+            )  # fmt: skip
+            self.unit_labels[field].append(label)
 
 
 def units_alt(steps, params, t, units):

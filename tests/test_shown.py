@@ -353,6 +353,16 @@ def check_against_controls(e):
         t = e.t.value
         assert f"step t = {t} of 0..{e.T.value - 1}" in e.view.title.get_text()
         np.testing.assert_array_equal(e.xs[t], e.x.values)
+        outlined = [b for b in e.view.cursor_boxes if b.get_visible()]  # in one half of the strip
+        assert len(outlined) == 1
+        box = outlined[0]
+        under = [
+            s.get_text()
+            for s in e.view.step_labels
+            if s.axes is box.axes
+            and abs(s.get_position()[0] - (box.get_x() + box.get_width() / 2)) < 1e-9
+        ]
+        assert under == [f"t={t}"], (under, t)  # fmt: skip
     elif isinstance(e, lw.CodeUnitExplorer):  # the cell run here, step by step, up to the cursor
         t, (u, q), text = e.t.value, e.unit.value, e.text.value
         p = e.code.params
@@ -380,8 +390,12 @@ def check_against_controls(e):
             assert rows[names.index(field)].tolist() == want, field
         assert f"<b>t = {t}</b>" in e.at_cursor.value
         assert f"x_t is {escape(repr(e.run.text[t]))}" in e.at_cursor.value
-        for a, u in zip(e.view.fig.axes[0].get_yticklabels(), units, strict=True):
-            assert a.get_text() == f"unit {u}"
+        for field, im in e.view.maps.items():  # each picked unit named, its leader at its row
+            a, names = im.axes, e.view.unit_labels[field]
+            assert [label.get_text() for label in names] == [f"unit {u}" for u in units]
+            for label, u in zip(names, units, strict=True):
+                row = a.transData.inverted().transform(a.transAxes.transform(label.xy))[1]
+                assert abs(row - u) < 1e-6, (field, u, row)  # image row u is centred on y = u
         assert f"the cursor at t = {t}." in e.caption.value
     elif isinstance(e, lw.ShapeExplorer):
         m, n = e.m_slider.value, e.n_slider.value

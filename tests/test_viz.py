@@ -556,15 +556,18 @@ def test_the_other_views_in_parts_tile_and_cut_through_no_text(monkeypatch):
 
 @pytest.mark.parametrize("kind", list(core.CELLS))
 def test_the_sequence_views_parts_tile_and_cut_through_no_text(kind, monkeypatch):
-    """The sequence view in parts: the strip, then one plot per over-time field (five for an
-    LSTM), so that a narrow window stacks the plots. For every T the explorer offers (3..50), the
-    widest C_t range (b_f shift 4: C_t grows by up to 1 a step), forward and backward, on one view
+    """The sequence view in parts: the strip's two halves, then one plot per over-time field (five
+    for an LSTM), so that a narrow window stacks them; each fits a 640 px window. For every T the
+    explorer offers (3..50; T = 3 leaves the second half empty), the widest C_t range (b_f shift
+    4: C_t grows by up to 1 a step), the cursor in either half, forward and backward, on one view
     as the explorer reuses it; every view of the same sizes cuts alike."""
     cell = core.CELLS[kind]
     v = viz.SequenceView(50, 3, 2, kind)
     first = v.part_boxes()
-    assert len(first) == 1 + len(cell.over_time)
-    assert viz.SequenceView.parts_of(kind) == (1, len(cell.over_time))
+    assert len(first) == 2 + len(cell.over_time)
+    assert viz.SequenceView.parts_of(kind) == (2, len(cell.over_time))
+    widths = [right - left for _top, _bottom, left, right in first]
+    assert max(widths) <= 600, (kind, first)  # each part fits a 640 px window
     for T, shift, t, back in ((50, 4.0, 49, False), (3, -8.0, 1, True), (17, 0.0, 9, True)):
         p = cell.make(3, 2, seed=T)
         if cell.has_cell_state:  # f_t = σ(b_f + shift); > 0: f_t, i_t, C̃_t ≈ 1, C_t ≈ t + 1
@@ -576,8 +579,43 @@ def test_the_sequence_views_parts_tile_and_cut_through_no_text(kind, monkeypatch
             p = p.replace(**big)
         steps = core.forward(np.ones((T, 3)), p)
         grads = lessons.backward_through_time(steps, p) if back else None
+        if not v.fits(T, 3, 2, kind):  # fewer strip cells: another figure (as the explorer makes)
+            v = viz.SequenceView(T, 3, 2, kind)
         v.update(steps, t, grads)
         if "b_i" in p.names() and shift > 0:  # (a coupled cell's i_t = 1 − f_t stays near 0)
             assert v.axes["c"].get_ylim() == (-viz.SequenceView.WIDEST, viz.SequenceView.WIDEST)
         check_parts(v, monkeypatch, (kind, T, shift, back))
         assert viz.SequenceView(T, 3, 2, kind).part_boxes() == first
+
+
+def test_the_units_view_fits_a_narrow_window_and_its_unit_names_never_overlap():
+    """The heatmaps of every unit fit a 640 px window; the picked units' names (up to 8, rows a
+    pixel apart in a big cell) stand apart, inside their map's height, each led to its row."""
+    import matplotlib.text
+
+    n, T = 128, 60
+    steps = core.forward(np.random.default_rng(0).normal(size=(T, 5)), core.LSTMParams.random(5, n))
+    v = viz.UnitsView(T, n)
+    assert v.rgba().shape[1] <= 600
+    for units in ([0, 1, 2, 3, 4, 5, 6, 7], [120, 121, 122, 123, 124, 125, 126, 127], [0, 127],
+                  [5, 6, 60, 61, 62, 100], [64]):  # fmt: skip
+        v.update(steps, 3, units, "x" * T)
+        renderer = v.canvas.get_renderer()
+        v.rgba()
+        for field, im in v.maps.items():
+            a = im.axes
+            boxes = [  # the names' text, not their leader lines
+                matplotlib.text.Text.get_window_extent(label, renderer)
+                for label in v.unit_labels[field]
+            ]
+            assert [label.get_text() for label in v.unit_labels[field]] == [
+                f"unit {u}" for u in units
+            ]
+            for upper, lower in zip(boxes, boxes[1:], strict=False):
+                assert lower.y1 <= upper.y0 + 0.5, (field, units, upper, lower)  # apart
+            for box in boxes:  # beside their map, not in the next one's
+                assert a.bbox.y0 - 1 <= box.y0 and box.y1 <= a.bbox.y1 + 1, (field, units)
+                assert box.x1 < a.bbox.x0, (field, units)
+            for label, u in zip(v.unit_labels[field], units, strict=True):
+                row = a.transData.inverted().transform(a.transAxes.transform(label.xy))[1]
+                assert abs(row - u) < 1e-6, (field, u, row)
