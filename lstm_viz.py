@@ -729,9 +729,10 @@ def stage_names(layout):
 
 
 class CellDiagram:
-    """A Colah-style cell drawn from a Layout on an axes; its labels carry live values."""
+    """A Colah-style cell drawn from a Layout on an axes; its labels carry live values. Not wide
+    (lesson 1's overview, 594 px): a gate's note that it has no weights takes two lines."""
 
-    def __init__(self, ax, params, blit, shapes=True):
+    def __init__(self, ax, params, blit, shapes=True, wide=True):
         self.ax, self.blit, self.layout = ax, blit, layout_of(params)
         drawing = drawing_of(params)
         self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
@@ -772,7 +773,8 @@ class CellDiagram:
             )
             if q.weights is None:  # a gate computed from another (the coupled i_t = 1 − f_t)
                 sign = plain(q.formula).replace(" ", "").replace("_t", "")
-                shape = f"no weights: {plain(q.formula)}"
+                then = " " if wide else "\n"
+                shape = f"no weights:{then}{plain(q.formula)}"
             else:
                 sign = core.ACTIVATIONS[q.activation][2]
                 sizes = [
@@ -1032,9 +1034,9 @@ def cell_picture(
     """A small static picture of a cell (names, no numbers), for a lesson's opening; shapes=False
     writes "W_f ?" on the boxes instead of their shapes (a question asks for them first)."""
     params = params or core.LSTMParams.random(3, 3)
-    figure = BlitFigure((9.5, 4.6))
+    figure = BlitFigure((6.6, 4.6))  # 594 px: whole in a 640 px window
     ax = figure.fig.add_axes((0, 0, 1, 1))
-    diagram = CellDiagram(ax, params, figure, shapes=shapes)
+    diagram = CellDiagram(ax, params, figure, shapes=shapes, wide=False)
     diagram.overview(title)
     return Picture(figure.png(), drawing_of(params).alt)
 

@@ -619,3 +619,28 @@ def test_the_units_view_fits_a_narrow_window_and_its_unit_names_never_overlap():
             for label, u in zip(v.unit_labels[field], units, strict=True):
                 row = a.transData.inverted().transform(a.transAxes.transform(label.xy))[1]
                 assert abs(row - u) < 1e-6, (field, u, row)
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_the_cell_overview_fits_a_narrow_window_and_no_text_touches_another(kind, monkeypatch):
+    """Lesson 1's picture of a cell (names, no numbers) is at most 600 px wide, so that a 640 px
+    window shows it whole; every text is inside it and no two texts overlap."""
+    import matplotlib.text
+
+    drawn, draw = [], matplotlib.text.Text.draw
+
+    def recording(self, renderer):
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+    with monkeypatch.context() as m:
+        m.setattr(matplotlib.text.Text, "draw", recording)
+        picture = viz.cell_picture(core.CELLS[kind].make(3, 3, seed=0), title=f"One {kind} step")
+    height, width = decode(picture.png).shape[:2]
+    assert width <= 600, (kind, width)
+    assert len(drawn) > 10, drawn
+    for k, (text, e) in enumerate(drawn):
+        assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (kind, text, e)
+        for other, f in drawn[k + 1 :]:
+            assert not e.overlaps(f), (kind, text, other)
