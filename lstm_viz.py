@@ -8,6 +8,7 @@ import base64
 import concurrent.futures
 import math
 import struct
+import textwrap
 import zlib
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
@@ -730,10 +731,11 @@ def stage_names(layout):
 
 class CellDiagram:
     """A Colah-style cell drawn from a Layout on an axes; its labels carry live values. Not wide
-    (lesson 1's overview, 594 px): a gate's note that it has no weights takes two lines."""
+    (594 px: lesson 1's overview, a step view in a narrow window): names only on the wires (the
+    numbers are in the panels beside it), and a box's note takes two lines."""
 
     def __init__(self, ax, params, blit, shapes=True, wide=True):
-        self.ax, self.blit, self.layout = ax, blit, layout_of(params)
+        self.ax, self.blit, self.layout, self.wide = ax, blit, layout_of(params), wide
         drawing = drawing_of(params)
         self.n, self.parts, self.labels, self.values, self.strips = params.n, {}, {}, {}, {}
         self.shape_texts = {}  # box part -> (its shape text, that text, its weights' names)
@@ -832,7 +834,7 @@ class CellDiagram:
                 )
             self.labels[key] = self._add(part, name)
             self.values[key] = self._add(part, value)
-            if n > 4:  # a colour strip per quantity; the numbers are in the stage panel
+            if n > 4 and wide:  # a colour strip per quantity; the numbers are in the stage panel
                 w, k_max = 0.16, length.get(key, n)
                 x0 = x if ha != "right" else x - k_max * w
                 cells = [Rectangle((x0 + k * w, y - 0.22), w, 0.18) for k in range(k_max)]
@@ -841,7 +843,7 @@ class CellDiagram:
                 )
                 self.strips[key] = self._add(part, ax.add_collection(strip))
         self.stage_title = ax.text(
-            6.2, 7.45, "", ha="center", va="center", fontsize=12, weight="bold"
+            6.2, 7.38, "", ha="center", va="center", fontsize=12, weight="bold"
         )
         self.z_label = ax.text(
             0,
@@ -918,9 +920,9 @@ class CellDiagram:
                 self.blit.freeze(self.strips[key], not live)
                 if live:
                     self.strips[key].set_array(np.clip(value, -1, 1))
-            elif live and ha != "right":
+            elif live and ha != "right" and self.wide:
                 numbers.set_text(f" = {fmt_vec(value, most=6)}")
-            elif live:
+            elif live and self.wide:
                 label.set_text(f"{name} = ")
                 numbers.set_text(fmt_vec(value, most=6))
             for artist in (label, numbers):
@@ -928,7 +930,7 @@ class CellDiagram:
         self.z_label.set_visible(False)
         for grad, (part, label) in self.box_grads.items():
             live = grad in shown and grad not in hide
-            label.set_visible(live)
+            label.set_visible(live and self.wide)
             if live:
                 lit.add(part)
                 value = fmt_vec(getattr(grads, grad), most=4)
@@ -938,7 +940,8 @@ class CellDiagram:
             for W, dz, source in spec.weights:
                 if W in weights:
                     dz_name = "d" + self.grad_symbols[dz].removeprefix("∂L/∂")
-                    forms.append(f"d{W} = {dz_name} ⊗ {INPUT_NAMES.get(source, source)}")
+                    then = " " if self.wide else "\n"
+                    forms.append(f"d{W} ={then}{dz_name} ⊗ {INPUT_NAMES.get(source, source)}")
             if forms:
                 text.set_text("\n".join(forms))
                 lit.add(part)
@@ -979,9 +982,9 @@ class CellDiagram:
                 self.strips[key].set_visible(live)
                 self.blit.freeze(self.strips[key], not live)
                 self.strips[key].set_array(np.clip(value, -1, 1))
-            elif live and ha != "right":
+            elif live and ha != "right" and self.wide:
                 numbers.set_text(f" = {fmt_vec(value, most=6)}")
-            elif live:
+            elif live and self.wide:
                 label.set_text(f"{name} = ")
                 numbers.set_text(fmt_vec(value, most=6))
             for artist in (label, numbers):
@@ -993,7 +996,7 @@ class CellDiagram:
             label.set_visible(False)
         for text, forward, _ in self.shape_texts.values():
             text.set_text(forward)
-        self.z_label.set_visible(spec.gate is not None and spec.gate not in hide)
+        self.z_label.set_visible(self.wide and spec.gate is not None and spec.gate not in hide)
         if spec.gate:
             pre = self.pre[spec.gate]
             self.z_label.set_position((self.box_x[spec.gate], BOX_Y - 0.8))
@@ -1028,16 +1031,51 @@ class CellDiagram:
         return {p for p, arts in self.parts.items() if arts[0].get_alpha() == 1.0}
 
 
+class NarrowDiagram(BlitFigure):
+    """A cell's diagram 594 px wide, whole in a 640 px window: its names, the stage lit (forward
+    or backward), no numbers (a narrow window shows them in the panels under it). It changes
+    only with the stage, order and hidden set (its key): png() draws it again only then."""
+
+    TITLE = 50  # characters a line of the stage's title, at most (its longest are ~80)
+
+    def __init__(self, params, shapes=True):
+        super().__init__((6.6, 5.0))
+        ax = self.fig.add_axes((0, 0, 1, 4.6 / 5.0))  # the diagram; its title over it
+        self.diagram = CellDiagram(ax, params, self, shapes, False)
+        self.diagram.stage_title.set_position((6.2, 7.88))
+        self.diagram.stage_title.set_clip_on(False)
+        self._png = (object(), b"")  # (the key it was drawn for, its PNG)
+
+    def update(self, step, stage, order="xh", hide=frozenset()):
+        """Light a forward stage (see CellDiagram.update)."""
+        self.diagram.update(step, stage, order, hide)
+        self._wrap_title()
+
+    def update_backward(self, step, grads, stage, spec, order="xh", hide=frozenset()):
+        """Light a backward stage (see CellDiagram.backward)."""
+        self.diagram.backward(step, grads, stage, spec, order, hide)
+        self._wrap_title()
+
+    def _wrap_title(self):
+        title = self.diagram.stage_title
+        title.set_text(textwrap.fill(title.get_text(), self.TITLE))
+
+    def png(self):
+        """Its PNG bytes, drawn again only when its key changed."""
+        if self._png[0] != self.key:
+            self._png = (self.key, super().png())
+        return self._png[1]
+
+
 def cell_picture(
     params=None, title="One LSTM step: $C_t$ and $h_t$ go on to the next step", shapes=True
 ):
     """A small static picture of a cell (names, no numbers), for a lesson's opening; shapes=False
     writes "W_f ?" on the boxes instead of their shapes (a question asks for them first)."""
     params = params or core.LSTMParams.random(3, 3)
-    figure = BlitFigure((6.6, 4.6))  # 594 px: whole in a 640 px window
-    ax = figure.fig.add_axes((0, 0, 1, 1))
-    diagram = CellDiagram(ax, params, figure, shapes=shapes, wide=False)
-    diagram.overview(title)
+    figure = NarrowDiagram(params, shapes)
+    figure.diagram.overview(title)
+    figure.key = "overview"
     return Picture(figure.png(), drawing_of(params).alt)
 
 
@@ -1069,6 +1107,7 @@ class StepView(BlitFigure):
             wspace=0.25,
         )
         self.diagram = CellDiagram(self.fig.add_subplot(gs[0, :]), params, self)
+        self.narrow = NarrowDiagram(params)  # the diagram for a narrow window (narrow_png)
         ax_b = self.fig.add_subplot(gs[1, 0])
         shown = [q for q in table if q.kind in ("gate", "state")]
         w = 0.8 / len(shown)
@@ -1138,8 +1177,14 @@ class StepView(BlitFigure):
         """Show a step record at a stage, computed with concatenation order `order`; quantities in
         `hide` (not computed yet, in predict mode) are absent from the diagram, bars and curves."""
         self.diagram.update(step, stage, order, hide)
+        self.narrow.update(step, stage, order, hide)
         self._plots(step, hide)
         self._plot_labels(backward=False)
+
+    def narrow_png(self):
+        """The diagram as a narrow window shows it instead of the first part: 594 px, its names
+        and the stage lit, no numbers (drawn again only when the stage, order or hiding change)."""
+        return self.narrow.png()
 
     def _plot_labels(self, backward):
         """The plots' x labels: what they show going forward, or going backward."""
@@ -1169,6 +1214,7 @@ class StepView(BlitFigure):
         gradients on the diagram's wires; the bars and curves show the step it goes back
         through (σ' and tanh' at each gate are the local factors of the chain rule)."""
         self.diagram.backward(step, grads, stage, spec, order, hide)
+        self.narrow.update_backward(step, grads, stage, spec, order, hide)
         self._plots(step, frozenset())
         self._plot_labels(backward=True)
 
@@ -1410,23 +1456,30 @@ def verdict_table_html(rows):
 
 
 class Picture:
-    """PNG bytes that Jupyter shows as an image, with alt text for screen readers."""
+    """PNG bytes that Jupyter shows as an image, with alt text for screen readers; parts: the
+    PNGs of its parts (a BlitFigure's pngs), shown side by side and wrapped in a narrow window."""
 
-    def __init__(self, png, alt=""):
-        self.png, self.alt = png, alt
+    def __init__(self, png, alt="", parts=None):
+        self.png, self.alt, self.parts = png, alt, parts or [png]
 
     def _repr_png_(self):
         return self.png
 
     def _repr_html_(self):
-        data = base64.b64encode(self.png).decode("ascii")
-        alt = escape(self.alt, quote=True)
-        # at its natural size (its text stays ≥ 11 CSS px), in a box that scrolls sideways when
-        # the window is narrower: as lstm_widgets.picture_box does for the live pictures
-        return (
-            "<div class='lstm-picture' style='overflow:auto; max-width:100%'>"
-            f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width:none'></div>"
-        )
+        # each part at its natural size (its text stays ≥ 11 CSS px), in a box that scrolls
+        # sideways when the window is narrower: as lstm_widgets.picture_box does for the live
+        # pictures; the first part carries the alt text, the others belong to it
+        boxes = ""
+        for k, png in enumerate(self.parts):
+            data = base64.b64encode(png).decode("ascii")
+            alt = escape(self.alt, quote=True) if k == 0 else ""
+            boxes += (
+                "<div class='lstm-picture' style='overflow:auto; max-width:100%'>"
+                f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width:none'></div>"
+            )
+        if len(self.parts) == 1:
+            return boxes
+        return f"<div class='lstm-picture-row' style='display:flex; flex-wrap:wrap'>{boxes}</div>"
 
 
 CURVES = (
@@ -1620,8 +1673,8 @@ def training_picture(result: lessons.Training):
     after."""
     keep = core.cell_of(result.params).keep_gate
     gate = {q.field: q for q in core.quantities(result.params)}[keep].latex
-    fig = Figure(figsize=(11, 3.2), dpi=90)
-    FigureCanvasAgg(fig)
+    figure = BlitFigure((11, 3.2))  # in two parts: a narrow window shows one under the other
+    fig = figure.fig
     a, b = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
     a.plot(result.losses, color=BLUE, label="loss")
@@ -1646,13 +1699,13 @@ def training_picture(result: lessons.Training):
     b.set_xlabel("time step t", fontsize=9)
     b.set_ylabel(f"${gate}$", fontsize=9)
     b.legend(fontsize=9, loc="lower right")
-    fig.canvas.draw()
+    figure.PARTS, figure.rows = (2,), ([a, b],)
     alt = (
-        f"Left: the training loss of the {result.variant} falling from about ln 2 to "
-        f"{result.losses[-1]:.3f}; right: the memory unit's keep gate through a sequence before "
-        f"and after."
+        f"The training loss of the {result.variant} falling from about ln 2 to "
+        f"{result.losses[-1]:.3f}; beside it (under it in a narrow window), the memory unit's "
+        f"keep gate through a sequence before and after."
     )
-    return Picture(png_bytes(np.asarray(fig.canvas.buffer_rgba())[..., :3]), alt)
+    return Picture(figure.png(), alt, figure.pngs())
 
 
 # ---------------------------------------------------------------- lesson 3: through time

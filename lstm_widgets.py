@@ -91,17 +91,26 @@ def picture_box(image):
     return box
 
 
-def parts_picture(images, rows):
+def parts_picture(images, rows, narrow=None):
     """A picture drawn in parts (a view's part_boxes), rows[r] of them in row r, each image at
     its natural size in a box of its own (which scrolls sideways only if the part alone is wider
     than the window). A row's parts wrap, so that a narrow window stacks them instead of
-    shrinking their text; side by side they meet edge to edge, as drawn."""
+    shrinking their text; side by side they meet edge to edge, as drawn. narrow: an image shown
+    instead of the first part where the picture's box is narrower than that part (the step
+    view's diagram: StepView.narrow_png; the page's script holds the rule, see a11y.js)."""
     lines, k = [], 0
     for count in rows:
         boxes = []
         for image in images[k : k + count]:
             image.layout.margin = "0"
             boxes.append(picture_box(image))
+        if narrow is not None and k == 0:
+            boxes[0].add_class("lstm-wide-only")
+            narrow.layout.margin = "0"
+            narrow_box = picture_box(narrow)
+            narrow_box.add_class("lstm-narrow-only")
+            narrow_box.layout.display = "none"  # unless the page's rule shows it
+            boxes.insert(1, narrow_box)
         k += count
         lines.append(W.Box(boxes, layout={"flex_flow": "row wrap", "max_width": "100%"}))
     group = W.VBox(lines)
@@ -309,19 +318,21 @@ class Explorer:
     after an edit; raises ValueError or TypeError to refuse it), _write (every control from the
     model) and _draw (every picture and panel from the model)."""
 
-    def __init__(self, picture=True, description=""):
+    def __init__(self, picture=True, description="", narrow=False):
         self._writing = False  # True while the controls are written from the model (their echoes)
         self.model = {}
         self.error = W.HTML()
-        # picture: False, True, or its view's PARTS (StepView's: (1, 3))
+        # picture: False, True, or its view's PARTS (StepView's: (1, 3)); narrow: its first part
+        # has a narrow window's version too (a StepView's narrow_png)
         rows = picture if isinstance(picture, tuple) else (1,) * bool(picture)
         self.images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(sum(rows))]
         self.image = self.images[0] if picture else None  # the picture, or its first part
+        self.narrow_image = W.Image(format="png", layout=NATURAL_SIZE) if narrow else None
         self.picture = None
         if rows == (1,):
             self.picture = picture_box(self.image)
         elif rows:
-            self.picture = parts_picture(self.images, rows)
+            self.picture = parts_picture(self.images, rows, self.narrow_image)
         # ipywidgets' Image has no alt text (and a tooltip on it breaks its view in Voilà): the
         # picture's description goes in a caption that screen readers read and the page does not
         # show
@@ -333,9 +344,11 @@ class Explorer:
         self.updates = 0  # how many times the pictures were redrawn (tests read it)
         self.links = []  # widgets that live outside the displayed tree (jslink's Link)
 
-    def show_picture(self, pngs):
-        """Each part's PNG bytes into its image."""
+    def show_picture(self, pngs, narrow=None):
+        """Each part's PNG bytes into its image; narrow: the narrow window's first part."""
         show_parts(self.images, pngs)
+        if narrow is not None:
+            self.narrow_image.value = narrow
 
     def describe(self, now):
         """The picture's text alternative: what it shows, then what it shows now (its numbers)."""
@@ -588,6 +601,7 @@ class StepExplorer(Explorer):
     def __init__(self, preset=lessons.PRESETS[0], m=3, n=3, seed=0, variant="LSTM", predict=False):
         super().__init__(
             picture=viz.StepView.PARTS,
+            narrow=True,  # its diagram drawn for a narrow window too
             description=(
                 "The cell diagram with the current stage lit and its numbers on the "
                 "wires; bars of every gate and state per unit; the sigmoid and tanh with each"
@@ -898,7 +912,7 @@ class StepExplorer(Explorer):
         self.stage_panel.value = viz.stage_html(self.step, p, stage)
         self.values.value = viz.values_table_html(self.step, p, hide=hide)
         self._ask_next(layout)
-        self.show_picture(picture.result())
+        self.show_picture(picture.result(), self.view.narrow_png())
 
     def _ask_next(self, layout):
         """In predict mode: ask for the next stage's main value, from this step's numbers."""
@@ -1057,7 +1071,7 @@ class BackwardExplorer(StepExplorer):
         self.values.value = viz.values_table_html(learning.step, p)
         self.learning_panel.value = self._learning_text()
         self._ask_next(stages)
-        self.show_picture(picture.result())
+        self.show_picture(picture.result(), self.view.narrow_png())
 
     @property
     def given(self):
@@ -1454,6 +1468,7 @@ class SequenceExplorer(Explorer):
         parts = viz.StepView.PARTS
         self.step_images = [W.Image(format="png", layout=NATURAL_SIZE) for _ in range(sum(parts))]
         self.step_image = self.step_images[0]  # the step view's diagram; its plots follow
+        self.step_narrow = W.Image(format="png", layout=NATURAL_SIZE)  # its narrow window's
         self.step_caption = W.HTML()  # the step picture's text alternative, as it changes
         self.x_box = W.VBox()
         self.widget = W.VBox(
@@ -1466,7 +1481,7 @@ class SequenceExplorer(Explorer):
                 self.picture,
                 self.caption,
                 self.x_box,
-                parts_picture(self.step_images, parts),
+                parts_picture(self.step_images, parts, self.step_narrow),
                 self.step_caption,
             ]
         )
@@ -1642,6 +1657,7 @@ class SequenceExplorer(Explorer):
                 f"({stages[k].name}): " + viz.alt_gradients(grads.steps[t], p, stages[k])
             )
         show_parts(self.step_images, self.step_view.pngs())
+        self.step_narrow.value = self.step_view.narrow_png()
         if strip is not None:
             self.show_picture(strip.result())
         self.step_caption.value = picture_caption(alt)

@@ -458,7 +458,10 @@ def test_after_many_operations_the_picture_is_a_fresh_drawing_of_the_model(name)
             step_view.update_backward(e.steps[e.t.value], grads.steps[e.t.value], k, spec,
                                       p.order)  # fmt: skip
         same_pictures([i.value for i in e.step_images], step_view.pngs())
+        same_pictures([e.step_narrow.value], [step_view.narrow_png()])  # a narrow window's
     same_pictures([i.value for i in e.images], fresh.pngs())
+    if e.narrow_image is not None:  # the diagram a narrow window shows instead of the first part
+        same_pictures([e.narrow_image.value], [fresh.narrow_png()])
 
 
 def same_pictures(shown, drawn):

@@ -2,7 +2,9 @@
 input."""
 
 import dataclasses
+import html
 import io
+import re
 
 import numpy as np
 import pytest
@@ -644,3 +646,73 @@ def test_the_cell_overview_fits_a_narrow_window_and_no_text_touches_another(kind
         assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (kind, text, e)
         for other, f in drawn[k + 1 :]:
             assert not e.overlaps(f), (kind, text, other)
+
+
+@pytest.mark.parametrize("kind", list(core.CELLS))
+def test_the_narrow_diagram_lights_what_the_wide_one_lights_without_numbers(kind, monkeypatch):
+    """The step view's diagram for a narrow window (narrow_png): at most 600 px; at every stage,
+    forward (with its later quantities hidden too, as in predict mode) and backward, it lights
+    the parts the wide diagram lights and names the labels it shows, every text inside it and
+    none touching another, and no numbers (a narrow window shows them in the panels); it is the
+    picture a fresh view draws for that state, however it got there."""
+    import matplotlib.text
+
+    p = core.CELLS[kind].make(4, 4, seed=3)  # n = 4: the wide diagram's longest numbers
+    rng = np.random.default_rng(1)
+    step = core.step(rng.normal(size=4), rng.uniform(-1, 1, 4), rng.normal(size=4), p)
+    grads = core.step_backward(step, p, np.ones(4), np.zeros(4))
+    stages = core.backward_stages(p)
+    v = viz.StepView(p)
+    layout = viz.layout_of(p)
+    states = []
+    for k in range(len(layout.stages)):
+        states += [("forward", k, frozenset()), ("forward", k, viz.not_yet(layout, k))]
+    for k in range(len(stages)):
+        states.append(("backward", k, viz.backward_not_yet(p, k)))
+    for way, k, hide in states[::-1] + states:  # every stage reached from another
+        if way == "forward":
+            v.update(step, k, p.order, hide)
+        else:
+            v.update_backward(step, grads, k, stages[k], p.order, hide)
+        png = v.narrow_png()
+        narrow, wide = v.narrow.diagram, v.diagram
+        assert narrow.lit_parts == wide.lit_parts, (way, k)
+        for key, label in wide.labels.items():
+            name = label.get_text().removesuffix(" = ")
+            assert narrow.labels[key].get_visible() == label.get_visible(), (way, k, key)
+            assert narrow.labels[key].get_text() == name.split(" (")[0], (way, k, key)
+            assert narrow.values[key].get_text() == "", (way, k, key)
+        drawn, draw = [], matplotlib.text.Text.draw
+
+        def recording(self, renderer, drawn=drawn, draw=draw):
+            draw(self, renderer)
+            if self.get_visible() and self.get_text().strip():
+                drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+        with monkeypatch.context() as m:
+            m.setattr(matplotlib.text.Text, "draw", recording)
+            v.narrow._backgrounds.clear()
+            pixels = v.narrow.rgba().copy()
+        height, width = pixels.shape[:2]
+        assert width <= 600
+        np.testing.assert_array_equal(decode(png), pixels)  # what it showed is what it draws
+        assert any(text.startswith(("Stage", "Backward stage")) for text, _ in drawn)
+        for j, (text, e) in enumerate(drawn):
+            assert not re.search(r"\d\.\d|\[-?\d", text), (way, k, text)  # no numbers
+            assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (way, k, text)
+            for other, f in drawn[j + 1 :]:
+                assert not e.overlaps(f), (kind, way, k, text, other)
+    fresh = viz.StepView(p)
+    fresh.update_backward(step, grads, k, stages[k], p.order, hide)
+    np.testing.assert_array_equal(decode(fresh.narrow_png()), decode(png))
+
+
+def test_the_training_picture_is_two_parts_that_fit_a_narrow_window():
+    """Lesson 4's training picture (loss; keep gate before and after) is shown in two parts that
+    wrap: together the whole picture, each at most 600 px, the first carrying the alt text."""
+    picture = viz.training_picture(lessons.memory_run("LSTM"))
+    parts = [decode(png) for png in picture.parts]
+    assert len(parts) == 2 and max(p.shape[1] for p in parts) <= 600
+    np.testing.assert_array_equal(np.concatenate(parts, axis=1), decode(picture.png))
+    alts = re.findall(r"alt='([^']*)'", picture._repr_html_())
+    assert html.unescape(alts[0]) == picture.alt and "ln 2" in alts[0] and alts[1:] == [""]

@@ -6,6 +6,17 @@
 (function () {
   if (window.lstmNamesControls) return;
   window.lstmNamesControls = true;
+  // A step view's cell diagram is 990 px wide: where its picture's box is narrower, the page shows
+  // the diagram drawn 594 px wide instead (names and the stage lit; the numbers are in the panels
+  // under it) rather than a box that scrolls sideways. Without this script the wide one shows.
+  const style = document.createElement("style");
+  style.id = "lstm-narrow-rule";
+  style.textContent = `.lstm-picture-group {container-type: inline-size}
+    @container (max-width: 989.5px) {
+      .lstm-narrow-only {display: flex !important}
+      .lstm-wide-only {display: none !important}
+    }`;
+  document.head.appendChild(style);
   const ICONS = {"fa-play": "play", "fa-pause": "pause", "fa-stop": "stop", "fa-retweet": "repeat"};
   function set(el, attr, value) {
     if (value && el.getAttribute(attr) !== value) el.setAttribute(attr, value);
@@ -28,7 +39,9 @@
       // caption after the group describes every part, so the first part carries it and the
       // others are marked as belonging to it (an empty alt: read once, not four times)
       const group = img.closest(".lstm-picture-group");
-      if (group && group.querySelector("img.widget-image") !== img) {
+      const first = img.closest(".lstm-narrow-only") ||
+        (group && group.querySelector("img.widget-image") === img);  // one shows at a time
+      if (group && !first) {
         if (img.getAttribute("alt") !== "") img.setAttribute("alt", "");
         continue;
       }
