@@ -1034,9 +1034,10 @@ class CellDiagram:
 class NarrowDiagram(BlitFigure):
     """A cell's diagram 594 px wide, whole in a 640 px window: its names, the stage lit (forward
     or backward), no numbers (a narrow window shows them in the panels under it). It changes
-    only with the stage, order and hidden set (its key): png() draws it again only then."""
+    only with the stage, order and hidden set (its key): png() draws each key once."""
 
     TITLE = 50  # characters a line of the stage's title, at most (its longest are ~80)
+    KEPT = 32  # PNGs kept, one per key (~30 kB each): every stage, forward and backward
 
     def __init__(self, params, shapes=True):
         super().__init__((6.6, 5.0))
@@ -1044,7 +1045,7 @@ class NarrowDiagram(BlitFigure):
         self.diagram = CellDiagram(ax, params, self, shapes, False)
         self.diagram.stage_title.set_position((6.2, 7.88))
         self.diagram.stage_title.set_clip_on(False)
-        self._png = (object(), b"")  # (the key it was drawn for, its PNG)
+        self._pngs = {}  # key -> its PNG, the last KEPT keys drawn
 
     def update(self, step, stage, order="xh", hide=frozenset()):
         """Light a forward stage (see CellDiagram.update)."""
@@ -1061,10 +1062,12 @@ class NarrowDiagram(BlitFigure):
         title.set_text(textwrap.fill(title.get_text(), self.TITLE))
 
     def png(self):
-        """Its PNG bytes, drawn again only when its key changed."""
-        if self._png[0] != self.key:
-            self._png = (self.key, super().png())
-        return self._png[1]
+        """Its PNG bytes, drawn once for each key (the last KEPT kept)."""
+        if self.key not in self._pngs:
+            if len(self._pngs) >= self.KEPT:
+                del self._pngs[next(iter(self._pngs))]  # the first drawn
+            self._pngs[self.key] = super().png()
+        return self._pngs[self.key]
 
 
 def cell_picture(
