@@ -1038,6 +1038,7 @@ class NarrowDiagram(BlitFigure):
 
     TITLE = 50  # characters a line of the stage's title, at most (its longest are ~80)
     KEPT = 32  # PNGs kept, one per key (~30 kB each): every stage, forward and backward
+    KEEP = 1  # its PNGs are kept, not its backgrounds (1 MB each)
 
     def __init__(self, params, shapes=True):
         super().__init__((6.6, 5.0))
