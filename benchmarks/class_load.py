@@ -2,6 +2,7 @@
 serves, or `make app CLASS=N` with --pool) arriving evenly within WITHIN seconds; each waits for the
 lesson's first explorer picture, then moves a slider 10 times. Prints figures; asserts nothing.
 
+    class_live N=… live=… (explorers shown within … s)
     class_load N=… live_median_s=… live_p95_s=… slider_median_ms=… slider_p95_ms=…
     kernels_rss_mb=… leaked_kernels=…
 
@@ -132,6 +133,8 @@ def main():
         time.sleep(a.leak_wait)
         leaked = max(0, len(kernels(url)) - (a.N if a.pool else 0))
         times = list(live.values())
+        shown = sum(math.isfinite(t) for t in times)  # the nearest-rank p95 of 30 hides one inf
+        print(f"class_live N={a.N} live={shown} (explorers shown within {a.give_up:g} s)")
         print(
             f"class_load N={a.N} live_median_s={statistics.median(times):.1f} "
             f"live_p95_s={p95(times):.1f} slider_median_ms={statistics.median(slider):.0f} "

@@ -71,3 +71,4 @@ def test_class_load_script_prints_its_line():
         rf"slider_p95_ms={number} kernels_rss_mb={number} leaked_kernels=\d+"
     )
     assert re.fullmatch(line, lines[-1]), lines[-3:]
+    assert re.fullmatch(rf"class_live N=1 live=1 \(explorers shown within {number} s\)", lines[-2])
