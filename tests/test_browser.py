@@ -454,6 +454,36 @@ def test_a_640_px_window_at_200_percent_zoom_keeps_the_pictures_text_at_its_size
         assert not found, f"{lesson} at 640 px: axe-core finds {found}"
 
 
+def test_a_picture_wider_than_a_phone_scrolls_in_a_named_tab_stop(tmp_path):
+    """At 400 px (a phone) lesson 2's pictures drawn 594 px wide keep their size: each in a box
+    that scrolls sideways, is a Tab stop and has a name; the page itself does not scroll
+    sideways."""
+    with (
+        server("voila", ROOT / "notebooks" / "02_lstm_cell_step_through.ipynb") as url,
+        browser(tmp_path / "profile", width=400) as ctx,
+    ):
+        page = ctx.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("img.widget-image:visible").first.wait_for(timeout=120000)
+        page.wait_for_timeout(1500)  # the page's script names the boxes
+        wide = page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        assert wide <= 400, wide
+        boxes = page.evaluate("""() => [...document.querySelectorAll('img')]
+            .filter(img => img.offsetParent && img.naturalWidth > 400)
+            .map(img => {
+                const box = img.closest('.lstm-picture');
+                return {natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+                        scrolls: box.scrollWidth > box.clientWidth + 1,
+                        tab: box.getAttribute('tabindex'), name: box.getAttribute('aria-label')};
+            })""")
+        assert boxes, "no picture wider than 400 px shown"
+        for box in boxes:
+            assert box["shown"] == box["natural"] and box["scrolls"], box
+            assert box["tab"] == "0" and "scroll sideways" in box["name"], box
+
+
 HIDE_CHOICES = "<style id='hide-choices'>.widget-toggle-buttons {display: none}</style>"
 
 
