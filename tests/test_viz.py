@@ -464,9 +464,9 @@ def test_the_flow_view_s_map_names_sit_clear_of_the_line_plot(kind):
         assert label.get_text() and label.get_window_extent(renderer).x0 > right_edge + 2
 
 
-def drawn_texts(view, monkeypatch):
-    """(text, its extent in pixels) of every text the view draws in a full render, static and
-    animated alike, recorded as matplotlib draws them."""
+def texts_drawn_by(render, monkeypatch):
+    """(text, its extent in pixels) of every visible text matplotlib draws while render() runs,
+    and what render returned."""
     import matplotlib.text
 
     drawn, draw = [], matplotlib.text.Text.draw
@@ -478,9 +478,23 @@ def drawn_texts(view, monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(matplotlib.text.Text, "draw", recording)
-        view._backgrounds.clear()  # every static artist drawn again, not restored
-        view.rgba()
-    return drawn
+        result = render()
+    return drawn, result
+
+
+def drawn_texts(view, monkeypatch):
+    """(text, its extent in pixels) of every text the view draws in a full render, static and
+    animated alike."""
+    view._backgrounds.clear()  # every static artist drawn again, not restored
+    return texts_drawn_by(view.rgba, monkeypatch)[0]
+
+
+def assert_inside_and_apart(drawn, width, height, state):
+    """Every drawn text inside the width × height picture, and no two touching."""
+    for k, (text, e) in enumerate(drawn):
+        assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (state, text, e)
+        for other, f in drawn[k + 1 :]:
+            assert not e.overlaps(f), (state, text, other)
 
 
 def check_parts(v, monkeypatch, state):
@@ -627,25 +641,14 @@ def test_the_units_view_fits_a_narrow_window_and_its_unit_names_never_overlap():
 def test_the_cell_overview_fits_a_narrow_window_and_no_text_touches_another(kind, monkeypatch):
     """Lesson 1's picture of a cell (names, no numbers) is at most 600 px wide, so that a 640 px
     window shows it whole; every text is inside it and no two texts overlap."""
-    import matplotlib.text
-
-    drawn, draw = [], matplotlib.text.Text.draw
-
-    def recording(self, renderer):
-        draw(self, renderer)
-        if self.get_visible() and self.get_text().strip():
-            drawn.append((self.get_text(), self.get_window_extent(renderer)))
-
-    with monkeypatch.context() as m:
-        m.setattr(matplotlib.text.Text, "draw", recording)
-        picture = viz.cell_picture(core.CELLS[kind].make(3, 3, seed=0), title=f"One {kind} step")
+    params = core.CELLS[kind].make(3, 3, seed=0)
+    drawn, picture = texts_drawn_by(
+        lambda: viz.cell_picture(params, title=f"One {kind} step"), monkeypatch
+    )
     height, width = decode(picture.png).shape[:2]
     assert width <= 600, (kind, width)
     assert len(drawn) > 10, drawn
-    for k, (text, e) in enumerate(drawn):
-        assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (kind, text, e)
-        for other, f in drawn[k + 1 :]:
-            assert not e.overlaps(f), (kind, text, other)
+    assert_inside_and_apart(drawn, width, height, kind)
 
 
 @pytest.mark.parametrize("kind", list(core.CELLS))
@@ -655,7 +658,6 @@ def test_the_narrow_diagram_lights_what_the_wide_one_lights_without_numbers(kind
     the parts the wide diagram lights and names the labels it shows, every text inside it and
     none touching another, and no numbers (a narrow window shows them in the panels); it is the
     picture a fresh view draws for that state, however it got there."""
-    import matplotlib.text
 
     p = core.CELLS[kind].make(4, 4, seed=3)  # n = 4: the wide diagram's longest numbers
     rng = np.random.default_rng(1)
@@ -682,26 +684,15 @@ def test_the_narrow_diagram_lights_what_the_wide_one_lights_without_numbers(kind
             assert narrow.labels[key].get_visible() == label.get_visible(), (way, k, key)
             assert narrow.labels[key].get_text() == name.split(" (")[0], (way, k, key)
             assert narrow.values[key].get_text() == "", (way, k, key)
-        drawn, draw = [], matplotlib.text.Text.draw
-
-        def recording(self, renderer, drawn=drawn, draw=draw):
-            draw(self, renderer)
-            if self.get_visible() and self.get_text().strip():
-                drawn.append((self.get_text(), self.get_window_extent(renderer)))
-
-        with monkeypatch.context() as m:
-            m.setattr(matplotlib.text.Text, "draw", recording)
-            v.narrow._backgrounds.clear()
-            pixels = v.narrow.rgba().copy()
+        drawn = drawn_texts(v.narrow, monkeypatch)
+        pixels = v.narrow.rgba().copy()
         height, width = pixels.shape[:2]
         assert width <= 600
         np.testing.assert_array_equal(decode(png), pixels)  # what it showed is what it draws
         assert any(text.startswith(("Stage", "Backward stage")) for text, _ in drawn)
-        for j, (text, e) in enumerate(drawn):
+        for text, _ in drawn:
             assert not re.search(r"\d\.\d|\[-?\d", text), (way, k, text)  # no numbers
-            assert 0 <= e.x0 and e.x1 <= width and 0 <= e.y0 and e.y1 <= height, (way, k, text)
-            for other, f in drawn[j + 1 :]:
-                assert not e.overlaps(f), (kind, way, k, text, other)
+        assert_inside_and_apart(drawn, width, height, (kind, way, k))
     fresh = viz.StepView(p)
     fresh.update_backward(step, grads, k, stages[k], p.order, hide)
     np.testing.assert_array_equal(decode(fresh.narrow_png()), decode(png))
