@@ -1360,7 +1360,7 @@ class GradientFlowExplorer(Explorer):
         )
         self.readout = W.HTML()
         self.view = None
-        self._views = ViewCache(3)
+        self._views = ViewCache(len(core.CELLS))  # one figure a kind: comparing them is instant
         self.widget = W.VBox(
             [
                 hrow(self.variant, self.T),
@@ -1395,7 +1395,7 @@ class GradientFlowExplorer(Explorer):
 
     def _draw(self):
         T, variant = self.model["T"], self.model["cell"]
-        # another cell: other heatmaps (the last three kinds' figures are kept)
+        # another cell: other heatmaps (each kind's figure is kept, about 5 MB each)
         self.view = self._views.get(variant, lambda: viz.GradientFlowView(T, self.n, variant))
         self.view.update(self.flow)
         self.show_picture(self.view.pngs())

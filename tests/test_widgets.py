@@ -295,6 +295,26 @@ def test_gradient_flow_explorer_follows_its_sliders():
     assert "z_t" in e.readout.value and e.error.value == ""
 
 
+def test_gradient_flow_explorer_keeps_a_figure_for_every_kind():
+    """Lesson 4 compares the relatives: going back to a kind already shown reuses its figure
+    (switching is a redraw, not a rebuild) and shows that kind's numbers, not the last one's."""
+    from lstm_widgets import GradientFlowExplorer
+
+    e = GradientFlowExplorer(T=10)
+    first = {}
+    for kind in core.CELLS:
+        e.variant.value = kind
+        first[kind] = e.view
+    for kind in reversed(list(core.CELLS)):
+        e.variant.value = kind
+        assert e.view is first[kind], kind
+        want = lessons.gradient_flow(10, n=8, variant=kind)
+        np.testing.assert_array_equal(
+            e.view.lines["cell"].get_ydata(), np.maximum(want.cell / want.cell[0], e.view.FLOOR)
+        )
+    e.close()
+
+
 # -------------------------------------------------- regressions: bad input never breaks an explorer
 
 
