@@ -77,9 +77,13 @@ answers: $(VENV)/.runtime
 
 # three workers on two cores (the browser tests wait on kernels and pages: a third worker fills
 # those waits), handed one test at a time, longest first (tests/conftest.py orders them), so none
-# ends alone with a long queue: 12.5 min here against 13.5 with two workers stealing chunks
+# ends alone with a long queue: 12.5 min here against 13.5 with two workers stealing chunks.
+# One thread each for OpenBLAS and torch in the tests and the kernels they start: on a machine
+# already busy, their threads spin against each other (lesson 7 executed with two cores taken:
+# 55 s with their threads, 13 s with one)
 test: $(VENV)/.dev $(HUB_PROXY) $(if $(WITH_TORCH),$(VENV)/.interop)
-	$(PY) -m pytest -n 3 --dist load --maxschedchunk 1 --durations=25
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(PY) -m pytest -n 3 --dist load --maxschedchunk 1 --durations=25
 
 benchmark: $(VENV)/.dev
 	$(PY) benchmarks/latency.py
